@@ -1,0 +1,74 @@
+/**
+ * Typed errors. The `name` of each class is the contract the state machine's Retry and Catch match,
+ * so it is a string literal (it survives minification), never derived from the constructor.
+ */
+
+/** Base class of every error Switchyard throws on purpose. */
+export class SwitchyardError extends Error {
+  override name: string = 'SwitchyardError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The input of a state (event, manual input, file in the repository) is not what was expected. */
+export class InvalidInputError extends SwitchyardError {
+  override name = 'InvalidInputError' as const;
+}
+
+/** The stack's configuration (environment variables) is missing or malformed. */
+export class ConfigurationError extends SwitchyardError {
+  override name = 'ConfigurationError' as const;
+}
+
+/** The repository lacks a file the pipeline needs, or holds one it cannot handle. */
+export class SourceError extends SwitchyardError {
+  override name = 'SourceError' as const;
+}
+
+/** An AWS call failed in a way that a later retry may fix (throttling, 5xx, network). The machine retries it. */
+export class TransientAwsError extends SwitchyardError {
+  override name = 'TransientAwsError' as const;
+}
+
+/** Names of the AWS SDK errors that are worth retrying. */
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'SlowDown',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** True when an error from the AWS SDK (or the network under it) is worth retrying. */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const retryable = (error as { $retryable?: unknown }).$retryable;
+  const code = (error as { code?: string }).code;
+  return (
+    TRANSIENT_NAMES.has(error.name) ||
+    (code !== undefined && TRANSIENT_NAMES.has(code)) ||
+    retryable !== undefined ||
+    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500)
+  );
+}
+
+/** A readable one-line description of any thrown value (never `JSON.stringify(error)`, which gives `{}`). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
