@@ -27,7 +27,9 @@ DIR/<LogicalId>/handler.js (default DIR: .aws-sam/build), and prints one line pe
       const started = Date.now();
       const built = await samBuild({ outDir: values.out, only: values.only });
       for (const fn of built) {
-        process.stdout.write(`${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(1).padStart(8)} KiB  ${fn.bundle}\n`);
+        process.stdout.write(
+          `${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(1).padStart(8)} KiB  ${fn.bundle}\n`,
+        );
       }
       process.stdout.write(`built ${built.length} function(s) in ${Date.now() - started} ms\n`);
       return 0;

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Context as LambdaContext } from 'aws-lambda';
 import {
-  type PipelineDefinition,
-  type ResolveContext,
   loadTemplate,
+  type PipelineDefinition,
   PROJECT_ROOT,
+  type ResolveContext,
   resolveValue,
   type SamTemplate,
   templateFunctions,
@@ -135,14 +135,20 @@ export function renderDefinition(template: SamTemplate, ctx: ResolveContext): Pi
     /\$\{([A-Za-z0-9_]+)\}/g,
     (match, key: string) => {
       const value = substitutions[key];
-      if (value === undefined) throw new Error(`${props.DefinitionUri}: ${match} has no DefinitionSubstitutions entry`);
+      if (value === undefined)
+        throw new Error(`${props.DefinitionUri}: ${match} has no DefinitionSubstitutions entry`);
       return value;
     },
   );
   return JSON.parse(text) as PipelineDefinition;
 }
 
-function lambdaContext(logicalId: string, arn: string, timeoutSeconds: number, memorySize: number): LambdaContext {
+function lambdaContext(
+  logicalId: string,
+  arn: string,
+  timeoutSeconds: number,
+  memorySize: number,
+): LambdaContext {
   const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -164,7 +170,11 @@ function lambdaContext(logicalId: string, arn: string, timeoutSeconds: number, m
 class LambdaFunctionError extends Error {
   constructor(name: string, message: string, stack: string | undefined) {
     super(
-      JSON.stringify({ errorType: name, errorMessage: message, trace: (stack ?? '').split('\n').slice(1, 6) }),
+      JSON.stringify({
+        errorType: name,
+        errorMessage: message,
+        trace: (stack ?? '').split('\n').slice(1, 6),
+      }),
     );
     this.name = name;
   }
@@ -205,13 +215,18 @@ export function startPipeline(options: RunOptions): RunningPipeline {
     if (Array.isArray(state.Retry)) retries[stateName] = options.retryMs ?? 0;
     if (state.Type !== 'Task' || typeof state.Resource !== 'string') continue;
     const fn = byArn.get(state.Resource);
-    if (!fn) throw new Error(`state ${stateName}: resource ${state.Resource} is not a function of template.yaml`);
-    const handler = options.handlers?.[fn.logicalId] ?? loadHandler(fn.entryPoint, fn.handlerExport, fn.logicalId);
+    if (!fn)
+      throw new Error(`state ${stateName}: resource ${state.Resource} is not a function of template.yaml`);
+    const handler =
+      options.handlers?.[fn.logicalId] ?? loadHandler(fn.entryPoint, fn.handlerExport, fn.logicalId);
     taskHandlers[stateName] = async (input: unknown) => {
       lambdaInvocations += 1;
       const event = JSON.parse(JSON.stringify(input ?? null)) as unknown;
       try {
-        const output = await handler(event, lambdaContext(fn.logicalId, state.Resource as string, fn.timeoutSeconds, fn.memorySize));
+        const output = await handler(
+          event,
+          lambdaContext(fn.logicalId, state.Resource as string, fn.timeoutSeconds, fn.memorySize),
+        );
         return JSON.parse(JSON.stringify(output ?? null)) as unknown;
       } catch (error) {
         const err = error instanceof Error ? error : new Error(String(error));
@@ -233,7 +248,11 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   const executionArn = `arn:aws:states:${options.stack.region}:${options.stack.accountId}:execution:${machineName}:${executionName}`;
   const startedAt = Date.now();
   const execution = machine.run(options.input as never, {
-    overrides: { taskResourceLocalHandlers: taskHandlers as never, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+    overrides: {
+      taskResourceLocalHandlers: taskHandlers as never,
+      waitTimeOverrides: waits,
+      retryIntervalOverrides: retries,
+    },
     context: {
       Execution: {
         Id: executionArn,
@@ -241,7 +260,10 @@ export function startPipeline(options: RunOptions): RunningPipeline {
         StartTime: new Date(startedAt).toISOString(),
         Input: options.input as never,
       },
-      StateMachine: { Id: executionArn.replace(':execution:', ':stateMachine:').replace(`:${executionName}`, ''), Name: machineName },
+      StateMachine: {
+        Id: executionArn.replace(':execution:', ':stateMachine:').replace(`:${executionName}`, ''),
+        Name: machineName,
+      },
     },
   });
 
@@ -252,7 +274,12 @@ export function startPipeline(options: RunOptions): RunningPipeline {
       if (event.type === 'StateEntered') {
         statesVisited.push(event.state.name);
         stateTransitions += 1;
-        options.onEvent?.({ type: 'state-entered', state: event.state.name, stateType: event.state.type, at: event.timestamp });
+        options.onEvent?.({
+          type: 'state-entered',
+          state: event.state.name,
+          stateType: event.state.type,
+          at: event.timestamp,
+        });
       } else if (event.type === 'StateExited') {
         options.onEvent?.({
           type: 'state-exited',
@@ -262,9 +289,20 @@ export function startPipeline(options: RunOptions): RunningPipeline {
           output: event.state.output,
         });
       } else if (event.type === 'StateRetried') {
-        options.onEvent?.({ type: 'state-retried', state: event.state.name, attempt: event.retry.attempt, at: event.timestamp });
+        options.onEvent?.({
+          type: 'state-retried',
+          state: event.state.name,
+          attempt: event.retry.attempt,
+          at: event.timestamp,
+        });
       } else if (event.type === 'StateFailed') {
-        options.onEvent?.({ type: 'state-failed', state: event.state.name, error: event.Error, cause: event.Cause, at: event.timestamp });
+        options.onEvent?.({
+          type: 'state-failed',
+          state: event.state.name,
+          error: event.Error,
+          cause: event.Cause,
+          at: event.timestamp,
+        });
       }
     }
   })();
@@ -287,7 +325,8 @@ export function startPipeline(options: RunOptions): RunningPipeline {
 
 function failureOf(error: unknown): Pick<RunResult, 'status' | 'output' | 'error'> {
   const err = error instanceof Error ? error : new Error(String(error));
-  if (err.name === 'ExecutionAbortedError') return { status: 'ABORTED', output: null, error: { name: 'Aborted', cause: err.message } };
+  if (err.name === 'ExecutionAbortedError')
+    return { status: 'ABORTED', output: null, error: { name: 'Aborted', cause: err.message } };
   // ExecutionError carries the Fail state's (or the uncaught task's) error in `cause`.
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof Error) {

@@ -4,8 +4,14 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
-import { type CfnValue, loadTemplate, PROJECT_ROOT, type TemplateFunction, templateFunctions } from './template';
+import { type BuildOptions, build } from 'esbuild';
+import {
+  type CfnValue,
+  loadTemplate,
+  PROJECT_ROOT,
+  type TemplateFunction,
+  templateFunctions,
+} from './template';
 
 /** One bundled function. */
 export interface BuiltFunction {
@@ -28,7 +34,9 @@ export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptio
   const p = fn.buildProperties;
   const format = String(p.Format ?? 'cjs');
   if (format !== 'cjs' && format !== 'esm') {
-    throw new Error(`template.yaml: ${fn.logicalId} BuildProperties.Format must be cjs or esm, not ${format}`);
+    throw new Error(
+      `template.yaml: ${fn.logicalId} BuildProperties.Format must be cjs or esm, not ${format}`,
+    );
   }
   const banner = p.Banner === undefined ? undefined : String(p.Banner);
   return {
@@ -69,7 +77,13 @@ export async function samBuild(options: { outDir?: string; only?: string[] } = {
       mkdirSync(dir, { recursive: true });
       await build(esbuildOptions(fn, dir));
       const bundle = join(dir, `${fn.handlerFile}.js`);
-      return { logicalId: fn.logicalId, bundle, bytes: statSync(bundle).size, handlerExport: fn.handlerExport, function: fn };
+      return {
+        logicalId: fn.logicalId,
+        bundle,
+        bytes: statSync(bundle).size,
+        handlerExport: fn.handlerExport,
+        function: fn,
+      };
     }),
   );
 }

@@ -109,18 +109,21 @@ function pseudo(name: string, ctx: ResolveContext): string | typeof NO_VALUE | u
 
 function ref(name: string, ctx: ResolveContext): string | typeof NO_VALUE {
   const value = pseudo(name, ctx) ?? ctx.parameters[name] ?? ctx.refs[name];
-  if (value === undefined) throw new Error(`template: cannot resolve Ref ${name} locally (no parameter or resource)`);
+  if (value === undefined)
+    throw new Error(`template: cannot resolve Ref ${name} locally (no parameter or resource)`);
   return value;
 }
 
 function getAtt(logicalId: string, attribute: string, ctx: ResolveContext): string {
   const value = ctx.attributes[`${logicalId}.${attribute}`];
-  if (value === undefined) throw new Error(`template: cannot resolve GetAtt ${logicalId}.${attribute} locally`);
+  if (value === undefined)
+    throw new Error(`template: cannot resolve GetAtt ${logicalId}.${attribute} locally`);
   return value;
 }
 
 function asString(value: Resolved, what: string): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   throw new Error(`template: ${what} must resolve to a string, got ${JSON.stringify(value)}`);
 }
 
@@ -236,7 +239,9 @@ export function templateFunctions(template: SamTemplate, root = PROJECT_ROOT): T
     const props = resource.Properties ?? {};
     const metadata = resource.Metadata ?? {};
     if (metadata.BuildMethod !== 'esbuild') {
-      throw new Error(`template.yaml: ${logicalId} has no Metadata.BuildMethod esbuild; every function is bundled`);
+      throw new Error(
+        `template.yaml: ${logicalId} has no Metadata.BuildMethod esbuild; every function is bundled`,
+      );
     }
     const buildProperties = (metadata.BuildProperties ?? {}) as Record<string, CfnValue>;
     const entries = buildProperties.EntryPoints;
@@ -250,7 +255,9 @@ export function templateFunctions(template: SamTemplate, root = PROJECT_ROOT): T
     const entryBase = basename(entries[0]).replace(/\.[cm]?[jt]s$/, '');
     if (entryBase !== handler.slice(0, dot)) {
       // esbuild writes the bundle flat, named after the entry point: the Handler must name that file.
-      throw new Error(`template.yaml: ${logicalId} Handler "${handler}" must be "${entryBase}.<export>" to match its entry point`);
+      throw new Error(
+        `template.yaml: ${logicalId} Handler "${handler}" must be "${entryBase}.<export>" to match its entry point`,
+      );
     }
     functions.push({
       logicalId,

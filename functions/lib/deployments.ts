@@ -111,7 +111,11 @@ export class DeploymentsTable {
   /** Reads the claim item of a commit, if any (strongly consistent). */
   async getClaim(repository: string, commitId: string): Promise<CommitClaim | undefined> {
     const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: claimKey(repository, commitId), ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: claimKey(repository, commitId),
+        ConsistentRead: true,
+      }),
     );
     if (!out.Item) return undefined;
     const { deploymentId, executionId, status, startedAt } = out.Item as CommitClaim;
@@ -147,7 +151,11 @@ export class DeploymentsTable {
    * Ends a deployment: its record gets the final status and details, and the commit's claim follows when this
    * deployment still holds it (a newer forced run keeps its own claim).
    */
-  async finish(deployment: Deployment, status: DeploymentStatus, details: Record<string, unknown>): Promise<void> {
+  async finish(
+    deployment: Deployment,
+    status: DeploymentStatus,
+    details: Record<string, unknown>,
+  ): Promise<void> {
     const now = new Date().toISOString();
     const fields = { ...details, status, finishedAt: now, updatedAt: now };
     const names: Record<string, string> = {};

@@ -2,7 +2,11 @@
  * The Prepare core: turns what started an execution (a CodeCommit push event from EventBridge, or a manual input)
  * into one deployment, and claims its commit so that a duplicate execution ends with no side effect.
  */
-import { BranchDoesNotExistException, type CodeCommitClient, GetBranchCommand } from '@aws-sdk/client-codecommit';
+import {
+  BranchDoesNotExistException,
+  type CodeCommitClient,
+  GetBranchCommand,
+} from '@aws-sdk/client-codecommit';
 import type { Deployment, DeploymentsTable, Trigger } from './deployments';
 import { InvalidInputError } from './errors';
 
@@ -37,8 +41,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Understands the execution input; throws InvalidInputError saying what was expected. */
-export function parseTrigger(input: unknown, pipeline: { repository: string; branch: string }): DeployRequest {
-  if (!isObject(input)) throw new InvalidInputError(`execution input is ${JSON.stringify(input)}: ${EXPECTED}`);
+export function parseTrigger(
+  input: unknown,
+  pipeline: { repository: string; branch: string },
+): DeployRequest {
+  if (!isObject(input))
+    throw new InvalidInputError(`execution input is ${JSON.stringify(input)}: ${EXPECTED}`);
   if ('detail-type' in input || 'source' in input || 'detail' in input) return parseEvent(input, pipeline);
   const unknown = Object.keys(input).filter((key) => !(MANUAL_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
@@ -56,7 +64,9 @@ export function parseTrigger(input: unknown, pipeline: { repository: string; bra
     );
   }
   if (force !== undefined && typeof force !== 'boolean') {
-    throw new InvalidInputError(`execution input field "force" is ${JSON.stringify(force)}: use true or false`);
+    throw new InvalidInputError(
+      `execution input field "force" is ${JSON.stringify(force)}: use true or false`,
+    );
   }
   return {
     repository: pipeline.repository,
@@ -67,7 +77,10 @@ export function parseTrigger(input: unknown, pipeline: { repository: string; bra
   };
 }
 
-function parseEvent(event: Record<string, unknown>, pipeline: { repository: string; branch: string }): DeployRequest {
+function parseEvent(
+  event: Record<string, unknown>,
+  pipeline: { repository: string; branch: string },
+): DeployRequest {
   const where = 'EventBridge event';
   if (event.source !== 'aws.codecommit' || event['detail-type'] !== 'CodeCommit Repository State Change') {
     throw new InvalidInputError(
@@ -117,9 +130,12 @@ export async function resolveBranchHead(
   branch: string,
 ): Promise<string> {
   try {
-    const out = await codecommit.send(new GetBranchCommand({ repositoryName: repository, branchName: branch }));
+    const out = await codecommit.send(
+      new GetBranchCommand({ repositoryName: repository, branchName: branch }),
+    );
     const commitId = out.branch?.commitId;
-    if (!commitId) throw new InvalidInputError(`branch "${branch}" of repository "${repository}" has no commit`);
+    if (!commitId)
+      throw new InvalidInputError(`branch "${branch}" of repository "${repository}" has no commit`);
     return commitId;
   } catch (error) {
     if (error instanceof BranchDoesNotExistException) {
@@ -135,7 +151,11 @@ export async function resolveBranchHead(
 /** Runs Prepare: understand the input, resolve the commit, claim it, and open the deployment record. */
 export async function prepare(
   event: PrepareInput,
-  deps: { codecommit: CodeCommitClient; table: DeploymentsTable; pipeline: { repository: string; branch: string } },
+  deps: {
+    codecommit: CodeCommitClient;
+    table: DeploymentsTable;
+    pipeline: { repository: string; branch: string };
+  },
 ): Promise<PrepareOutput> {
   if (!isObject(event) || !isObject(event.execution) || typeof event.execution.name !== 'string') {
     throw new InvalidInputError(

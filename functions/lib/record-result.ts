@@ -2,7 +2,7 @@
  * The RecordResult core: ends a deployment's record with its final status and what the run produced or why it
  * failed, so that the history says what happened and the commit may be run again after a failure.
  */
-import type { Deployment, DeploymentsTable, DeploymentStatus } from './deployments';
+import type { Deployment, DeploymentStatus, DeploymentsTable } from './deployments';
 import { InvalidInputError } from './errors';
 
 /** The error object a Step Functions Catch puts at ResultPath: `{Error, Cause}`. */

@@ -1,0 +1,62 @@
+/**
+ * Creates, in an emulator (moto), the resources template.yaml itself would create that the pipeline's functions
+ * use: the artifact bucket (versioned) and the deployments table (keys taken from the template).
+ */
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import type { LocalStack } from './runner';
+import { loadTemplate, type SamTemplate } from './template';
+
+/** Logical ids in template.yaml of the storage a local stack needs. */
+export const STORAGE = { bucket: 'ArtifactBucket', table: 'DeploymentsTable' } as const;
+
+function tableKeys(template: SamTemplate): {
+  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+} {
+  const props = template.Resources[STORAGE.table]?.Properties;
+  if (!props) throw new Error(`template.yaml has no ${STORAGE.table}`);
+  return {
+    KeySchema: props.KeySchema as never,
+    AttributeDefinitions: props.AttributeDefinitions as never,
+  };
+}
+
+/** Creates the bucket and the table; returns the LocalStack description a run needs. */
+export async function createLocalStack(options: {
+  name?: string;
+  region?: string;
+  accountId?: string;
+  parameters?: Record<string, string>;
+}): Promise<LocalStack> {
+  const name = options.name ?? 'switchyard';
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const bucket = `${name}-artifacts-${Date.now().toString(36)}`;
+  const table = `${name}-deployments`;
+  const s3 = new S3Client({ region });
+  const dynamodb = new DynamoDBClient({ region });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...tableKeys(loadTemplate()),
+      }),
+    );
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
+  } finally {
+    s3.destroy();
+    dynamodb.destroy();
+  }
+  return {
+    name,
+    region,
+    accountId: options.accountId ?? '123456789012',
+    parameters: { RepositoryName: 'switchyard-sample-app', BranchName: 'main', ...options.parameters },
+    resources: { [STORAGE.bucket]: bucket, [STORAGE.table]: table },
+  };
+}
