@@ -1,5 +1,8 @@
 /** Jest: TypeScript through SWC, one moto server per worker (test/support/global-setup.ts). */
-const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
 
 /** @type {import('jest').Config} */
 module.exports = {

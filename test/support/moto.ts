@@ -1,0 +1,49 @@
+import {
+  type BuildOutcome,
+  type DefaultNetwork,
+  describeDefaultNetwork,
+  listRecordedBuilds,
+  type RecordedBuild,
+  resetMoto,
+  scriptBuildOutcomes,
+  setTargetHealth,
+  type TargetHealthOverride,
+} from '../../cli/emulator/moto';
+
+export interface MotoControls {
+  /** This worker's moto server, also in AWS_ENDPOINT_URL. */
+  endpoint: string;
+  /** moto's log for this worker: where the cause of a moto 500 is. */
+  log: string;
+  reset(): Promise<void>;
+  scriptBuildOutcomes(
+    projectName: string,
+    outcomes: BuildOutcome[],
+  ): Promise<{ projectName: string; queued: number }>;
+  listRecordedBuilds(): Promise<RecordedBuild[]>;
+  setTargetHealth(override: TargetHealthOverride): Promise<TargetHealthOverride>;
+  /** moto's default VPC and subnets; their ids change after every reset. */
+  describeDefaultNetwork(): Promise<DefaultNetwork>;
+}
+
+/** Call inside a describe: resets this worker's moto server before each test and returns its controls. */
+export function useMoto(options: { seed?: number } = {}): MotoControls {
+  const endpoint = process.env.SWITCHYARD_TEST_MOTO_ENDPOINT;
+  if (!endpoint) {
+    throw new Error(
+      'No moto server for this jest worker (SWITCHYARD_TEST_MOTO_ENDPOINT is unset): run the tests through ' +
+        'jest.config.js, whose globalSetup (test/support/global-setup.ts) starts the servers',
+    );
+  }
+  const reset = () => resetMoto(endpoint, options);
+  beforeEach(reset);
+  return {
+    endpoint,
+    log: process.env.SWITCHYARD_TEST_MOTO_LOG ?? '',
+    reset,
+    scriptBuildOutcomes: (projectName, outcomes) => scriptBuildOutcomes(endpoint, projectName, outcomes),
+    listRecordedBuilds: () => listRecordedBuilds(endpoint),
+    setTargetHealth: (override) => setTargetHealth(endpoint, override),
+    describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
+  };
+}
