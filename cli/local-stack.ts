@@ -31,7 +31,7 @@ export async function createLocalStack(options: {
 }): Promise<LocalStack> {
   const name = options.name ?? 'switchyard';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const bucket = `${name}-artifacts-${Date.now().toString(36)}`;
+  const bucket = `${name}-artifacts-${options.accountId ?? '123456789012'}`;
   const table = `${name}-deployments`;
   const s3 = new S3Client({ region });
   const dynamodb = new DynamoDBClient({ region });

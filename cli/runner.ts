@@ -74,6 +74,30 @@ export interface RunningPipeline {
   abort: () => void;
 }
 
+/** The environment the first run of this process gave the functions (see applyEnvironment). */
+const appliedEnvironment = new Map<string, string>();
+
+/**
+ * Sets the functions' environment from the template. The functions share this process and read their
+ * configuration once, as in a warm Lambda container, so one process can emulate one stack only: a run that would
+ * change a value is refused rather than run against stale configuration.
+ */
+function applyEnvironment(environments: Record<string, unknown>[]): void {
+  for (const env of environments) {
+    for (const [name, raw] of Object.entries(env)) {
+      const value = String(raw);
+      const before = appliedEnvironment.get(name);
+      if (before !== undefined && before !== value) {
+        throw new Error(
+          `a local run emulates one stack per process: ${name} was "${before}" and this run wants "${value}" (functions read their configuration once, as in a Lambda container)`,
+        );
+      }
+      appliedEnvironment.set(name, value);
+      process.env[name] = value;
+    }
+  }
+}
+
 const machines = new Map<string, import('aws-local-stepfunctions').StateMachine>();
 
 function installWithResolvers(): void {
@@ -107,10 +131,13 @@ export function localResolveContext(template: SamTemplate, stack: LocalStack): R
   for (const [logicalId, name] of Object.entries(stack.resources)) {
     attributes[`${logicalId}.Arn`] ??= `arn:aws:local:${stack.region}:${stack.accountId}:${name}`;
   }
-  const parameters: Record<string, string> = {};
+  const parameters: Record<string, string | string[]> = {};
   for (const [name, parameter] of Object.entries(template.Parameters ?? {})) {
     const value = stack.parameters[name] ?? parameter.Default;
-    if (value !== undefined) parameters[name] = String(value);
+    if (value === undefined) continue;
+    const text = String(value);
+    parameters[name] =
+      parameter.Type === 'CommaDelimitedList' ? (text === '' ? [''] : text.split(',')) : text;
   }
   return {
     region: stack.region,
@@ -197,11 +224,7 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   const functions = templateFunctions(template);
   const byArn = new Map(functions.map((fn) => [functionArn(options.stack, fn.logicalId), fn]));
 
-  // Each function's environment from the template; a local run shares one process, so they are merged.
-  for (const fn of functions) {
-    const env = resolveValue(fn.environment, ctx) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(env)) process.env[name] = String(value);
-  }
+  applyEnvironment(functions.map((fn) => resolveValue(fn.environment, ctx) as Record<string, unknown>));
 
   let lambdaInvocations = 0;
   const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};

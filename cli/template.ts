@@ -77,7 +77,8 @@ export interface ResolveContext {
   region: string;
   accountId: string;
   stackName: string;
-  parameters: Record<string, string>;
+  /** Parameter values; a CommaDelimitedList is a list, as Ref returns it. */
+  parameters: Record<string, string | string[]>;
   /** Physical id (what Ref returns) per logical id. */
   refs: Record<string, string>;
   /** `GetAtt` values per `LogicalId.Attribute`. */
@@ -107,7 +108,7 @@ function pseudo(name: string, ctx: ResolveContext): string | typeof NO_VALUE | u
   }
 }
 
-function ref(name: string, ctx: ResolveContext): string | typeof NO_VALUE {
+function ref(name: string, ctx: ResolveContext): string | string[] | typeof NO_VALUE {
   const value = pseudo(name, ctx) ?? ctx.parameters[name] ?? ctx.refs[name];
   if (value === undefined)
     throw new Error(`template: cannot resolve Ref ${name} locally (no parameter or resource)`);
