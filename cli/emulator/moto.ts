@@ -187,7 +187,7 @@ export async function stopMotoByPid(pid: number, timeoutMs = 5000): Promise<void
   }
 }
 
-/** Clear every resource and every Switchyard control (scripted builds, target health); optionally seed ids. */
+/** Clear every resource and every Switchyard control (scripted builds, target health, git repositories); optionally seed ids. */
 export async function resetMoto(endpoint: string, options: { seed?: number } = {}): Promise<void> {
   await control(endpoint, 'POST', '/moto-api/reset');
   if (options.seed !== undefined) await control(endpoint, 'POST', `/moto-api/seed?a=${options.seed}`);
@@ -218,6 +218,42 @@ export async function setTargetHealth(
   override: TargetHealthOverride,
 ): Promise<TargetHealthOverride> {
   return control(endpoint, 'POST', '/moto-api/switchyard/elbv2/target-health', override);
+}
+
+export interface GitRepositoryBinding {
+  /** CodeCommit repository name (case-sensitive); created in moto if it does not exist. */
+  name: string;
+  /** Absolute path of the repository's root: a worktree, or a bare repository's directory. */
+  path: string;
+  /** Default: moto's default account. */
+  accountId?: string;
+  /** Default: us-east-1. */
+  region?: string;
+}
+
+export interface ServedGitRepository {
+  name: string;
+  path: string;
+  /** The repository's git directory, which the emulator reads. */
+  gitDir: string;
+  accountId: string;
+  region: string;
+  /** Whether the binding created the CodeCommit repository (false: it existed in moto already). */
+  created: boolean;
+  /** As GetRepository returns it; `defaultBranch` is the branch HEAD pointed to when bound. */
+  repositoryMetadata: Record<string, unknown>;
+}
+
+/**
+ * Serve CodeCommit GetBranch, GetCommit, GetFolder, GetFile and GetBlob for `name` from the local git
+ * repository at `path` (read at each call, so later commits show). `/moto-api/reset` and DeleteRepository
+ * drop the binding.
+ */
+export async function serveGitRepository(
+  endpoint: string,
+  binding: GitRepositoryBinding,
+): Promise<ServedGitRepository> {
+  return control(endpoint, 'POST', '/moto-api/switchyard/codecommit/repositories', binding);
 }
 
 export interface DefaultNetwork {

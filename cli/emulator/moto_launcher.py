@@ -17,7 +17,10 @@ What this adds to moto (each patch is monkeypatched here; nothing in site-packag
      and listed:       GET  /moto-api/switchyard/codebuild/builds
   3. ELBv2 target health that can be set: POST /moto-api/switchyard/elbv2/target-health
   4. ECS tasks that stay RUNNING instead of drifting to STOPPED after one DescribeTasks.
-  5. --parent-pid: the server exits by itself once that process is gone.
+  5. CodeCommit GetBranch, GetCommit, GetFolder, GetFile and GetBlob served from a local git repository
+     bound to a repository name (cli/emulator/codecommit_git.py):
+                       POST /moto-api/switchyard/codecommit/repositories
+  6. --parent-pid: the server exits by itself once that process is gone.
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
 
@@ -56,6 +59,10 @@ except ImportError as error:
         file=sys.stderr,
     )
     sys.exit(MISSING_MOTO_EXIT_CODE)
+
+# No __pycache__ next to the sources (in the repository or in a copy of cli/).
+sys.dont_write_bytecode = True
+import codecommit_git  # noqa: E402  (next to this file; imports moto, so only once moto is known to be there)
 
 CONTROL_PREFIX = "/moto-api/switchyard/"
 DEFAULT_REGION = "us-east-1"
@@ -570,6 +577,19 @@ def patch_ecs_task_lifecycle() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# 5. CodeCommit from git (the implementation is in codecommit_git.py)
+# --------------------------------------------------------------------------------------------
+
+
+def control_codecommit_repository(body: dict[str, Any]) -> dict[str, Any]:
+    """Bind a CodeCommit repository name to a local git repository."""
+    try:
+        return codecommit_git.bind_repository(body)
+    except codecommit_git.BindError as error:
+        raise ControlError(str(error), error.status) from error
+
+
+# --------------------------------------------------------------------------------------------
 # Control endpoints and server
 # --------------------------------------------------------------------------------------------
 
@@ -580,6 +600,7 @@ def controls(moto_app: Any) -> Any:
         ("POST", "codebuild/outcomes"): control_codebuild_outcomes,
         ("GET", "codebuild/builds"): lambda _body: control_codebuild_builds(),
         ("POST", "elbv2/target-health"): control_target_health,
+        ("POST", "codecommit/repositories"): control_codecommit_repository,
     }
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
@@ -612,6 +633,7 @@ def apply_patches() -> None:
     patch_codebuild()
     patch_elbv2_target_health()
     patch_ecs_task_lifecycle()
+    codecommit_git.patch_codecommit()
 
 
 def watch_parent(parent_pid: int) -> None:

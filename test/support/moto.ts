@@ -2,10 +2,13 @@ import {
   type BuildOutcome,
   type DefaultNetwork,
   describeDefaultNetwork,
+  type GitRepositoryBinding,
   listRecordedBuilds,
   type RecordedBuild,
   resetMoto,
+  type ServedGitRepository,
   scriptBuildOutcomes,
+  serveGitRepository,
   setTargetHealth,
   type TargetHealthOverride,
 } from '../../cli/emulator/moto';
@@ -22,6 +25,8 @@ export interface MotoControls {
   ): Promise<{ projectName: string; queued: number }>;
   listRecordedBuilds(): Promise<RecordedBuild[]>;
   setTargetHealth(override: TargetHealthOverride): Promise<TargetHealthOverride>;
+  /** Serve a CodeCommit repository's read API (GetBranch, GetCommit, GetFolder, GetFile, GetBlob) from a local git repository. */
+  serveGitRepository(binding: GitRepositoryBinding): Promise<ServedGitRepository>;
   /** moto's default VPC and subnets; their ids change after every reset. */
   describeDefaultNetwork(): Promise<DefaultNetwork>;
 }
@@ -44,6 +49,7 @@ export function useMoto(options: { seed?: number } = {}): MotoControls {
     scriptBuildOutcomes: (projectName, outcomes) => scriptBuildOutcomes(endpoint, projectName, outcomes),
     listRecordedBuilds: () => listRecordedBuilds(endpoint),
     setTargetHealth: (override) => setTargetHealth(endpoint, override),
+    serveGitRepository: (binding) => serveGitRepository(endpoint, binding),
     describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
   };
 }

@@ -1,0 +1,186 @@
+/**
+ * `sam build` then `sam local invoke`, emulated: every function is bundled from its BuildProperties and the bundle
+ * is invoked in a fresh process with its events/ sample, against the moto server. CodeCommit is served by the
+ * emulator from a real git repository (the bundles carry their own SDK, out of aws-sdk-client-mock's reach).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { invokeBundle, lambdaEnvironment } from '../../cli/local-invoke';
+import { createLocalStack } from '../../cli/local-stack';
+import { type LocalStack, localResolveContext } from '../../cli/runner';
+import { type BuiltFunction, samBuild } from '../../cli/sam-build';
+import { loadTemplate, resolveValue } from '../../cli/template';
+import { loadEvent } from '../support/events';
+import { useMoto } from '../support/moto';
+import { readZip } from '../support/zip-reader';
+
+const PARAMETERS = {
+  ClusterName: 'local',
+  ServiceName: 'web',
+  ProductionListenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2',
+  TargetGroupAArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1',
+  TargetGroupBArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
+  EcrRepositoryName: 'web',
+  TaskExecutionRoleArn: 'arn:aws:iam::123456789012:role/web-execution',
+};
+
+function gitRepository(dir: string): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'Ada Lovelace');
+  git('config', 'user.email', 'ada@example.com');
+  writeFileSync(join(dir, 'buildspec.yml'), 'version: 0.2\nphases:\n  build:\n    commands: [./build.sh]\n');
+  writeFileSync(
+    join(dir, 'taskdef.json'),
+    '{"family":"web","containerDefinitions":[{"name":"web","image":"<IMAGE1_NAME>"}]}\n',
+  );
+  writeFileSync(join(dir, 'appspec.yaml'), 'version: 0.0\nResources: []\n');
+  writeFileSync(join(dir, 'build.sh'), '#!/bin/sh\necho build\n');
+  chmodSync(join(dir, 'build.sh'), 0o755);
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'server.js'), 'console.log("ok")\n');
+  symlinkSync('src/server.js', join(dir, 'main.js'));
+  git('add', '-A');
+  git('commit', '-q', '-m', 'Sample');
+  return git('rev-parse', 'HEAD');
+}
+
+describe('each function bundled as `sam build` does and invoked with its events/ sample', () => {
+  const moto = useMoto();
+  const template = loadTemplate();
+  let outDir: string;
+  let repoDir: string;
+  let built: Map<string, BuiltFunction>;
+  let stack: LocalStack;
+  let commitId: string;
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'switchyard-build-'));
+    repoDir = mkdtempSync(join(tmpdir(), 'switchyard-repo-'));
+    commitId = gitRepository(repoDir);
+    built = new Map((await samBuild({ outDir })).map((fn) => [fn.logicalId, fn]));
+  });
+  afterAll(() => {
+    rmSync(outDir, { recursive: true, force: true });
+    rmSync(repoDir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    stack = await createLocalStack({ parameters: PARAMETERS });
+    await moto.serveGitRepository({ name: 'switchyard-sample-app', path: repoDir });
+  });
+
+  /** The sample event, moved to the commit of the test repository (a git commit id cannot be chosen). */
+  function sample(name: string): Record<string, unknown> {
+    const text = JSON.stringify(loadEvent(name)).replaceAll(
+      loadEvent<{ detail: { commitId: string } }>('push').detail.commitId,
+      commitId,
+    );
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  function invoke(logicalId: string, event: unknown) {
+    const fn = built.get(logicalId);
+    if (!fn) throw new Error(`${logicalId} was not built`);
+    const ctx = localResolveContext(template, stack);
+    return invokeBundle({
+      bundle: fn.bundle,
+      handlerExport: fn.handlerExport,
+      functionName: `${stack.name}-${logicalId}`,
+      event,
+      timeoutSeconds: fn.function.timeoutSeconds,
+      env: lambdaEnvironment({
+        functionName: `${stack.name}-${logicalId}`,
+        memorySize: fn.function.memorySize,
+        variables: resolveValue(fn.function.environment, ctx) as Record<string, unknown>,
+      }),
+    });
+  }
+
+  it('builds one bundle per function of the template, each self-contained', () => {
+    expect([...built.keys()].sort()).toEqual([
+      'ArchiveSourceFunction',
+      'PrepareFunction',
+      'RecordResultFunction',
+    ]);
+    for (const fn of built.values()) {
+      expect(fn.bytes).toBeGreaterThan(10_000);
+      expect(fn.bundle).toMatch(/\/handler\.js$/);
+    }
+  });
+
+  it('PrepareFunction claims the pushed commit from events/prepare.json', async () => {
+    const out = await invoke('PrepareFunction', sample('prepare'));
+
+    expect(out).toMatchObject({
+      ok: true,
+      result: { action: 'deploy', deployment: { commitId, trigger: 'push' } },
+    });
+  });
+
+  it('ArchiveSourceFunction archives the commit of events/archive-source.json from git through the emulator', async () => {
+    const out = await invoke('ArchiveSourceFunction', sample('archive-source'));
+
+    expect(out.ok).toBe(true);
+    const result = (out as { result: { bucket: string; key: string; files: number } }).result;
+    expect(result).toMatchObject({
+      files: 6,
+      reused: false,
+      commit: { id: commitId, author: 'Ada Lovelace' },
+    });
+    const { S3Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const object = await new S3Client({}).send(
+      new GetObjectCommand({ Bucket: result.bucket, Key: result.key }),
+    );
+    const entries = readZip(
+      Buffer.from(
+        await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      ),
+    );
+    expect(Object.fromEntries(entries.map((e) => [e.path, e.mode.toString(8)]))).toEqual({
+      'appspec.yaml': '100644',
+      'build.sh': '100755',
+      'buildspec.yml': '100644',
+      'main.js': '120777',
+      'src/server.js': '100644',
+      'taskdef.json': '100644',
+    });
+  });
+
+  it('RecordResultFunction records the failure of events/record-result.json', async () => {
+    const prepared = await invoke('PrepareFunction', sample('prepare'));
+    expect(prepared.ok).toBe(true);
+    const deployment = (prepared as { result: { deployment: unknown } }).result.deployment;
+
+    const out = await invoke('RecordResultFunction', { ...sample('record-result'), deployment });
+
+    expect(out).toMatchObject({ ok: true, result: { status: 'FAILED', error: { name: 'SourceError' } } });
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const records = await doc.send(
+      new QueryCommand({
+        TableName: stack.resources.DeploymentsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
+      }),
+    );
+    expect(records.Items).toEqual([expect.objectContaining({ status: 'FAILED', commitId })]);
+  });
+
+  it('reports a handler error as Lambda does: type, message, trace', async () => {
+    const out = await invoke('PrepareFunction', {
+      input: { commit: 'x' },
+      execution: { id: 'a', name: 'b', startTime: 'c' },
+    });
+
+    expect(out.ok).toBe(false);
+    expect(out).toMatchObject({
+      error: {
+        errorType: 'InvalidInputError',
+        errorMessage: expect.stringMatching(/unknown field\(s\) commit/),
+      },
+    });
+  });
+});
