@@ -7,6 +7,7 @@ import {
   BlobIdDoesNotExistException,
   CodeCommitClient,
   CommitDoesNotExistException,
+  CommitIdDoesNotExistException,
   FolderDoesNotExistException,
   GetBlobCommand,
   GetBranchCommand,
@@ -42,8 +43,9 @@ function blobId(file: FakeFile): string {
 export function fakeCodeCommit(repo: FakeRepository) {
   const blobs = new Map<string, Buffer>();
   for (const file of Object.values(repo.files)) blobs.set(blobId(file), Buffer.from(file.content));
+  const knows = (specifier: string | undefined) => specifier === repo.commitId || specifier === repo.branch;
   const checkCommit = (specifier: string | undefined) => {
-    if (specifier !== repo.commitId && specifier !== repo.branch) {
+    if (!knows(specifier)) {
       throw new CommitDoesNotExistException({ message: `Commit ${specifier} does not exist`, $metadata: {} });
     }
   };
@@ -51,7 +53,13 @@ export function fakeCodeCommit(repo: FakeRepository) {
     blobs,
     getBranch: () => ({ branch: { branchName: repo.branch, commitId: repo.commitId } }),
     getCommit: (input: { commitId?: string }) => {
-      checkCommit(input.commitId);
+      // GetCommit names its error differently from the folder and file calls, as the real API does.
+      if (input.commitId !== repo.commitId) {
+        throw new CommitIdDoesNotExistException({
+          message: `Commit ${input.commitId} does not exist`,
+          $metadata: {},
+        });
+      }
       return {
         commit: {
           commitId: repo.commitId,

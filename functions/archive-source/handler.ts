@@ -1,0 +1,45 @@
+/**
+ * State `ArchiveSource` (ArchiveSourceFunction).
+ * Input: `{deployment}` (from Prepare). Output: `{bucket, key, versionId, sha256, files, bytes, commit, reused}`.
+ * Throws SourceError (missing buildspec/taskdef/appspec, file over 6 MB), TransientAwsError (throttled), or AWS errors.
+ */
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { S3Client } from '@aws-sdk/client-s3';
+import { archiveCommit } from '../lib/archive';
+import { configFromEnv } from '../lib/config';
+import type { Deployment } from '../lib/deployments';
+import { InvalidInputError } from '../lib/errors';
+
+const codecommit = new CodeCommitClient({});
+const s3 = new S3Client({});
+const config = configFromEnv(['ARTIFACT_BUCKET']);
+
+/** Lambda entry point. */
+export async function handler(event: { deployment?: Deployment }): ReturnType<typeof archiveCommit> {
+  const deployment = event?.deployment;
+  if (!deployment || typeof deployment.repository !== 'string' || typeof deployment.commitId !== 'string') {
+    throw new InvalidInputError(
+      'ArchiveSource expects {"deployment": {"repository", "commitId", ...}} as Prepare returns it (see events/archive-source.json)',
+    );
+  }
+  const started = Date.now();
+  let reported = 0;
+  const result = await archiveCommit({
+    codecommit,
+    s3,
+    bucket: config().ARTIFACT_BUCKET,
+    repository: deployment.repository,
+    commitId: deployment.commitId,
+    // A progress line every 10 % of a large tree, so a slow archive shows where it is in the function's log.
+    onProgress: ({ files, totalFiles, zipBytes }) => {
+      if (totalFiles < 1000 || (files < totalFiles && files - reported < totalFiles / 10)) return;
+      reported = files;
+      console.log(`archived ${files}/${totalFiles} files, ${(zipBytes / 1048576).toFixed(1)} MiB zipped`);
+    },
+  });
+  for (const warning of result.warnings) console.warn(warning);
+  console.log(
+    `${result.reused ? 'reused' : 'wrote'} s3://${result.bucket}/${result.key} (${result.files} files, ${result.bytes} bytes, sha256 ${result.sha256}) in ${Date.now() - started} ms`,
+  );
+  return result;
+}
