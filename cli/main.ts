@@ -1,41 +1,10 @@
 /**
- * The `switchyard` command: a table of subcommands, each with its own options and help.
+ * The `switchyard` command: a table of subcommands (cli/commands/<name>.ts), each with its own options and help.
  */
-import { parseArgs } from 'node:util';
-import { samBuild } from './sam-build';
+import { build } from './commands/build';
+import type { Command } from './commands/types';
 
-/** A subcommand: its one-line summary, usage text and implementation (returns the exit code). */
-interface Command {
-  summary: string;
-  usage: string;
-  run: (args: string[]) => Promise<number>;
-}
-
-const COMMANDS: Record<string, Command> = {
-  build: {
-    summary: 'bundle every function of template.yaml as `sam build` would (esbuild, the BuildProperties)',
-    usage: `switchyard build [--out DIR] [--only LogicalId]...
-
-Bundles each AWS::Serverless::Function of template.yaml from its Metadata.BuildProperties into
-DIR/<LogicalId>/handler.js (default DIR: .aws-sam/build), and prints one line per function with its size.`,
-    run: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: { out: { type: 'string' }, only: { type: 'string', multiple: true } },
-        strict: true,
-      });
-      const started = Date.now();
-      const built = await samBuild({ outDir: values.out, only: values.only });
-      for (const fn of built) {
-        process.stdout.write(
-          `${fn.logicalId.padEnd(28)} ${(fn.bytes / 1024).toFixed(1).padStart(8)} KiB  ${fn.bundle}\n`,
-        );
-      }
-      process.stdout.write(`built ${built.length} function(s) in ${Date.now() - started} ms\n`);
-      return 0;
-    },
-  },
-};
+const COMMANDS: Record<string, Command> = { build };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
