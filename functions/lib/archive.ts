@@ -26,7 +26,7 @@ import {
   readCommit,
   type Tree,
 } from './codecommit-tree';
-import { describeError, isTransient, SourceError, TransientAwsError } from './errors';
+import { asTransient, describeError, SourceError } from './errors';
 import { type ZipSummary, ZipWriter } from './zip';
 
 /** What to archive, where to, and the clients to use. */
@@ -321,6 +321,5 @@ async function multipartCopy(
 
 /** Transient S3 failures become TransientAwsError (the machine retries the state); others keep their name. */
 function s3Error(error: unknown, what: string): unknown {
-  if (!isTransient(error)) return error;
-  return new TransientAwsError(`S3 ${what} failed: ${describeError(error)}`, { cause: error });
+  return asTransient(`S3 ${what}`, error);
 }

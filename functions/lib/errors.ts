@@ -72,3 +72,49 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** The CodeBuild build ended FAILED, FAULT, STOPPED or TIMED_OUT; the message gives the phase, its context and the log. */
+export class BuildFailedError extends SwitchyardError {
+  override name = 'BuildFailedError' as const;
+}
+
+/** The build ran longer than the pipeline's BuildTimeoutMinutes and was stopped. */
+export class BuildTimeoutError extends SwitchyardError {
+  override name = 'BuildTimeoutError' as const;
+}
+
+/** The build succeeded but its artifact lacks a usable image input (imageDetail.json or imagedefinitions.json). */
+export class BuildArtifactError extends SwitchyardError {
+  override name = 'BuildArtifactError' as const;
+}
+
+/** The green task set did not become stable and healthy behind its target group. */
+export class GreenUnhealthyError extends SwitchyardError {
+  override name = 'GreenUnhealthyError' as const;
+}
+
+/** The listener read back after a weight change does not carry the weights that were written. */
+export class WeightsMismatchError extends SwitchyardError {
+  override name = 'WeightsMismatchError' as const;
+}
+
+/** A CloudWatch alarm the deployment watches is in ALARM. */
+export class AlarmError extends SwitchyardError {
+  override name = 'AlarmError' as const;
+}
+
+/** An operator aborted the deployment. */
+export class DeploymentAbortedError extends SwitchyardError {
+  override name = 'DeploymentAbortedError' as const;
+}
+
+/** The ECS service or its load balancer is not set up for Switchyard's blue/green (missing, not ACTIVE, not EXTERNAL, listener not forwarding). */
+export class ServiceNotReadyError extends SwitchyardError {
+  override name = 'ServiceNotReadyError' as const;
+}
+
+/** Wraps a transient AWS error as TransientAwsError (which the machine retries), with what was being done; other errors pass unchanged. */
+export function asTransient(label: string, error: unknown): unknown {
+  if (!isTransient(error)) return error;
+  return new TransientAwsError(`${label} failed: ${describeError(error)}`, { cause: error });
+}

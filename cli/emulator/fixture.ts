@@ -1,0 +1,236 @@
+/**
+ * The target infrastructure of a blue/green deployment, built in the emulator (moto) with SDK calls, as a user's
+ * CloudFormation would build it in AWS (moto's CloudFormation drops the EXTERNAL controller and weighted
+ * listeners): an ALB on the default subnets, two ip target groups, a production and a test listener forwarding to
+ * the first group, a cluster, an EXTERNAL service and its first task set on that group, made primary.
+ * Used by `switchyard local` and by the tests.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  CreateTaskSetCommand,
+  ECSClient,
+  type NetworkConfiguration,
+  RegisterTaskDefinitionCommand,
+  UpdateServicePrimaryTaskSetCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { DefaultNetwork } from './moto';
+
+/** Options of createBlueGreenFixture; every name derives from `name`. */
+export interface BlueGreenFixtureOptions {
+  /** moto's default network (describeDefaultNetwork), which changes after every reset. */
+  network: DefaultNetwork;
+  /** Prefix of every resource name; default `app` (target group names allow 32 characters). */
+  name?: string;
+  /** The service's desiredCount; default 2. */
+  desiredCount?: number;
+  /** The first task definition's image; default `public.ecr.aws/nginx/nginx:latest`. */
+  image?: string;
+  region?: string;
+}
+
+/** Everything a deployment against the fixture needs to know. */
+export interface BlueGreenFixture {
+  region: string;
+  clusterName: string;
+  clusterArn: string;
+  serviceName: string;
+  serviceArn: string;
+  loadBalancerArn: string;
+  /** Production listener (port 80), forwarding to `targetGroups.blue`. */
+  listenerArn: string;
+  /** Test listener (port 8080), forwarding to `targetGroups.blue`. */
+  testListenerArn: string;
+  /** `blue` is live and carries the primary task set; `green` is free for the next deployment. */
+  targetGroups: { blue: string; green: string };
+  taskDefinitionArn: string;
+  containerName: string;
+  containerPort: number;
+  blueTaskSetArn: string;
+  /** The awsvpc configuration of the blue task set (the green one copies it). */
+  networkConfiguration: NetworkConfiguration;
+  desiredCount: number;
+}
+
+const CONTAINER_PORT = 80;
+
+/** Creates the blue/green target infrastructure in the emulator that AWS_ENDPOINT_URL points at. */
+export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): Promise<BlueGreenFixture> {
+  const name = options.name ?? 'app';
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const desiredCount = options.desiredCount ?? 2;
+  const { network } = options;
+  const elbv2 = new ElasticLoadBalancingV2Client({ region });
+  const ecs = new ECSClient({ region });
+  try {
+    const { LoadBalancers } = await elbv2.send(
+      new CreateLoadBalancerCommand({
+        Name: `${name}-alb`,
+        Type: 'application',
+        Scheme: 'internet-facing',
+        Subnets: network.subnets.map((subnet) => subnet.subnetId),
+        SecurityGroups: [network.securityGroupId],
+      }),
+    );
+    const loadBalancerArn = required(LoadBalancers?.[0]?.LoadBalancerArn, 'CreateLoadBalancer');
+    const targetGroup = async (suffix: string): Promise<string> => {
+      const { TargetGroups } = await elbv2.send(
+        new CreateTargetGroupCommand({
+          Name: `${name}-${suffix}`,
+          Protocol: 'HTTP',
+          Port: CONTAINER_PORT,
+          VpcId: network.vpcId,
+          TargetType: 'ip',
+          HealthCheckPath: '/',
+        }),
+      );
+      return required(TargetGroups?.[0]?.TargetGroupArn, 'CreateTargetGroup');
+    };
+    const blue = await targetGroup('a');
+    const green = await targetGroup('b');
+    const listener = async (port: number): Promise<string> => {
+      const { Listeners } = await elbv2.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: loadBalancerArn,
+          Protocol: 'HTTP',
+          Port: port,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: blue }],
+        }),
+      );
+      return required(Listeners?.[0]?.ListenerArn, 'CreateListener');
+    };
+    const listenerArn = await listener(80);
+    const testListenerArn = await listener(8080);
+
+    const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: `${name}-cluster` }));
+    const clusterArn = required(cluster?.clusterArn, 'CreateCluster');
+    const clusterName = cluster?.clusterName ?? `${name}-cluster`;
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: name,
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: options.image ?? 'public.ecr.aws/nginx/nginx:latest',
+            // moto starts Fargate tasks only when every container has its own memory.
+            memory: 512,
+            essential: true,
+            portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp' }],
+          },
+        ],
+      }),
+    );
+    const taskDefinitionArn = required(taskDefinition?.taskDefinitionArn, 'RegisterTaskDefinition');
+    const { service } = await ecs.send(
+      new CreateServiceCommand({
+        cluster: clusterName,
+        serviceName: `${name}-service`,
+        desiredCount,
+        deploymentController: { type: 'EXTERNAL' },
+        schedulingStrategy: 'REPLICA',
+      }),
+    );
+    const serviceArn = required(service?.serviceArn, 'CreateService');
+    const serviceName = service?.serviceName ?? `${name}-service`;
+
+    const networkConfiguration: NetworkConfiguration = {
+      awsvpcConfiguration: {
+        subnets: network.subnets.map((subnet) => subnet.subnetId),
+        securityGroups: [network.securityGroupId],
+        assignPublicIp: 'DISABLED',
+      },
+    };
+    const { taskSet } = await ecs.send(
+      new CreateTaskSetCommand({
+        cluster: clusterName,
+        service: serviceName,
+        taskDefinition: taskDefinitionArn,
+        externalId: 'fixture-initial',
+        clientToken: 'fixture-initial',
+        launchType: 'FARGATE',
+        networkConfiguration,
+        loadBalancers: [{ targetGroupArn: blue, containerName: 'web', containerPort: CONTAINER_PORT }],
+        scale: { unit: 'PERCENT', value: 100 },
+      }),
+    );
+    const blueTaskSetArn = required(taskSet?.taskSetArn, 'CreateTaskSet');
+    await ecs.send(
+      new UpdateServicePrimaryTaskSetCommand({
+        cluster: clusterName,
+        service: serviceName,
+        primaryTaskSet: blueTaskSetArn,
+      }),
+    );
+    await registerTaskSetTargets({ targetGroupArn: blue, count: desiredCount, region });
+
+    return {
+      region,
+      clusterName,
+      clusterArn,
+      serviceName,
+      serviceArn,
+      loadBalancerArn,
+      listenerArn,
+      testListenerArn,
+      targetGroups: { blue, green },
+      taskDefinitionArn,
+      containerName: 'web',
+      containerPort: CONTAINER_PORT,
+      blueTaskSetArn,
+      networkConfiguration,
+      desiredCount,
+    };
+  } finally {
+    elbv2.destroy();
+    ecs.destroy();
+  }
+}
+
+/**
+ * Does what ECS does and moto does not: registers a task set's tasks in its target group. Targets are `count`
+ * private IPs derived from the target group ARN (distinct per group), on the container port. Returns their ids.
+ */
+export async function registerTaskSetTargets(options: {
+  targetGroupArn: string;
+  count: number;
+  port?: number;
+  region?: string;
+}): Promise<string[]> {
+  const digest = createHash('sha256').update(options.targetGroupArn).digest();
+  const ids = Array.from(
+    { length: options.count },
+    (_, index) => `10.${digest[0] ?? 0}.${digest[1] ?? 0}.${10 + index}`,
+  );
+  if (ids.length === 0) return ids;
+  const elbv2 = new ElasticLoadBalancingV2Client({
+    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+  });
+  try {
+    await elbv2.send(
+      new RegisterTargetsCommand({
+        TargetGroupArn: options.targetGroupArn,
+        Targets: ids.map((Id) => ({ Id, Port: options.port ?? CONTAINER_PORT })),
+      }),
+    );
+  } finally {
+    elbv2.destroy();
+  }
+  return ids;
+}
+
+function required(value: string | undefined, call: string): string {
+  if (!value) throw new Error(`${call} returned no identifier; see the emulator's log`);
+  return value;
+}
