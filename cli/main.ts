@@ -2,9 +2,10 @@
  * The `switchyard` command: a table of subcommands (cli/commands/<name>.ts), each with its own options and help.
  */
 import { build } from './commands/build';
+import { render } from './commands/render';
 import type { Command } from './commands/types';
 
-const COMMANDS: Record<string, Command> = { build };
+const COMMANDS: Record<string, Command> = { build, render };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
