@@ -1,11 +1,3 @@
-/**
- * The target infrastructure of a blue/green deployment, built in the emulator (moto) with SDK calls, as a user's
- * CloudFormation would build it in AWS (moto's CloudFormation drops the EXTERNAL controller and weighted
- * listeners): an ALB on the default subnets, two ip target groups, a production and a test listener forwarding to
- * the first group, a cluster, an EXTERNAL service and its first task set on that group, made primary.
- * Used by `switchyard local` and by the tests.
- */
-import { createHash } from 'node:crypto';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -20,7 +12,6 @@ import {
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
-  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { DefaultNetwork } from './moto';
 
@@ -173,7 +164,6 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         primaryTaskSet: blueTaskSetArn,
       }),
     );
-    await registerTaskSetTargets({ targetGroupArn: blue, count: desiredCount, region });
 
     return {
       region,
@@ -196,38 +186,6 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
     elbv2.destroy();
     ecs.destroy();
   }
-}
-
-/**
- * Does what ECS does and moto does not: registers a task set's tasks in its target group. Targets are `count`
- * private IPs derived from the target group ARN (distinct per group), on the container port. Returns their ids.
- */
-export async function registerTaskSetTargets(options: {
-  targetGroupArn: string;
-  count: number;
-  port?: number;
-  region?: string;
-}): Promise<string[]> {
-  const digest = createHash('sha256').update(options.targetGroupArn).digest();
-  const ids = Array.from(
-    { length: options.count },
-    (_, index) => `10.${digest[0] ?? 0}.${digest[1] ?? 0}.${10 + index}`,
-  );
-  if (ids.length === 0) return ids;
-  const elbv2 = new ElasticLoadBalancingV2Client({
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-  });
-  try {
-    await elbv2.send(
-      new RegisterTargetsCommand({
-        TargetGroupArn: options.targetGroupArn,
-        Targets: ids.map((Id) => ({ Id, Port: options.port ?? CONTAINER_PORT })),
-      }),
-    );
-  } finally {
-    elbv2.destroy();
-  }
-  return ids;
 }
 
 function required(value: string | undefined, call: string): string {

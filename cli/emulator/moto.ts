@@ -187,7 +187,7 @@ export async function stopMotoByPid(pid: number, timeoutMs = 5000): Promise<void
   }
 }
 
-/** Clear every resource and every Switchyard control (scripted builds, target health, git repositories); optionally seed ids. */
+/** Clear every resource and every Switchyard control (scripted builds, target health, git repositories, task-set stability); optionally seed ids. */
 export async function resetMoto(endpoint: string, options: { seed?: number } = {}): Promise<void> {
   await control(endpoint, 'POST', '/moto-api/reset');
   if (options.seed !== undefined) await control(endpoint, 'POST', `/moto-api/seed?a=${options.seed}`);
@@ -218,6 +218,26 @@ export async function setTargetHealth(
   override: TargetHealthOverride,
 ): Promise<TargetHealthOverride> {
   return control(endpoint, 'POST', '/moto-api/switchyard/elbv2/target-health', override);
+}
+
+/** Exactly one of `taskSetArn` (that task set) and `serviceArn` (every task set the service creates from now on). */
+export type TaskSetStability = (
+  | { taskSetArn: string; serviceArn?: never }
+  | { serviceArn: string; taskSetArn?: never }
+) & {
+  /** DescribeTaskSets calls that report STABILIZING before the task set's own stability shows (0 clears). */
+  stabilizingPolls: number;
+};
+
+/**
+ * Make a task set report STABILIZING for its next `stabilizingPolls` DescribeTaskSets (a slow green), or give
+ * every task set a service creates from now on that many. Otherwise stability follows the tasks and targets.
+ */
+export async function setTaskSetStability(
+  endpoint: string,
+  stability: TaskSetStability,
+): Promise<{ taskSetArn?: string; serviceArn?: string; stabilizingPolls: number }> {
+  return control(endpoint, 'POST', '/moto-api/switchyard/ecs/task-set-stability', stability);
 }
 
 export interface GitRepositoryBinding {

@@ -20,7 +20,12 @@ What this adds to moto (each patch is monkeypatched here; nothing in site-packag
   5. CodeCommit GetBranch, GetCommit, GetFolder, GetFile and GetBlob served from a local git repository
      bound to a repository name (cli/emulator/codecommit_git.py):
                        POST /moto-api/switchyard/codecommit/repositories
-  6. --parent-pid: the server exits by itself once that process is gone.
+  6. ECS task sets that run ceil(desiredCount x scale) linked tasks, register them in their target groups,
+     honour clientToken and report computedDesiredCount, runningCount, pendingCount and a stability
+     derived from them (cli/emulator/ecs_task_sets.py); extra STABILIZING describes:
+                       POST /moto-api/switchyard/ecs/task-set-stability
+  7. Lambda Invoke of Node.js zip functions in a local `node` process, no Docker (cli/emulator/lambda_node.py).
+  8. --parent-pid: the server exits by itself once that process is gone.
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
 
@@ -63,6 +68,8 @@ except ImportError as error:
 # No __pycache__ next to the sources (in the repository or in a copy of cli/).
 sys.dont_write_bytecode = True
 import codecommit_git  # noqa: E402  (next to this file; imports moto, so only once moto is known to be there)
+import ecs_task_sets  # noqa: E402
+import lambda_node  # noqa: E402
 
 CONTROL_PREFIX = "/moto-api/switchyard/"
 DEFAULT_REGION = "us-east-1"
@@ -590,6 +597,19 @@ def control_codecommit_repository(body: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
+# 6. ECS task sets (ecs_task_sets.py) and 7. Node.js Lambda functions (lambda_node.py)
+# --------------------------------------------------------------------------------------------
+
+
+def control_task_set_stability(body: dict[str, Any]) -> dict[str, Any]:
+    """Make task sets report STABILIZING for a number of DescribeTaskSets (ecs_task_sets.py)."""
+    try:
+        return ecs_task_sets.control_task_set_stability(body)
+    except ecs_task_sets.ControlError as error:
+        raise ControlError(str(error), error.status) from error
+
+
+# --------------------------------------------------------------------------------------------
 # Control endpoints and server
 # --------------------------------------------------------------------------------------------
 
@@ -601,6 +621,7 @@ def controls(moto_app: Any) -> Any:
         ("GET", "codebuild/builds"): lambda _body: control_codebuild_builds(),
         ("POST", "elbv2/target-health"): control_target_health,
         ("POST", "codecommit/repositories"): control_codecommit_repository,
+        ("POST", "ecs/task-set-stability"): control_task_set_stability,
     }
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
@@ -634,6 +655,8 @@ def apply_patches() -> None:
     patch_elbv2_target_health()
     patch_ecs_task_lifecycle()
     codecommit_git.patch_codecommit()
+    ecs_task_sets.patch_ecs_task_sets()
+    lambda_node.patch_lambda_node()
 
 
 def watch_parent(parent_pid: int) -> None:
@@ -678,6 +701,7 @@ def main() -> None:
     port = server.server_address[1]
     # moto builds some URLs (Lambda env, CloudFormation custom resources) from MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
+    lambda_node.set_endpoint(args.host, port)
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     with socket.create_connection((args.host, port), timeout=10):
         pass

@@ -15,11 +15,7 @@ import {
   type ModifyListenerCommandInput,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  type BlueGreenFixture,
-  createBlueGreenFixture,
-  registerTaskSetTargets,
-} from '../../cli/emulator/fixture';
+import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
 import { alarmsInAlarm } from '../../functions/lib/alarms';
 import { ConfigurationError, ServiceNotReadyError, WeightsMismatchError } from '../../functions/lib/errors';
 import { liveTargetGroup, readForward, setWeights } from '../../functions/lib/listener';
@@ -207,21 +203,20 @@ describe('deploy adapters against moto', () => {
       ).rejects.toThrow(ServiceNotReadyError);
     });
 
-    it('is ready only once targets are registered and healthy, and lists an unhealthy one with its reason', async () => {
+    it('is ready only once stable with every target healthy, and lists an unhealthy one with its reason', async () => {
+      await moto.setTaskSetStability({ serviceArn: fx.serviceArn, stabilizingPolls: 1 });
       const { taskSet } = await createGreenTaskSet(ecs, greenInput());
       const check = () =>
         checkGreen(ecs, elbv2, { ...ref(taskSet.arn), targetGroupArn: fx.targetGroups.green });
 
-      // moto starts the tasks but registers none of them in the target group.
-      const empty = await check();
-      expect(empty).toMatchObject({ ready: false, stability: 'STEADY_STATE', desired: 2, healthy: [] });
-      expect(empty.summary).toMatch(/no target registered/);
+      const settling = await check();
+      expect(settling).toMatchObject({ ready: false, stability: 'STABILIZING', desired: 2 });
+      expect(settling.summary).toMatch(/STABILIZING/);
 
-      const [first, second] = await registerTaskSetTargets({
-        targetGroupArn: fx.targetGroups.green,
-        count: 2,
-      });
-      expect(await check()).toMatchObject({ ready: true, desired: 2, unhealthy: [] });
+      // The emulator registers the task set's tasks in the green target group, as ECS does.
+      const ready = await check();
+      expect(ready).toMatchObject({ ready: true, desired: 2, unhealthy: [] });
+      const [first, second] = ready.healthy.map((target) => target.id);
 
       await moto.setTargetHealth({
         targetGroupArn: fx.targetGroups.green,
@@ -285,7 +280,7 @@ describe('deploy adapters against moto', () => {
       );
     });
 
-    it('documents moto: the client token does not deduplicate CreateTaskSet, which is why the externalId is looked up', async () => {
+    it('gets the same task set back for a repeated client token, as ECS does', async () => {
       const create = () =>
         ecs.send(
           new CreateTaskSetCommand({
@@ -304,8 +299,10 @@ describe('deploy adapters against moto', () => {
       const one = await create();
       const two = await create();
 
-      expect(two.taskSet?.taskSetArn).not.toBe(one.taskSet?.taskSetArn);
-      expect(one.taskSet?.computedDesiredCount).toBeUndefined();
+      expect(two.taskSet?.taskSetArn).toBe(one.taskSet?.taskSetArn);
+      expect(one.taskSet?.computedDesiredCount).toBe(2);
+      const { active } = await findTaskSets(ecs, fx.clusterName, fx.serviceName);
+      expect(active).toHaveLength(1);
     });
   });
 

@@ -10,7 +10,9 @@ import {
   scriptBuildOutcomes,
   serveGitRepository,
   setTargetHealth,
+  setTaskSetStability,
   type TargetHealthOverride,
+  type TaskSetStability,
 } from '../../cli/emulator/moto';
 
 export interface MotoControls {
@@ -25,6 +27,10 @@ export interface MotoControls {
   ): Promise<{ projectName: string; queued: number }>;
   listRecordedBuilds(): Promise<RecordedBuild[]>;
   setTargetHealth(override: TargetHealthOverride): Promise<TargetHealthOverride>;
+  /** Make a task set (or a service's next task sets) report STABILIZING for N DescribeTaskSets. */
+  setTaskSetStability(
+    stability: TaskSetStability,
+  ): Promise<{ taskSetArn?: string; serviceArn?: string; stabilizingPolls: number }>;
   /** Serve a CodeCommit repository's read API (GetBranch, GetCommit, GetFolder, GetFile, GetBlob) from a local git repository. */
   serveGitRepository(binding: GitRepositoryBinding): Promise<ServedGitRepository>;
   /** moto's default VPC and subnets; their ids change after every reset. */
@@ -49,6 +55,7 @@ export function useMoto(options: { seed?: number } = {}): MotoControls {
     scriptBuildOutcomes: (projectName, outcomes) => scriptBuildOutcomes(endpoint, projectName, outcomes),
     listRecordedBuilds: () => listRecordedBuilds(endpoint),
     setTargetHealth: (override) => setTargetHealth(endpoint, override),
+    setTaskSetStability: (stability) => setTaskSetStability(endpoint, stability),
     serveGitRepository: (binding) => serveGitRepository(endpoint, binding),
     describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
   };
