@@ -2,13 +2,19 @@
  * Creates, in an emulator (moto), the resources template.yaml itself would create that the pipeline's functions
  * use: the artifact bucket (versioned) and the deployments table (keys taken from the template).
  */
+
+import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import type { LocalStack } from './runner';
 import { loadTemplate, type SamTemplate } from './template';
 
 /** Logical ids in template.yaml of the storage a local stack needs. */
-export const STORAGE = { bucket: 'ArtifactBucket', table: 'DeploymentsTable' } as const;
+export const STORAGE = {
+  bucket: 'ArtifactBucket',
+  table: 'DeploymentsTable',
+  buildProject: 'BuildProject',
+} as const;
 
 function tableKeys(template: SamTemplate): {
   KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
@@ -31,10 +37,13 @@ export async function createLocalStack(options: {
 }): Promise<LocalStack> {
   const name = options.name ?? 'switchyard';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const bucket = `${name}-artifacts-${options.accountId ?? '123456789012'}`;
+  const accountId = options.accountId ?? '123456789012';
+  const bucket = `${name}-artifacts-${accountId}`;
   const table = `${name}-deployments`;
+  const buildProject = `${name}-build`;
   const s3 = new S3Client({ region });
   const dynamodb = new DynamoDBClient({ region });
+  const codebuild = new CodeBuildClient({ region });
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(
@@ -48,15 +57,38 @@ export async function createLocalStack(options: {
       }),
     );
     await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
+    // As template.yaml's BuildProject: the source is overridden by every build, artifacts are zipped per build.
+    await codebuild.send(
+      new CreateProjectCommand({
+        name: buildProject,
+        source: { type: 'S3', location: `${bucket}/source/` },
+        artifacts: {
+          type: 'S3',
+          location: bucket,
+          path: 'build',
+          namespaceType: 'BUILD_ID',
+          name: 'build.zip',
+          packaging: 'ZIP',
+        },
+        environment: {
+          type: 'LINUX_CONTAINER',
+          computeType: 'BUILD_GENERAL1_SMALL',
+          image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+          privilegedMode: true,
+        },
+        serviceRole: `arn:aws:iam::${accountId}:role/${name}-build`,
+      }),
+    );
   } finally {
     s3.destroy();
     dynamodb.destroy();
+    codebuild.destroy();
   }
   return {
     name,
     region,
-    accountId: options.accountId ?? '123456789012',
+    accountId,
     parameters: { RepositoryName: 'switchyard-sample-app', BranchName: 'main', ...options.parameters },
-    resources: { [STORAGE.bucket]: bucket, [STORAGE.table]: table },
+    resources: { [STORAGE.bucket]: bucket, [STORAGE.table]: table, [STORAGE.buildProject]: buildProject },
   };
 }

@@ -328,6 +328,22 @@ export async function describeDefaultNetwork(
   return { vpcId, subnets, securityGroupId };
 }
 
+/** The command that runs a build in the emulator: the local build runner (build-executor.ts), under this Node. */
+export function buildExecutorCommand(): string[] {
+  return [process.execPath, join(__dirname, 'build-executor.js')];
+}
+
+/**
+ * Makes the emulator's CodeBuild run every new build for real with `command` (default: the local build runner),
+ * or, with null, go back to scripted outcomes. Cleared by a reset.
+ */
+export async function setBuildExecutor(
+  endpoint: string,
+  command: string[] | null = buildExecutorCommand(),
+): Promise<{ command: string[] | null }> {
+  return control(endpoint, 'POST', '/moto-api/switchyard/codebuild/executor', { command });
+}
+
 async function control<T>(
   endpoint: string,
   method: 'GET' | 'POST',

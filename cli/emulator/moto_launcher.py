@@ -25,6 +25,9 @@ What this adds to moto (each patch is monkeypatched here; nothing in site-packag
      derived from them (cli/emulator/ecs_task_sets.py); extra STABILIZING describes:
                        POST /moto-api/switchyard/ecs/task-set-stability
   7. Lambda Invoke of Node.js zip functions in a local `node` process, no Docker (cli/emulator/lambda_node.py).
+  8. CodeBuild builds that really run: with an executor set, each StartBuild runs the buildspec locally and
+     reports back (cli/emulator/codebuild_executor.py, cli/emulator/build-executor.ts):
+                    POST /moto-api/switchyard/codebuild/executor, POST /moto-api/switchyard/codebuild/report
   8. --parent-pid: the server exits by itself once that process is gone.
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
@@ -70,6 +73,7 @@ sys.dont_write_bytecode = True
 import codecommit_git  # noqa: E402  (next to this file; imports moto, so only once moto is known to be there)
 import ecs_task_sets  # noqa: E402
 import lambda_node  # noqa: E402
+import codebuild_executor  # noqa: E402
 
 CONTROL_PREFIX = "/moto-api/switchyard/"
 DEFAULT_REGION = "us-east-1"
@@ -153,6 +157,8 @@ class BuildScript:
         self.scripted = outcome is not DEFAULT_OUTCOME
         self.request = request
         self.polls = 0
+        # The executor process running this build for real, when the emulator has one (codebuild_executor.py).
+        self.process: Any = None
 
 
 class CodeBuildScripting:
@@ -162,6 +168,7 @@ class CodeBuildScripting:
         self.outcomes: dict[str, deque[dict[str, Any]]] = {}
         self.builds: dict[str, BuildScript] = {}
         self.tokens: dict[str, tuple[str, str, float]] = {}
+        self.executor: codebuild_executor.ExecutorConfig | None = None
 
 
 def scripting(backend: CodeBuildBackend) -> CodeBuildScripting:
@@ -391,7 +398,14 @@ def start_build(self: CodeBuildResponse) -> str:
         outcome = queue.popleft() if queue else DEFAULT_OUTCOME
         number = len(backend.build_history.setdefault(project_name, [])) + 1
         build = _new_build(backend, request, number)
-        state.builds[build["id"]] = BuildScript(build, outcome, request)
+        script = BuildScript(build, outcome, request)
+        state.builds[build["id"]] = script
+        if state.executor is not None and not script.scripted:
+            artifacts = request.get("artifactsOverride") or backend.codebuild_projects[project_name].project_metadata.get("artifacts") or {}
+            _run_until(build, "PROVISIONING", now)
+            script.process = codebuild_executor.launch(
+                state.executor, EMULATOR["endpoint"], build, artifacts, backend.account_id, backend.region_name
+            )
         if token:
             state.tokens[token] = (_fingerprint(request), build["id"], now)
         backend.build_history[project_name].append(build["id"])
@@ -412,7 +426,8 @@ def batch_get_builds(self: CodeBuildResponse) -> str:
             if script is None:
                 not_found.append(build_id)
                 continue
-            _advance(script)
+            if script.process is None:
+                _advance(script)
             builds.append(script.build)
         return json.dumps({"builds": builds, "buildsNotFound": not_found})
 
@@ -427,6 +442,7 @@ def stop_build(self: CodeBuildResponse) -> str:
         if script is None:
             raise codebuild_errors.ResourceNotFoundException(f"Build {build_id} does not exist")
         if not script.build["buildComplete"]:
+            codebuild_executor.stop(script.process)
             _finish(script.build, "STOPPED", time.time())
         return json.dumps({"build": script.build})
 
@@ -584,6 +600,37 @@ def patch_ecs_task_lifecycle() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# 8. CodeBuild executor (codebuild_executor.py)
+# --------------------------------------------------------------------------------------------
+
+EMULATOR = {"endpoint": ""}
+
+
+def _codebuild_state(body: dict[str, Any]) -> CodeBuildScripting:
+    account = body.get("accountId") or DEFAULT_ACCOUNT_ID
+    region = body.get("region") or DEFAULT_REGION
+    return scripting(codebuild_backends[account][region])
+
+
+def control_codebuild_executor(body: dict[str, Any]) -> dict[str, Any]:
+    """Set (or, with "command": null, clear) the command that runs each new build."""
+    config = codebuild_executor.validate_config(body, ControlError)
+    with codebuild_lock:
+        _codebuild_state(body).executor = config
+    return {"command": config.command if config else None}
+
+
+def control_codebuild_report(body: dict[str, Any]) -> dict[str, Any]:
+    """An executor reports its build's progress or end."""
+    with codebuild_lock:
+        script = _codebuild_state(body).builds.get(str(body.get("id")))
+        if script is None:
+            raise ControlError(f"no build {body.get('id')!r}", status=404)
+        codebuild_executor.apply_report(script.build, body.get("update"), ControlError)
+        return {"id": script.build["id"], "buildStatus": script.build["buildStatus"]}
+
+
+# --------------------------------------------------------------------------------------------
 # 5. CodeCommit from git (the implementation is in codecommit_git.py)
 # --------------------------------------------------------------------------------------------
 
@@ -621,6 +668,8 @@ def controls(moto_app: Any) -> Any:
         ("GET", "codebuild/builds"): lambda _body: control_codebuild_builds(),
         ("POST", "elbv2/target-health"): control_target_health,
         ("POST", "codecommit/repositories"): control_codecommit_repository,
+        ("POST", "codebuild/executor"): control_codebuild_executor,
+        ("POST", "codebuild/report"): control_codebuild_report,
         ("POST", "ecs/task-set-stability"): control_task_set_stability,
     }
 
@@ -702,6 +751,7 @@ def main() -> None:
     # moto builds some URLs (Lambda env, CloudFormation custom resources) from MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
     lambda_node.set_endpoint(args.host, port)
+    EMULATOR["endpoint"] = f"http://{args.host}:{port}"
     threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     with socket.create_connection((args.host, port), timeout=10):
         pass

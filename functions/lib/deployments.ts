@@ -3,17 +3,30 @@
  * per deployment (the history). Keys are built here and nowhere else.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 /** What started a deployment. */
 export type Trigger = 'push' | 'manual';
 
 /** Every state a deployment record can be in. RUNNING is the only non-final one. */
-export const DEPLOYMENT_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'SUPERSEDED'] as const;
+export const DEPLOYMENT_STATUSES = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'ROLLED_BACK',
+  'SUPERSEDED',
+  'ABORTED',
+] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 /** Statuses after which the same commit may be deployed again without `force`. */
-const RETRYABLE_STATUSES: readonly DeploymentStatus[] = ['FAILED', 'ROLLED_BACK', 'SUPERSEDED'];
+const RETRYABLE_STATUSES: readonly DeploymentStatus[] = ['FAILED', 'ROLLED_BACK', 'SUPERSEDED', 'ABORTED'];
 
 /** The deployment as it travels through the state machine (`$.deployment`). */
 export interface Deployment {
@@ -86,14 +99,11 @@ export class DeploymentsTable {
           ...(deployment.force
             ? {}
             : {
-                ConditionExpression:
-                  'attribute_not_exists(pk) OR deploymentId = :self OR #status IN (:s0, :s1, :s2)',
+                ConditionExpression: `attribute_not_exists(pk) OR deploymentId = :self OR #status IN (${RETRYABLE_STATUSES.map((_, i) => `:s${i}`).join(', ')})`,
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':self': deployment.id,
-                  ':s0': RETRYABLE_STATUSES[0],
-                  ':s1': RETRYABLE_STATUSES[1],
-                  ':s2': RETRYABLE_STATUSES[2],
+                  ...Object.fromEntries(RETRYABLE_STATUSES.map((status, i) => [`:s${i}`, status])),
                 },
               }),
         }),
@@ -122,6 +132,49 @@ export class DeploymentsTable {
     return { deploymentId, executionId, status, startedAt };
   }
 
+  /**
+   * Finds the record of a deployment from its id and its start time (epoch ms, as EventBridge reports it). The
+   * key holds the start time as the state machine wrote it; a window of a few seconds absorbs any difference in
+   * how the two sources format it.
+   */
+  async findRecord(
+    repository: string,
+    deploymentId: string,
+    startedAtMs: number,
+  ): Promise<{ deployment: Deployment; status: DeploymentStatus; build?: { id: string } } | undefined> {
+    const bound = (ms: number) => new Date(ms).toISOString();
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: 'deploymentId = :id',
+        ExpressionAttributeValues: {
+          ':pk': recordKey({ repository, startedAt: '', id: '' }).pk,
+          ':from': bound(startedAtMs - 5000),
+          ':to': `${bound(startedAtMs + 5000)}~`,
+          ':id': deploymentId,
+        },
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    if (!item) return undefined;
+    return {
+      deployment: {
+        id: String(item.deploymentId),
+        repository,
+        branch: String(item.branch),
+        commitId: String(item.commitId),
+        trigger: item.trigger as Trigger,
+        force: false,
+        executionId: String(item.executionId),
+        startedAt: String(item.startedAt),
+      },
+      status: item.status as DeploymentStatus,
+      build: item.build as { id: string } | undefined,
+    };
+  }
+
   /** Writes the history record of a new deployment; a retried call finds it there and leaves it. */
   async createRecord(deployment: Deployment, details: Record<string, unknown>): Promise<void> {
     try {
@@ -147,6 +200,20 @@ export class DeploymentsTable {
     }
   }
 
+  /** Sets fields of a deployment's record (progress: the build, the task definition, the steps). */
+  async update(deployment: Deployment, fields: Record<string, unknown>): Promise<void> {
+    const { expression, names, values } = setExpression(fields);
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: recordKey(deployment),
+        UpdateExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
   /**
    * Ends a deployment: its record gets the final status and details, and the commit's claim follows when this
    * deployment still holds it (a newer forced run keeps its own claim).
@@ -157,25 +224,7 @@ export class DeploymentsTable {
     details: Record<string, unknown>,
   ): Promise<void> {
     const now = new Date().toISOString();
-    const fields = { ...details, status, finishedAt: now, updatedAt: now };
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value], index) => {
-        names[`#f${index}`] = key;
-        values[`:v${index}`] = value;
-        return `#f${index} = :v${index}`;
-      });
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: recordKey(deployment),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await this.update(deployment, { ...details, status, finishedAt: now, updatedAt: now });
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -191,4 +240,22 @@ export class DeploymentsTable {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+/** `SET #f0 = :v0, …` for the defined fields of an object. */
+function setExpression(fields: Record<string, unknown>): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value], index) => {
+      names[`#f${index}`] = key;
+      values[`:v${index}`] = value;
+      return `#f${index} = :v${index}`;
+    });
+  return { expression: `SET ${sets.join(', ')}`, names, values };
 }

@@ -17,6 +17,8 @@ export interface RecordResultInput {
   status: DeploymentStatus;
   error?: CaughtError;
   source?: { bucket: string; key: string; versionId?: string; sha256: string; files: number; bytes: number };
+  buildResult?: { buildId?: string; image?: unknown; logsUrl?: string | null };
+  render?: { taskDefinitionArn?: string };
 }
 
 /** A failure as it is stored and shown: the error's name and a readable message. */
@@ -72,6 +74,14 @@ export async function recordResult(
           bytes: input.source.bytes,
         }
       : undefined,
+    build: input.buildResult?.buildId
+      ? {
+          id: input.buildResult.buildId,
+          image: input.buildResult.image,
+          logsUrl: input.buildResult.logsUrl ?? null,
+        }
+      : undefined,
+    taskDefinitionArn: input.render?.taskDefinitionArn,
   });
   return { status: input.status, error };
 }

@@ -319,3 +319,18 @@ export function dosDateTime(instant: Date, utcOffsetMinutes: number): { time: nu
   const time = (local.getUTCHours() << 11) | (local.getUTCMinutes() << 5) | (local.getUTCSeconds() >> 1);
   return { time, date };
 }
+
+/** Zips a few entries into one buffer (small archives: build artifacts, fixtures). */
+export async function zipToBuffer(
+  entries: ZipEntry[],
+  options: ZipWriterOptions,
+): Promise<{ zip: Buffer; summary: ZipSummary }> {
+  const writer = new ZipWriter(options);
+  const chunks: Buffer[] = [];
+  writer.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve) => writer.stream.once('end', resolve));
+  for (const entry of entries) await writer.add(entry);
+  const summary = await writer.finish();
+  await ended;
+  return { zip: Buffer.concat(chunks), summary };
+}

@@ -4,7 +4,8 @@
  * emulator from a real git repository (the bundles carry their own SDK, out of aws-sdk-client-mock's reach).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,7 @@ import { type LocalStack, localResolveContext } from '../../cli/runner';
 import { type BuiltFunction, samBuild } from '../../cli/sam-build';
 import { loadTemplate, resolveValue } from '../../cli/template';
 import { loadEvent } from '../support/events';
+import { SAMPLE_APPSPEC, SAMPLE_BUILDSPEC, SAMPLE_TASKDEF } from '../support/fake-codecommit';
 import { useMoto } from '../support/moto';
 import { readZip } from '../support/zip-reader';
 
@@ -33,12 +35,9 @@ function gitRepository(dir: string): string {
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'Ada Lovelace');
   git('config', 'user.email', 'ada@example.com');
-  writeFileSync(join(dir, 'buildspec.yml'), 'version: 0.2\nphases:\n  build:\n    commands: [./build.sh]\n');
-  writeFileSync(
-    join(dir, 'taskdef.json'),
-    '{"family":"web","containerDefinitions":[{"name":"web","image":"<IMAGE1_NAME>"}]}\n',
-  );
-  writeFileSync(join(dir, 'appspec.yaml'), 'version: 0.0\nResources: []\n');
+  writeFileSync(join(dir, 'buildspec.yml'), SAMPLE_BUILDSPEC.replace('./scripts/build.sh', './build.sh'));
+  writeFileSync(join(dir, 'taskdef.json'), SAMPLE_TASKDEF);
+  writeFileSync(join(dir, 'appspec.yaml'), SAMPLE_APPSPEC);
   writeFileSync(join(dir, 'build.sh'), '#!/bin/sh\necho build\n');
   chmodSync(join(dir, 'build.sh'), 0o755);
   mkdirSync(join(dir, 'src'));
@@ -101,14 +100,22 @@ describe('each function bundled as `sam build` does and invoked with its events/
   }
 
   it('builds one bundle per function of the template, each self-contained', () => {
-    expect([...built.keys()].sort()).toEqual([
-      'ArchiveSourceFunction',
-      'PrepareFunction',
-      'RecordResultFunction',
-    ]);
+    const declared = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
+      .map(([id]) => id);
+    expect([...built.keys()].sort()).toEqual(declared.sort());
     for (const fn of built.values()) {
-      expect(fn.bytes).toBeGreaterThan(10_000);
       expect(fn.bundle).toMatch(/\/handler\.js$/);
+      // Only Node's own modules are left to require at run time: the SDK and our code are inside. The S3
+      // client's SigV4a signer tries the optional CRT package in a try/catch; it is never needed here.
+      const required = [...readFileSync(fn.bundle, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map(
+        (m) => m[1],
+      );
+      const optional = new Set(['@aws-sdk/signature-v4-crt']);
+      const external = required.filter(
+        (name = '') => !name.startsWith('node:') && !builtinModules.includes(name) && !optional.has(name),
+      );
+      expect(external).toEqual([]);
     }
   });
 
@@ -148,6 +155,69 @@ describe('each function bundled as `sam build` does and invoked with its events/
       'src/server.js': '100644',
       'taskdef.json': '100644',
     });
+  });
+
+  it('StartBuild, CheckBuild and RenderTaskDefinition take the archive through a real build to a registered revision', async () => {
+    await moto.setBuildExecutor();
+    const archived = await invoke('ArchiveSourceFunction', sample('archive-source'));
+    expect(archived.ok).toBe(true);
+    const source = (archived as { result: unknown }).result;
+
+    const started = await invoke('StartBuildFunction', { ...sample('start-build'), source });
+    expect(started).toMatchObject({ ok: true, result: { pollSeconds: 15, timeoutMinutes: 30 } });
+    const build = (started as { result: { id: string } }).result;
+
+    let checked = await invoke('CheckBuildFunction', { ...sample('check-build'), build });
+    for (
+      let i = 0;
+      i < 100 && checked.ok && (checked.result as { status: string }).status === 'IN_PROGRESS';
+      i += 1
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      checked = await invoke('CheckBuildFunction', { ...sample('check-build'), build });
+    }
+    expect(checked).toMatchObject({
+      ok: true,
+      result: {
+        status: 'SUCCEEDED',
+        image: { file: 'imageDetail.json', imageUri: `public.ecr.aws/nginx/nginx:${commitId.slice(0, 7)}` },
+      },
+    });
+
+    const rendered = await invoke('RenderTaskDefinitionFunction', {
+      ...sample('render-task-definition'),
+      source,
+      buildResult: (checked as { result: unknown }).result,
+    });
+    expect(rendered).toMatchObject({
+      ok: true,
+      result: {
+        taskDefinitionArn: expect.stringMatching(/:task-definition\/web:1$/),
+        reused: false,
+        appspec: { containerName: 'web', containerPort: 8080 },
+      },
+    });
+  });
+
+  it('CleanUpFunction closes the record of the aborted execution of events/clean-up.json and stops its build', async () => {
+    await moto.scriptBuildOutcomes(stack.resources.BuildProject as string, [
+      { status: 'SUCCEEDED', inProgressPolls: 100 },
+    ]);
+    expect((await invoke('PrepareFunction', sample('prepare'))).ok).toBe(true);
+    const started = await invoke('StartBuildFunction', sample('start-build'));
+    expect(started.ok).toBe(true);
+
+    const out = await invoke('CleanUpFunction', sample('clean-up'));
+
+    const buildId = (started as { result: { id: string } }).result.id;
+    expect(out).toMatchObject({
+      ok: true,
+      result: { deploymentId: 'sample-exec', action: 'closed', stoppedBuild: buildId },
+    });
+    const [build] = await moto.listRecordedBuilds();
+    expect(build?.buildStatus).toBe('STOPPED');
+    const again = await invoke('CleanUpFunction', sample('clean-up'));
+    expect(again).toMatchObject({ ok: true, result: { action: 'already-ended', stoppedBuild: null } });
   });
 
   it('RecordResultFunction records the failure of events/record-result.json', async () => {

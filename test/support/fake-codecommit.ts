@@ -136,6 +136,52 @@ export function mockCodeCommit(repo: FakeRepository) {
   return mock;
 }
 
+/** A buildspec that needs no Docker: it writes the imageDetail.json a Docker build would. */
+export const SAMPLE_BUILDSPEC = `version: 0.2
+phases:
+  build:
+    commands:
+      - ./scripts/build.sh
+      - printf '{"ImageURI":"public.ecr.aws/nginx/nginx:%s"}' "$SHORT_COMMIT" > imageDetail.json
+artifacts:
+  files:
+    - imageDetail.json
+`;
+
+export const SAMPLE_TASKDEF = `${JSON.stringify(
+  {
+    family: 'web',
+    networkMode: 'awsvpc',
+    requiresCompatibilities: ['FARGATE'],
+    cpu: '256',
+    memory: '512',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/web-execution',
+    containerDefinitions: [
+      {
+        name: 'web',
+        image: '<IMAGE1_NAME>',
+        memory: 512,
+        essential: true,
+        portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+        environment: [{ name: 'IMAGE', value: '<IMAGE1_NAME>' }],
+      },
+    ],
+  },
+  null,
+  2,
+)}\n`;
+
+export const SAMPLE_APPSPEC = `version: 0.0
+Resources:
+  - TargetService:
+      Type: AWS::ECS::Service
+      Properties:
+        TaskDefinition: <TASK_DEFINITION>
+        LoadBalancerInfo:
+          ContainerName: web
+          ContainerPort: 8080
+`;
+
 /** A small repository like an application's: the three contract files, nested folders, and the hard cases. */
 export function sampleRepository(commitId = '5a1c9e2b7d4f6a8c0e2b4d6f8a0c2e4b6d8f0a1c'): FakeRepository {
   return {
@@ -145,13 +191,9 @@ export function sampleRepository(commitId = '5a1c9e2b7d4f6a8c0e2b4d6f8a0c2e4b6d8
     author: { name: 'Ada Lovelace', email: 'ada@example.com', date: '2026-11-20T10:00:00Z' },
     message: 'Add the health endpoint',
     files: {
-      'buildspec.yml': {
-        content: 'version: 0.2\nphases:\n  build:\n    commands:\n      - ./scripts/build.sh\n',
-      },
-      'taskdef.json': {
-        content: '{"family":"web","containerDefinitions":[{"name":"web","image":"<IMAGE1_NAME>"}]}\n',
-      },
-      'appspec.yaml': { content: 'version: 0.0\nResources: []\n' },
+      'buildspec.yml': { content: SAMPLE_BUILDSPEC },
+      'taskdef.json': { content: SAMPLE_TASKDEF },
+      'appspec.yaml': { content: SAMPLE_APPSPEC },
       'scripts/build.sh': { content: '#!/bin/sh\necho building\n', mode: 'executable' },
       'src/server.js': { content: 'require("http").createServer((q, r) => r.end("ok")).listen(8080);\n' },
       'src/lib/deep/nested/util.js': { content: 'module.exports = 42;\n' },

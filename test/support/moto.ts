@@ -9,6 +9,7 @@ import {
   type ServedGitRepository,
   scriptBuildOutcomes,
   serveGitRepository,
+  setBuildExecutor,
   setTargetHealth,
   setTaskSetStability,
   type TargetHealthOverride,
@@ -35,6 +36,8 @@ export interface MotoControls {
   serveGitRepository(binding: GitRepositoryBinding): Promise<ServedGitRepository>;
   /** moto's default VPC and subnets; their ids change after every reset. */
   describeDefaultNetwork(): Promise<DefaultNetwork>;
+  /** Run every new build with the local build runner (or, with null, go back to scripted outcomes). */
+  setBuildExecutor(command?: string[] | null): Promise<{ command: string[] | null }>;
 }
 
 /** Call inside a describe: resets this worker's moto server before each test and returns its controls. */
@@ -58,5 +61,6 @@ export function useMoto(options: { seed?: number } = {}): MotoControls {
     setTaskSetStability: (stability) => setTaskSetStability(endpoint, stability),
     serveGitRepository: (binding) => serveGitRepository(endpoint, binding),
     describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
+    setBuildExecutor: (command) => setBuildExecutor(endpoint, command),
   };
 }

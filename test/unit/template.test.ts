@@ -260,7 +260,11 @@ describe('the functions', () => {
       'PipelineStateMachine',
       'PrepareFunction',
       'ArchiveSourceFunction',
+      'StartBuildFunction',
+      'CheckBuildFunction',
+      'RenderTaskDefinitionFunction',
       'RecordResultFunction',
+      'CleanUpFunction',
     ]);
   });
 });
@@ -329,7 +333,13 @@ describe('the storage', () => {
 
   it('outputs what the CLI needs to find the stack parts', () => {
     expect(Object.keys(template.Outputs).sort()).toEqual(
-      ['ArtifactBucketName', 'DeploymentsTableName', 'StateMachineArn', 'TriggerRuleName'].sort(),
+      [
+        'ArtifactBucketName',
+        'BuildProjectName',
+        'DeploymentsTableName',
+        'StateMachineArn',
+        'TriggerRuleName',
+      ].sort(),
     );
   });
 });
@@ -360,8 +370,11 @@ describe('the SAM transform', () => {
 
   it('makes one rule for pushes to the branch of the repository, with retries and a dead-letter queue', () => {
     const rules = resourcesOfType(transformed, 'AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] as [string, Resource];
+    expect(rules.map(([id]) => id).sort()).toEqual([
+      'CleanUpFunctionExecutionEnded',
+      'PipelineStateMachineCodeCommitPush',
+    ]);
+    const rule = resourceOf(transformed, 'PipelineStateMachineCodeCommitPush');
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.codecommit'],
       'detail-type': ['CodeCommit Repository State Change'],
@@ -385,7 +398,30 @@ describe('the SAM transform', () => {
     expect(resourceOf(transformed, 'TriggerDeadLetterQueue').Properties.SqsManagedSseEnabled).toBe(true);
   });
 
-  it('grants no wildcard action, and a wildcard resource only for log delivery', () => {
+  it('calls CleanUp when an execution of this state machine is aborted or times out', () => {
+    const rule = resourceOf(transformed, 'CleanUpFunctionExecutionEnded');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [{ Ref: 'PipelineStateMachine' }] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['CleanUpFunction', 'Arn'] },
+        RetryPolicy: expect.any(Object),
+      }),
+    ]);
+  });
+
+  it('grants no wildcard action, and a wildcard resource only where AWS offers no resource-level permission', () => {
+    // Each is documented in template.yaml: log delivery (Step Functions), the ECR login token (CodeBuild), and
+    // registering and reading task definitions (ECS).
+    const allowed: Record<string, RegExp> = {
+      'PipelineStateMachineRole/DeliverExecutionLogs': /^logs:/,
+      'BuildRole/LogInToEcr': /^ecr:GetAuthorizationToken$/,
+      'RenderTaskDefinitionFunctionRole/RegisterRevision':
+        /^ecs:(RegisterTaskDefinition|ListTaskDefinitions|DescribeTaskDefinition)$/,
+    };
     const statements = roles.flatMap(([role, resource]) =>
       ((resource.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
         (policy) => policy.PolicyDocument.Statement.map((statement) => ({ role, ...statement })),
@@ -396,8 +432,9 @@ describe('the SAM transform', () => {
       expect(statement.Effect).toBe('Allow');
       for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
       if (asArray(statement.Resource).includes('*')) {
-        expect(statement).toMatchObject({ role: 'PipelineStateMachineRole', Sid: 'DeliverExecutionLogs' });
-        for (const action of asArray(statement.Action)) expect(action).toMatch(/^logs:/);
+        const where = `${statement.role}/${statement.Sid}`;
+        expect(Object.keys(allowed)).toContain(where);
+        for (const action of asArray(statement.Action)) expect(action).toMatch(allowed[where] as RegExp);
       }
     }
   });

@@ -1,0 +1,228 @@
+/**
+ * The emulator's CodeBuild: the moto launcher starts this process for each StartBuild when an executor is set
+ * (`setBuildExecutor`). It downloads the build's source archive from the emulator's S3, runs the buildspec with
+ * the local build runner, uploads the artifact where CodeBuild would, writes the log to the emulator's
+ * CloudWatch Logs, and reports the phases and the final status back, so BatchGetBuilds shows a real build.
+ */
+import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import {
+  CloudWatchLogsClient,
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { type ArtifactsSettings, type BuildPhase, type BuildRunResult, runBuild } from '../build-runner';
+
+/** What the launcher writes on this process's stdin. */
+export interface ExecutorRequest {
+  endpoint: string;
+  accountId: string;
+  region: string;
+  build: {
+    id: string;
+    buildNumber?: number;
+    projectName: string;
+    source: { type?: string; location?: string; buildspec?: string };
+    sourceVersion?: string;
+    environment?: { image?: string; environmentVariables?: { name: string; value: string; type?: string }[] };
+    timeoutInMinutes?: number;
+    logs?: { groupName?: string; streamName?: string };
+  };
+  /** The artifacts settings in force (StartBuild's override, else the project's), as the API names them. */
+  artifacts?: {
+    type?: string;
+    location?: string;
+    path?: string;
+    name?: string;
+    namespaceType?: string;
+    packaging?: string;
+  };
+}
+
+async function report(request: ExecutorRequest, update: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${request.endpoint}/moto-api/switchyard/codebuild/report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: request.build.id,
+      accountId: request.accountId,
+      region: request.region,
+      update,
+    }),
+  });
+  if (!response.ok)
+    throw new Error(`the emulator refused the build report: ${response.status} ${await response.text()}`);
+}
+
+const epoch = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
+
+function phasesForApi(phases: BuildPhase[]) {
+  return phases.map((phase) => ({
+    ...phase,
+    startTime: epoch(phase.startTime),
+    endTime: epoch(phase.endTime),
+  }));
+}
+
+/** Batches log lines into the build's CloudWatch Logs stream in the emulator. */
+class LogSink {
+  private lines: { timestamp: number; message: string }[] = [];
+  private ready: Promise<void>;
+  constructor(
+    private readonly logs: CloudWatchLogsClient,
+    private readonly group: string,
+    private readonly stream: string,
+  ) {
+    const ignoreExists = (error: unknown) => {
+      if (!(error instanceof Error && error.name === 'ResourceAlreadyExistsException')) throw error;
+    };
+    this.ready = logs
+      .send(new CreateLogGroupCommand({ logGroupName: group }))
+      .catch(ignoreExists)
+      .then(() => logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })))
+      .then(() => undefined, ignoreExists);
+  }
+  add(line: string): void {
+    process.stderr.write(`${line}\n`);
+    this.lines.push({ timestamp: Date.now(), message: line });
+  }
+  async flush(): Promise<void> {
+    await this.ready;
+    while (this.lines.length > 0) {
+      const batch = this.lines.splice(0, 1000);
+      await this.logs.send(
+        new PutLogEventsCommand({ logGroupName: this.group, logStreamName: this.stream, logEvents: batch }),
+      );
+    }
+  }
+}
+
+function artifactsSettings(request: ExecutorRequest): ArtifactsSettings | undefined {
+  const a = request.artifacts;
+  if (a?.type !== 'S3' || !a.location) return undefined;
+  return {
+    bucket: a.location,
+    path: a.path,
+    name: a.name,
+    namespaceType: a.namespaceType === 'BUILD_ID' ? 'BUILD_ID' : 'NONE',
+    packaging: a.packaging === 'ZIP' ? 'ZIP' : 'NONE',
+  };
+}
+
+async function downloadSource(s3: S3Client, request: ExecutorRequest): Promise<Buffer> {
+  const location = request.build.source.location ?? '';
+  const slash = location.indexOf('/');
+  if (request.build.source.type !== 'S3' || slash <= 0) {
+    throw new Error(
+      `the emulator builds S3 sources only; this build's source is ${request.build.source.type} "${location}"`,
+    );
+  }
+  const out = await s3.send(
+    new GetObjectCommand({
+      Bucket: location.slice(0, slash),
+      Key: location.slice(slash + 1),
+      ...(request.build.sourceVersion ? { VersionId: request.build.sourceVersion } : {}),
+    }),
+  );
+  return Buffer.from(
+    await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+  );
+}
+
+/** Runs one build as the emulator's CodeBuild and reports it. */
+export async function executeBuild(
+  request: ExecutorRequest,
+  signal: AbortSignal,
+): Promise<BuildRunResult | null> {
+  const clientConfig = { endpoint: request.endpoint, region: request.region };
+  const s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+  const group = request.build.logs?.groupName ?? `/aws/codebuild/${request.build.projectName}`;
+  const stream = request.build.logs?.streamName ?? request.build.id.split(':').pop() ?? 'build';
+  const sink = new LogSink(new CloudWatchLogsClient(clientConfig), group, stream);
+  const flusher = setInterval(() => void sink.flush().catch(() => undefined), 1000);
+  // The runner announces each phase in the log, as CodeBuild does; BatchGetBuilds shows it as currentPhase.
+  let progress = Promise.resolve();
+  const onLog = (line: string) => {
+    sink.add(line);
+    const phase = /Entering phase ([A-Z_]+)/.exec(line)?.[1];
+    if (phase)
+      progress = progress.then(() => report(request, { currentPhase: phase })).catch(() => undefined);
+  };
+  try {
+    await report(request, { currentPhase: 'DOWNLOAD_SOURCE' });
+    const zip = await downloadSource(s3, request);
+    const result = await runBuild({
+      projectName: request.build.projectName,
+      source: { zip },
+      buildspec: request.build.source.buildspec || undefined,
+      buildId: request.build.id,
+      buildNumber: request.build.buildNumber,
+      region: request.region,
+      accountId: request.accountId,
+      sourceVersion: request.build.sourceVersion,
+      resolvedSourceVersion: request.build.sourceVersion,
+      initiator: 'switchyard-emulator',
+      image: request.build.environment?.image,
+      environmentVariables: (request.build.environment?.environmentVariables ?? []).map((v) => ({
+        name: v.name,
+        value: v.value,
+        type: (v.type ?? 'PLAINTEXT') as 'PLAINTEXT',
+      })),
+      artifacts: artifactsSettings(request),
+      s3,
+      onLog,
+      timeoutMs: (request.build.timeoutInMinutes ?? 60) * 60_000,
+      signal,
+    });
+    await rm(result.workDir, { recursive: true, force: true });
+    await progress;
+    await sink.flush().catch(() => undefined);
+    await report(request, {
+      buildStatus: result.status,
+      currentPhase: 'COMPLETED',
+      buildComplete: true,
+      endTime: epoch(result.endTime),
+      phases: phasesForApi(result.phases),
+      exportedEnvironmentVariables: result.exportedVariables,
+      ...(result.artifact
+        ? {
+            artifacts: { location: result.artifact.location, sha256sum: result.artifact.sha256 ?? undefined },
+          }
+        : {}),
+    });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    sink.add(`[Container] the emulator could not run the build: ${message}`);
+    await sink.flush().catch(() => undefined);
+    await report(request, {
+      buildStatus: 'FAULT',
+      currentPhase: 'COMPLETED',
+      buildComplete: true,
+      endTime: Date.now() / 1000,
+      phases: [
+        {
+          phaseType: 'DOWNLOAD_SOURCE',
+          phaseStatus: 'FAULT',
+          contexts: [{ statusCode: 'CLIENT_ERROR', message }],
+        },
+      ],
+    }).catch(() => undefined);
+    return null;
+  } finally {
+    clearInterval(flusher);
+  }
+}
+
+/** Entry point of the executor process: the request on stdin; SIGTERM (StopBuild) stops the build. */
+export async function main(): Promise<void> {
+  const chunks: Buffer[] = [];
+  process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await once(process.stdin, 'end');
+  const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExecutorRequest;
+  const controller = new AbortController();
+  process.on('SIGTERM', () => controller.abort());
+  await executeBuild(request, controller.signal);
+}

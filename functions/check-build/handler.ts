@@ -1,0 +1,30 @@
+/**
+ * State `CheckBuild` (CheckBuildFunction).
+ * Input: `{deployment, build: {id, startedAt, pollSeconds, timeoutMinutes}}`.
+ * Output: `{status: "IN_PROGRESS", phase, elapsedSeconds}` or `{status: "SUCCEEDED", artifact, logsUrl, image}`.
+ * Throws BuildFailedError, BuildTimeoutError (the build is stopped), BuildArtifactError, or AWS errors.
+ */
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readZipArtifact } from '../lib/artifacts';
+import { type BuildCheck, type BuildRef, checkBuild } from '../lib/build';
+import { configFromEnv } from '../lib/config';
+import { findImageInput, type ImageInput } from '../lib/image-input';
+
+const codebuild = new CodeBuildClient({});
+const s3 = new S3Client({});
+const config = configFromEnv(['AWS_REGION']);
+
+/** The result of CheckBuild: a finished build carries its image input. */
+export type CheckBuildOutput =
+  | Extract<BuildCheck, { status: 'IN_PROGRESS' }>
+  | (Extract<BuildCheck, { status: 'SUCCEEDED' }> & { buildId: string; image: ImageInput });
+
+/** Lambda entry point. */
+export async function handler(event: { build: BuildRef }): Promise<CheckBuildOutput> {
+  const check = await checkBuild(codebuild, event.build, { region: config().AWS_REGION });
+  if (check.status === 'IN_PROGRESS') return check;
+  const image = findImageInput(await readZipArtifact(s3, check.artifact));
+  console.log(`build ${event.build.id} succeeded: ${JSON.stringify(image)}`);
+  return { ...check, buildId: event.build.id, image };
+}

@@ -1,0 +1,29 @@
+/**
+ * State `RenderTaskDefinition` (RenderTaskDefinitionFunction).
+ * Input: `{deployment, source, buildResult: {artifact}}`.
+ * Output: `{taskDefinitionArn, family, reused, appspec: {containerName, containerPort, networkConfiguration?,
+ * platformVersion?, capacityProviderStrategy?, hooks}}`.
+ * Throws InvalidInputError (taskdef.json, the image input or the AppSpec is wrong: nothing is registered),
+ * SourceError, BuildArtifactError, or AWS errors.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { configFromEnv } from '../lib/config';
+import { DeploymentsTable } from '../lib/deployments';
+import { type RenderStageInput, type RenderStageOutput, renderStage } from '../lib/render-stage';
+
+const s3 = new S3Client({});
+const ecs = new ECSClient({});
+const dynamodb = new DynamoDBClient({});
+const config = configFromEnv(['TABLE_NAME']);
+
+/** Lambda entry point. */
+export async function handler(event: RenderStageInput): Promise<RenderStageOutput> {
+  const rendered = await renderStage(event, { s3, ecs });
+  await new DeploymentsTable(dynamodb, config().TABLE_NAME).update(event.deployment, {
+    taskDefinitionArn: rendered.taskDefinitionArn,
+  });
+  console.log(`${rendered.reused ? 'reused' : 'registered'} ${rendered.taskDefinitionArn}`);
+  return rendered;
+}

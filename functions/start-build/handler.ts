@@ -1,0 +1,37 @@
+/**
+ * State `StartBuild` (StartBuildFunction).
+ * Input: `{deployment, source}` (ArchiveSource's output). Output: `{id, startedAt, pollSeconds, timeoutMinutes}`.
+ * Throws InvalidInputError, ConfigurationError, or AWS errors (a retried start returns the same build).
+ */
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type BuildRef, type SourceArtifact, startBuild } from '../lib/build';
+import { configFromEnv } from '../lib/config';
+import { type Deployment, DeploymentsTable } from '../lib/deployments';
+
+const codebuild = new CodeBuildClient({});
+const dynamodb = new DynamoDBClient({});
+const config = configFromEnv([
+  'BUILD_PROJECT_NAME',
+  'ARTIFACT_BUCKET',
+  'BUILD_POLL_SECONDS',
+  'BUILD_TIMEOUT_MINUTES',
+  'TABLE_NAME',
+]);
+
+/** Lambda entry point. */
+export async function handler(event: { deployment: Deployment; source: SourceArtifact }): Promise<BuildRef> {
+  const env = config();
+  const build = await startBuild(codebuild, event, {
+    projectName: env.BUILD_PROJECT_NAME,
+    artifactBucket: env.ARTIFACT_BUCKET,
+    pollSeconds: Number(env.BUILD_POLL_SECONDS),
+    timeoutMinutes: Number(env.BUILD_TIMEOUT_MINUTES),
+  });
+  // The record names the build, so an aborted execution's clean-up can stop it.
+  await new DeploymentsTable(dynamodb, env.TABLE_NAME).update(event.deployment, {
+    build: { id: build.id, startedAt: build.startedAt },
+  });
+  console.log(`started build ${build.id} of ${event.source.key}`);
+  return build;
+}

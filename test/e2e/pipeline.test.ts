@@ -1,0 +1,261 @@
+/**
+ * The state machine end to end with the real handlers, from events/push.json: Prepare, ArchiveSource, the build
+ * (the emulator runs the buildspec with the local build runner), RenderTaskDefinition, and the record.
+ * CodeCommit reads come from an in-memory repository (aws-sdk-client-mock); everything else is the moto server.
+ */
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createLocalStack } from '../../cli/local-stack';
+import { type LocalStack, type RunResult, runPipeline } from '../../cli/runner';
+import { loadEvent } from '../support/events';
+import { type FakeRepository, mockCodeCommit, sampleRepository } from '../support/fake-codecommit';
+import { useMoto } from '../support/moto';
+import { readZip } from '../support/zip-reader';
+
+const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as const;
+const PARAMETERS = {
+  ClusterName: 'local',
+  ServiceName: 'web',
+  ProductionListenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2',
+  TargetGroupAArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1',
+  TargetGroupBArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
+  EcrRepositoryName: 'web',
+  TaskExecutionRoleArn: 'arn:aws:iam::123456789012:role/web-execution',
+};
+
+function pushOf(commitId: string) {
+  const push = loadEvent<{ detail: Record<string, unknown> }>('push');
+  return { ...push, detail: { ...push.detail, commitId } };
+}
+
+/** The states visited, with each poll loop folded to one pass (how many polls a build takes is not the point). */
+function path(run: RunResult): string[] {
+  const folded: string[] = [];
+  for (const state of run.statesVisited) {
+    if (state === 'WaitForBuild' && folded.includes('WaitForBuild')) {
+      folded.splice(folded.lastIndexOf('WaitForBuild'));
+    }
+    folded.push(state);
+  }
+  return folded;
+}
+
+const THROUGH_RENDER = [
+  'Prepare',
+  'IsDuplicate',
+  'ArchiveSource',
+  'StartBuild',
+  'WaitForBuild',
+  'CheckBuild',
+  'IsBuildDone',
+  'RenderTaskDefinition',
+];
+
+describe('the pipeline, end to end through the state machine', () => {
+  const moto = useMoto();
+  const s3 = new S3Client({});
+  const ecs = new ECSClient({});
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  let stack: LocalStack;
+  let codecommit: ReturnType<typeof mockCodeCommit> | undefined;
+
+  beforeEach(async () => {
+    stack = await createLocalStack({ parameters: PARAMETERS });
+    await moto.setBuildExecutor();
+  });
+  afterEach(() => codecommit?.restore());
+
+  const run = (repo: FakeRepository, input: unknown, executionName: string) => {
+    codecommit?.restore();
+    codecommit = mockCodeCommit(repo);
+    return runPipeline({ input, stack, executionName, waitMs: () => 50 });
+  };
+
+  const history = async () =>
+    (
+      await doc.send(
+        new QueryCommand({
+          TableName: stack.resources.DeploymentsTable,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
+        }),
+      )
+    ).Items ?? [];
+
+  it('archives the pushed commit, builds it, and registers its task definition with the built image', async () => {
+    const repo = sampleRepository();
+
+    const result = await run(repo, pushOf(repo.commitId), 'push-1');
+
+    expect(result).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(path(result)).toEqual([...THROUGH_RENDER, 'RecordSuccess', 'Done']);
+    const output = result.output as {
+      source: { bucket: string; key: string; versionId: string; files: number };
+      buildResult: { image: unknown };
+      render: { taskDefinitionArn: string; appspec: unknown };
+    };
+
+    // The source archive holds exactly the tree: paths, bytes and modes.
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: output.source.bucket,
+        Key: output.source.key,
+        VersionId: output.source.versionId,
+      }),
+    );
+    const bytes = Buffer.from(
+      await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+    );
+    const actual = Object.fromEntries(
+      readZip(bytes).map((e) => [e.path, { mode: e.mode, data: e.data.toString('utf8') }]),
+    );
+    expect(actual).toEqual(
+      Object.fromEntries(
+        Object.entries(repo.files).map(([p, f]) => [
+          p,
+          { mode: MODES[f.mode ?? 'file'], data: Buffer.from(f.content).toString('utf8') },
+        ]),
+      ),
+    );
+    expect(object.Metadata).toMatchObject({ 'commit-id': repo.commitId, files: String(output.source.files) });
+
+    // The build ran the buildspec, which wrote the image input.
+    const image = `public.ecr.aws/nginx/nginx:${repo.commitId.slice(0, 7)}`;
+    expect(output.buildResult.image).toEqual({ file: 'imageDetail.json', imageUri: image });
+
+    // The registered revision carries that image, in the image field and in the environment value.
+    const { taskDefinition } = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: output.render.taskDefinitionArn }),
+    );
+    expect(taskDefinition?.containerDefinitions?.[0]).toMatchObject({
+      image,
+      environment: [{ name: 'IMAGE', value: image }],
+    });
+    expect(output.render.appspec).toEqual({ containerName: 'web', containerPort: 8080, hooks: {} });
+
+    const [record] = await history();
+    expect(record).toMatchObject({
+      status: 'SUCCEEDED',
+      commitId: repo.commitId,
+      trigger: 'push',
+      deploymentId: 'push-1',
+      taskDefinitionArn: output.render.taskDefinitionArn,
+      build: { image: { imageUri: image } },
+    });
+  });
+
+  it('ends a second execution for the same commit at once, with no new artifact, build or record', async () => {
+    const repo = sampleRepository();
+    await run(repo, pushOf(repo.commitId), 'push-1');
+
+    const again = await run(repo, pushOf(repo.commitId), 'push-1-redelivered');
+
+    expect(again).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(again.statesVisited).toEqual(['Prepare', 'IsDuplicate', 'AlreadyHandled']);
+    expect((again.output as { reason: string }).reason).toMatch(
+      /was deployed by deployment push-1 \(SUCCEEDED/,
+    );
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: stack.resources.ArtifactBucket, Prefix: 'source/' }),
+    );
+    expect(versions.Versions).toHaveLength(1);
+    expect(await moto.listRecordedBuilds()).toHaveLength(1);
+    expect(await history()).toHaveLength(1);
+  });
+
+  it('deploys the same commit again with force, reusing its archive and its registered revision', async () => {
+    const repo = sampleRepository();
+    const first = await run(repo, pushOf(repo.commitId), 'push-1');
+
+    const forced = await run(repo, { commitId: repo.commitId, force: true }, 'forced');
+
+    expect(forced).toMatchObject({ status: 'SUCCEEDED', error: null });
+    const out = (r: RunResult) =>
+      r.output as {
+        source: { versionId: string; reused: boolean };
+        render: { taskDefinitionArn: string; reused: boolean };
+      };
+    expect(out(forced).source).toMatchObject({ versionId: out(first).source.versionId, reused: true });
+    expect(out(forced).render).toMatchObject({
+      taskDefinitionArn: out(first).render.taskDefinitionArn,
+      reused: true,
+    });
+    expect((await history()).map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  });
+
+  it('fails with SourceError and records FAILED when taskdef.json is missing; the commit may run again', async () => {
+    const broken = sampleRepository();
+    delete broken.files['taskdef.json'];
+
+    const result = await run(broken, pushOf(broken.commitId), 'broken');
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('SourceError');
+    expect(result.error?.cause).toMatch(/taskdef\.json/);
+    expect(result.statesVisited).toEqual([
+      'Prepare',
+      'IsDuplicate',
+      'ArchiveSource',
+      'RecordFailure',
+      'Failed',
+    ]);
+    const [record] = await history();
+    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'SourceError' } });
+    expect(await moto.listRecordedBuilds()).toHaveLength(0);
+
+    const retried = await run(sampleRepository(), pushOf(broken.commitId), 'retried');
+    expect(retried).toMatchObject({ status: 'SUCCEEDED', error: null });
+  });
+
+  it('fails with BuildFailedError, naming the phase and the command, when the build fails', async () => {
+    const repo = sampleRepository();
+    repo.files['scripts/build.sh'] = {
+      content: '#!/bin/sh\necho "tests failed" >&2\nexit 2\n',
+      mode: 'executable',
+    };
+
+    const result = await run(repo, pushOf(repo.commitId), 'red-build');
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('BuildFailedError');
+    expect(result.error?.cause).toMatch(
+      /ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: \.\/scripts\/build\.sh\. Reason: exit status 2; logs: https:/,
+    );
+    expect(path(result)).toEqual([...THROUGH_RENDER.slice(0, 6), 'RecordFailure', 'Failed']);
+    const [record] = await history();
+    expect(record).toMatchObject({ status: 'FAILED', error: { name: 'BuildFailedError' } });
+  });
+
+  it('fails with InvalidInputError and registers nothing when the AppSpec names an unknown container', async () => {
+    const repo = sampleRepository();
+    repo.files['appspec.yaml'] = {
+      content: String(repo.files['appspec.yaml']?.content).replace(
+        'ContainerName: web',
+        'ContainerName: api',
+      ),
+    };
+
+    const result = await run(repo, pushOf(repo.commitId), 'bad-appspec');
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('InvalidInputError');
+    expect(result.error?.cause).toMatch(/appspec\.yaml.*api/);
+    expect(path(result)).toEqual([...THROUGH_RENDER, 'RecordFailure', 'Failed']);
+    const families = await ecs
+      .send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }))
+      .catch((e: Error) => e);
+    expect(families).toBeInstanceOf(Error);
+  });
+
+  it('rejects an input it does not understand before any side effect', async () => {
+    const result = await run(sampleRepository(), loadEvent('push-tag'), 'tag');
+
+    expect(result.status).toBe('FAILED');
+    expect(result.error?.name).toBe('InvalidInputError');
+    expect(result.statesVisited).toEqual(['Prepare']);
+    expect(await history()).toHaveLength(0);
+  });
+});
