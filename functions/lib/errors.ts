@@ -118,3 +118,13 @@ export function asTransient(label: string, error: unknown): unknown {
   if (!isTransient(error)) return error;
   return new TransientAwsError(`${label} failed: ${describeError(error)}`, { cause: error });
 }
+
+/** A lifecycle hook (a Lambda function named in the AppSpec) failed, threw, or answered {"status": "Failed"}. */
+export class HookFailedError extends SwitchyardError {
+  override name = 'HookFailedError' as const;
+}
+
+/** The deployment waited too long for the service's lock, or a manual pause waited too long for promotion. */
+export class DeploymentTimeoutError extends SwitchyardError {
+  override name = 'DeploymentTimeoutError' as const;
+}
