@@ -15,6 +15,7 @@ import {
   type ResolveContext,
   resolveValue,
   type SamTemplate,
+  type TemplateFunction,
   templateFunctions,
 } from './template';
 
@@ -39,7 +40,9 @@ export type RunEvent =
   | { type: 'state-entered'; state: string; stateType: string; at: number }
   | { type: 'state-exited'; state: string; stateType: string; at: number; output: unknown }
   | { type: 'state-retried'; state: string; attempt: number; at: number }
-  | { type: 'state-failed'; state: string; error: string; cause: unknown; at: number };
+  | { type: 'state-failed'; state: string; error: string; cause: unknown; at: number }
+  | { type: 'listener-invoked'; function: string; output: unknown; at: number }
+  | { type: 'listener-failed'; function: string; error: string; at: number };
 
 /** Options of one run. */
 export interface RunOptions {
@@ -340,10 +343,95 @@ export function startPipeline(options: RunOptions): RunningPipeline {
       outcome = failureOf(error);
     }
     await collect.catch(() => undefined);
+    if (outcome.status !== 'SUCCEEDED') {
+      // As EventBridge would: the functions whose rule matches "Step Functions Execution Status Change".
+      const status = outcome.status;
+      const change = executionStatusChange(options, {
+        executionArn,
+        executionName,
+        machineName,
+        startedAt,
+        status,
+      });
+      for (const fn of statusChangeListeners(template, status)) {
+        lambdaInvocations += 1;
+        const handler =
+          options.handlers?.[fn.logicalId] ?? loadHandler(fn.entryPoint, fn.handlerExport, fn.logicalId);
+        try {
+          const output = await handler(
+            change,
+            lambdaContext(
+              fn.logicalId,
+              functionArn(options.stack, fn.logicalId),
+              fn.timeoutSeconds,
+              fn.memorySize,
+            ),
+          );
+          options.onEvent?.({ type: 'listener-invoked', function: fn.logicalId, output, at: Date.now() });
+        } catch (error) {
+          options.onEvent?.({
+            type: 'listener-failed',
+            function: fn.logicalId,
+            error: error instanceof Error ? error.message : String(error),
+            at: Date.now(),
+          });
+        }
+      }
+    }
     return { ...base, ...outcome, lambdaInvocations, stateTransitions, durationMs: Date.now() - startedAt };
   })();
 
   return { executionArn, result, abort: () => execution.abort() };
+}
+
+/** The EventBridge event Step Functions sends when an execution ends. */
+function executionStatusChange(
+  options: RunOptions,
+  execution: {
+    executionArn: string;
+    executionName: string;
+    machineName: string;
+    startedAt: number;
+    status: string;
+  },
+) {
+  const { region, accountId } = options.stack;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: accountId,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [execution.executionArn],
+    detail: {
+      executionArn: execution.executionArn,
+      stateMachineArn: `arn:aws:states:${region}:${accountId}:stateMachine:${execution.machineName}`,
+      name: execution.executionName,
+      status: execution.status,
+      startDate: execution.startedAt,
+      stopDate: Date.now(),
+      input: JSON.stringify(options.input ?? null),
+      output: null,
+    },
+  };
+}
+
+/** Functions of the template with an EventBridge rule on this state machine's executions ending with `status`. */
+function statusChangeListeners(template: SamTemplate, status: string): TemplateFunction[] {
+  return templateFunctions(template).filter((fn) => {
+    const events = (template.Resources[fn.logicalId]?.Properties?.Events ?? {}) as Record<
+      string,
+      { Type?: string; Properties?: { Pattern?: { source?: string[]; detail?: { status?: string[] } } } }
+    >;
+    return Object.values(events).some(
+      (event) =>
+        (event.Type === 'EventBridgeRule' || event.Type === 'CloudWatchEvent') &&
+        event.Properties?.Pattern?.source?.includes('aws.states') &&
+        event.Properties.Pattern.detail?.status?.includes(status),
+    );
+  });
 }
 
 function failureOf(error: unknown): Pick<RunResult, 'status' | 'output' | 'error'> {

@@ -1,11 +1,13 @@
 /**
  * The CleanUp core: an execution that was aborted or timed out runs none of its states again, so what it left
- * running is stopped here (its build) and its record is closed, letting the commit be deployed again.
+ * running is stopped here (its build) and its record is closed, letting the commit be deployed again. The
+ * service's lock (if it held it) and its place in the queue are released, so waiting deployments can go.
  */
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { getBuild, stopBuild } from './build';
-import type { DeploymentsTable } from './deployments';
+import type { Deployment, DeploymentsTable } from './deployments';
 import { InvalidInputError } from './errors';
+import { type LockTable, releaseLock, type ServiceRef } from './lock';
 
 /** The part of the EventBridge "Step Functions Execution Status Change" event CleanUp reads. */
 export interface ExecutionStatusChange {
@@ -25,28 +27,40 @@ export interface CleanUpResult {
   deploymentId: string;
   action: 'closed' | 'already-ended' | 'no-record';
   stoppedBuild: string | null;
+  /** True when the execution still held the service's lock and CleanUp released it. */
+  releasedLock: boolean;
 }
 
 /** Cleans up after one aborted or timed-out execution. */
 export async function cleanUp(
   event: ExecutionStatusChange,
-  deps: { codebuild: CodeBuildClient; table: DeploymentsTable; repository: string },
+  deps: {
+    codebuild: CodeBuildClient;
+    table: DeploymentsTable;
+    repository: string;
+    lock: ServiceRef & { table: LockTable };
+  },
 ): Promise<CleanUpResult> {
   const detail = event?.detail;
   if (
     event?.source !== 'aws.states' ||
     !detail?.name ||
     typeof detail.startDate !== 'number' ||
-    (detail.status !== 'ABORTED' && detail.status !== 'TIMED_OUT')
+    !['ABORTED', 'TIMED_OUT', 'FAILED'].includes(detail.status ?? '')
   ) {
     throw new InvalidInputError(
       'CleanUp expects an EventBridge "Step Functions Execution Status Change" event with status ABORTED or TIMED_OUT (see events/clean-up.json)',
     );
   }
   const record = await deps.table.findRecord(deps.repository, detail.name, detail.startDate);
-  if (!record) return { deploymentId: detail.name, action: 'no-record', stoppedBuild: null };
-  if (record.status !== 'RUNNING')
-    return { deploymentId: detail.name, action: 'already-ended', stoppedBuild: null };
+  // Without a record the execution ended before Prepare opened one: it never reached AcquireLock.
+  if (!record)
+    return { deploymentId: detail.name, action: 'no-record', stoppedBuild: null, releasedLock: false };
+  // An ended record may still hold the lock when RecordResult's release failed and the execution then stopped.
+  if (record.status !== 'RUNNING') {
+    const releasedLock = await release(record.deployment, deps.lock);
+    return { deploymentId: detail.name, action: 'already-ended', stoppedBuild: null, releasedLock };
+  }
 
   let stoppedBuild: string | null = null;
   const buildId = record.build?.id;
@@ -57,12 +71,29 @@ export async function cleanUp(
       stoppedBuild = buildId;
     }
   }
-  const reason = detail.status === 'ABORTED' ? 'the execution was aborted' : 'the execution timed out';
-  await deps.table.finish(record.deployment, 'ABORTED', {
+  const ending = {
+    ABORTED: { reason: 'the execution was aborted', name: 'ExecutionAborted', status: 'ABORTED' },
+    TIMED_OUT: { reason: 'the execution timed out', name: 'ExecutionTimedOut', status: 'ABORTED' },
+    // A failure the machine did not catch (a runtime error in a Choice or a path): its states never ended it.
+    FAILED: { reason: 'the execution failed outside any catch', name: 'ExecutionFailed', status: 'FAILED' },
+  } as const;
+  const { reason, name, status } = ending[detail.status as keyof typeof ending];
+  await deps.table.finish(record.deployment, status, {
     error: {
-      name: detail.status === 'ABORTED' ? 'ExecutionAborted' : 'ExecutionTimedOut',
+      name,
       message: `${reason}${stoppedBuild ? `; build ${stoppedBuild} was stopped` : ''}`,
     },
   });
-  return { deploymentId: detail.name, action: 'closed', stoppedBuild };
+  const releasedLock = await release(record.deployment, deps.lock);
+  return { deploymentId: detail.name, action: 'closed', stoppedBuild, releasedLock };
+}
+
+/** Releases the service's lock and queue item of the deployment; true when it held the lock. */
+async function release(deployment: Deployment, lock: ServiceRef & { table: LockTable }): Promise<boolean> {
+  const { released } = await releaseLock(lock.table, {
+    deployment,
+    cluster: lock.cluster,
+    service: lock.service,
+  });
+  return released;
 }

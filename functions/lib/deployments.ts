@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 
 /** What started a deployment. */
-export type Trigger = 'push' | 'manual';
+export type Trigger = 'push' | 'manual' | 'rollback';
 
 /** Every state a deployment record can be in. RUNNING is the only non-final one. */
 export const DEPLOYMENT_STATUSES = [
@@ -132,6 +132,20 @@ export class DeploymentsTable {
     return { deploymentId, executionId, status, startedAt };
   }
 
+  /** The newest deployment records of a repository, newest first (the history). */
+  async listRecords(repository: string, limit = 50): Promise<Record<string, unknown>[]> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': recordKey({ repository, startedAt: '', id: '' }).pk },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return out.Items ?? [];
+  }
+
   /**
    * Finds the record of a deployment from its id and its start time (epoch ms, as EventBridge reports it). The
    * key holds the start time as the state machine wrote it; a window of a few seconds absorbs any difference in
@@ -173,6 +187,14 @@ export class DeploymentsTable {
       status: item.status as DeploymentStatus,
       build: item.build as { id: string } | undefined,
     };
+  }
+
+  /** Reads the history record of a deployment (strongly consistent: the promote and abort flags must be fresh). */
+  async getRecord(deployment: Deployment): Promise<Record<string, unknown> | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: recordKey(deployment), ConsistentRead: true }),
+    );
+    return out.Item;
   }
 
   /** Writes the history record of a new deployment; a retried call finds it there and leaves it. */

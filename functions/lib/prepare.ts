@@ -7,8 +7,11 @@ import {
   type CodeCommitClient,
   GetBranchCommand,
 } from '@aws-sdk/client-codecommit';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { RenderedRevision } from './deploy-state';
 import type { Deployment, DeploymentsTable, Trigger } from './deployments';
 import { InvalidInputError } from './errors';
+import { parseRedeploy, resolveRedeploy } from './redeploy';
 
 /** What the state machine hands to Prepare: the execution's input and its context. */
 export interface PrepareInput {
@@ -19,7 +22,8 @@ export interface PrepareInput {
 /** What Prepare returns: `deploy` goes on, `skip` ends the execution at once. */
 export type PrepareOutput =
   | { action: 'deploy'; deployment: Deployment }
-  | { action: 'skip'; reason: string; deployment: Deployment };
+  | { action: 'skip'; reason: string; deployment: Deployment }
+  | { action: 'redeploy'; deployment: Deployment; render: RenderedRevision; source: null; buildResult: null };
 
 /** The request once the input has been understood; the commit may still have to be resolved. */
 export interface DeployRequest {
@@ -34,7 +38,8 @@ const COMMIT_ID = /^[0-9a-f]{40}$/;
 const MANUAL_KEYS = ['commitId', 'branch', 'force'] as const;
 const EXPECTED =
   'expected an EventBridge "CodeCommit Repository State Change" event, or a manual input ' +
-  '{"commitId"?: "<40-hex commit id>", "branch"?: "<branch>", "force"?: true}';
+  '{"commitId"?: "<40-hex commit id>", "branch"?: "<branch>", "force"?: true}, {"rollback": true} or ' +
+  '{"taskDefinitionArn": "<ARN>"}';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -153,6 +158,7 @@ export async function prepare(
   event: PrepareInput,
   deps: {
     codecommit: CodeCommitClient;
+    ecs: ECSClient;
     table: DeploymentsTable;
     pipeline: { repository: string; branch: string };
   },
@@ -161,6 +167,29 @@ export async function prepare(
     throw new InvalidInputError(
       'Prepare expects {"input": <execution input>, "execution": {"id", "name", "startTime"}} as the state machine passes it (see events/prepare.json)',
     );
+  }
+  const redeploy = isObject(event.input) ? parseRedeploy(event.input) : undefined;
+  if (redeploy) {
+    const target = await resolveRedeploy(redeploy, { ...deps, repository: deps.pipeline.repository });
+    const deployment: Deployment = {
+      id: event.execution.name,
+      repository: deps.pipeline.repository,
+      branch: deps.pipeline.branch,
+      commitId: target.commitId,
+      trigger: redeploy.kind === 'rollback' ? 'rollback' : 'manual',
+      force: true,
+      executionId: event.execution.id,
+      startedAt: event.execution.startTime,
+    };
+    // No commit claim: a redeploy is an operator's explicit choice, never a duplicate delivery.
+    await deps.table.createRecord(deployment, { taskDefinitionArn: target.taskDefinitionArn });
+    return {
+      action: 'redeploy',
+      deployment,
+      render: { taskDefinitionArn: target.taskDefinitionArn, appspec: target.appspec },
+      source: null,
+      buildResult: null,
+    };
   }
   const request = parseTrigger(event.input, deps.pipeline);
   const commitId =

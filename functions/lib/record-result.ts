@@ -1,9 +1,11 @@
 /**
  * The RecordResult core: ends a deployment's record with its final status and what the run produced or why it
- * failed, so that the history says what happened and the commit may be run again after a failure.
+ * failed, so that the history says what happened and the commit may be run again after a failure. Every end
+ * releases the service's lock and queue item of the deployment, so the next waiting deployment can go.
  */
 import type { Deployment, DeploymentStatus, DeploymentsTable } from './deployments';
 import { InvalidInputError } from './errors';
+import { type LockTable, releaseLock, type ServiceRef } from './lock';
 
 /** The error object a Step Functions Catch puts at ResultPath: `{Error, Cause}`. */
 export interface CaughtError {
@@ -18,7 +20,10 @@ export interface RecordResultInput {
   error?: CaughtError;
   source?: { bucket: string; key: string; versionId?: string; sha256: string; files: number; bytes: number };
   buildResult?: { buildId?: string; image?: unknown; logsUrl?: string | null };
-  render?: { taskDefinitionArn?: string };
+  render?: { taskDefinitionArn?: string; appspec?: unknown };
+  green?: unknown;
+  finalize?: unknown;
+  rollback?: unknown;
 }
 
 /** A failure as it is stored and shown: the error's name and a readable message. */
@@ -48,10 +53,14 @@ export function summarizeFailure(error: CaughtError): FailureSummary {
   return { name: error.Error, message: cause };
 }
 
-/** Writes the final status. Returns what was recorded. */
+/**
+ * Writes the final status, then releases the service's lock and queue item (the handler always passes `lock`).
+ * Returns what was recorded.
+ */
 export async function recordResult(
   input: RecordResultInput,
   table: DeploymentsTable,
+  lock?: ServiceRef & { table: LockTable },
 ): Promise<{ status: DeploymentStatus; error: FailureSummary | null }> {
   if (!input.deployment || typeof input.deployment.id !== 'string') {
     throw new InvalidInputError(
@@ -82,6 +91,21 @@ export async function recordResult(
         }
       : undefined,
     taskDefinitionArn: input.render?.taskDefinitionArn,
+    // The revision and its AppSpec settings: a later {"rollback": true} redeploys them.
+    render: input.render?.taskDefinitionArn
+      ? { taskDefinitionArn: input.render.taskDefinitionArn, appspec: input.render.appspec }
+      : undefined,
+    green: input.green && Object.keys(input.green).length > 0 ? input.green : undefined,
+    finalize: input.finalize,
+    rollback: input.rollback,
   });
+  // After the record: a waiter that takes the lock next finds this deployment already ended in the history.
+  if (lock) {
+    await releaseLock(lock.table, {
+      deployment: input.deployment,
+      cluster: lock.cluster,
+      service: lock.service,
+    });
+  }
   return { status: input.status, error };
 }

@@ -1,17 +1,21 @@
 /**
  * State `Prepare` (PrepareFunction).
- * Input: `{input: <EventBridge CodeCommit event | {"commitId"?, "branch"?, "force"?}>, execution: {id, name, startTime}}`.
- * Output: `{action: "deploy" | "skip", reason?, deployment}`; a duplicate of a running or deployed commit is `skip`.
+ * Input: `{input: <EventBridge CodeCommit event | {"commitId"?, "branch"?, "force"?} | {"rollback": true} |
+ * {"taskDefinitionArn"}>, execution: {id, name, startTime}}`.
+ * Output: `{action: "deploy" | "skip" | "redeploy", reason?, deployment, render?}`; a duplicate of a running or
+ * deployed commit is `skip`; a redeploy carries the revision and AppSpec settings to deploy.
  * Throws InvalidInputError (bad input, unknown branch), ConfigurationError, or AWS errors.
  */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { configFromEnv } from '../lib/config';
 import { DeploymentsTable } from '../lib/deployments';
 import { type PrepareInput, type PrepareOutput, prepare } from '../lib/prepare';
 
 const codecommit = new CodeCommitClient({});
 const dynamodb = new DynamoDBClient({});
+const ecs = new ECSClient({});
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
 
 /** Lambda entry point. */
@@ -19,6 +23,7 @@ export async function handler(event: PrepareInput): Promise<PrepareOutput> {
   const { TABLE_NAME, REPOSITORY_NAME, BRANCH_NAME } = config();
   return prepare(event, {
     codecommit,
+    ecs,
     table: new DeploymentsTable(dynamodb, TABLE_NAME),
     pipeline: { repository: REPOSITORY_NAME, branch: BRANCH_NAME },
   });

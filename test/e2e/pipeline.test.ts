@@ -9,7 +9,7 @@ import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createLocalStack } from '../../cli/local-stack';
-import { type LocalStack, type RunResult, runPipeline } from '../../cli/runner';
+import { type LocalStack, type RunResult, runPipeline, startPipeline } from '../../cli/runner';
 import { loadEvent } from '../support/events';
 import { type FakeRepository, mockCodeCommit, sampleRepository } from '../support/fake-codecommit';
 import { useMoto } from '../support/moto';
@@ -248,6 +248,37 @@ describe('the pipeline, end to end through the state machine', () => {
       .send(new DescribeTaskDefinitionCommand({ taskDefinition: 'web' }))
       .catch((e: Error) => e);
     expect(families).toBeInstanceOf(Error);
+  });
+
+  it('stops the build and closes the record when the execution is aborted', async () => {
+    const repo = sampleRepository();
+    repo.files['scripts/build.sh'] = { content: '#!/bin/sh\nsleep 60\n', mode: 'executable' };
+    codecommit?.restore();
+    codecommit = mockCodeCommit(repo);
+    let building: () => void = () => undefined;
+    const buildRunning = new Promise<void>((resolve) => {
+      building = resolve;
+    });
+    const running = startPipeline({
+      input: pushOf(repo.commitId),
+      stack,
+      executionName: 'aborted',
+      waitMs: () => 50,
+      onEvent: (event) => {
+        if (event.type === 'state-exited' && event.state === 'CheckBuild') building();
+      },
+    });
+    await buildRunning;
+
+    running.abort();
+    const result = await running.result;
+
+    expect(result.status).toBe('ABORTED');
+    const [build] = await moto.listRecordedBuilds();
+    expect(build?.buildStatus).toBe('STOPPED');
+    const [record] = await history();
+    expect(record).toMatchObject({ status: 'ABORTED', error: { name: 'ExecutionAborted' } });
+    expect(record?.error.message).toMatch(/was stopped/);
   });
 
   it('rejects an input it does not understand before any side effect', async () => {

@@ -1,5 +1,10 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeregisterTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import { createLocalStack } from '../../cli/local-stack';
 import { DeploymentsTable } from '../../functions/lib/deployments';
 import { type PrepareInput, prepare } from '../../functions/lib/prepare';
@@ -37,7 +42,7 @@ describe('Prepare against the deployments table', () => {
     const stack = await createLocalStack({});
     table = new DeploymentsTable(new DynamoDBClient({}), stack.resources.DeploymentsTable as string);
     codecommit = mockCodeCommit(repo);
-    deps = { codecommit: new CodeCommitClient({}), table, pipeline };
+    deps = { codecommit: new CodeCommitClient({}), ecs: new ECSClient({}), table, pipeline };
   });
   afterEach(() => codecommit.restore());
 
@@ -131,6 +136,76 @@ describe('Prepare against the deployments table', () => {
     expect(out).toMatchObject({
       action: 'deploy',
       deployment: { commitId: repo.commitId, trigger: 'manual' },
+    });
+  });
+
+  describe('manual redeploys', () => {
+    const appspec = { containerName: 'web', containerPort: 8080, hooks: {} };
+    const ecs = new ECSClient({});
+    const register = async () =>
+      (
+        await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family: 'web',
+            containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }],
+            tags: [{ key: 'switchyard:commit', value: 'c'.repeat(40) }],
+          }),
+        )
+      ).taskDefinition?.taskDefinitionArn as string;
+    const succeeded = async (name: string, taskDefinitionArn: string) => {
+      const { deployment } = await prepare(execution(name, { commitId: name.padEnd(40, '0'), force: true }), {
+        ...deps,
+      });
+      await recordResult(
+        { deployment, status: 'SUCCEEDED', render: { taskDefinitionArn, appspec } } as never,
+        table,
+      );
+    };
+
+    it('rolls back to the task definition that was live before the current one', async () => {
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await succeeded('b0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2');
+
+      const out = await prepare(execution('rollback-1', { rollback: true }), deps);
+
+      expect(out).toMatchObject({
+        action: 'redeploy',
+        deployment: { trigger: 'rollback', commitId: 'a0'.padEnd(40, '0') },
+        render: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1', appspec },
+        source: null,
+        buildResult: null,
+      });
+    });
+
+    it('says there is nothing to roll back to without an earlier revision', async () => {
+      await expect(prepare(execution('rollback-1', { rollback: true }), deps)).rejects.toThrow(
+        /has no successful deployment yet/,
+      );
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1');
+      await expect(prepare(execution('rollback-2', { rollback: true }), deps)).rejects.toThrow(
+        /nothing to roll back to/,
+      );
+    });
+
+    it('deploys a given ACTIVE task definition with the last AppSpec settings, and refuses an inactive one', async () => {
+      const arn = await register();
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/other:1');
+
+      const out = await prepare(execution('given', { taskDefinitionArn: arn }), deps);
+      expect(out).toMatchObject({
+        action: 'redeploy',
+        render: { taskDefinitionArn: arn, appspec },
+        deployment: { commitId: 'c'.repeat(40) },
+      });
+
+      await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+      await expect(prepare(execution('inactive', { taskDefinitionArn: arn }), deps)).rejects.toThrow(
+        /is INACTIVE/,
+      );
+      await expect(prepare(execution('bad', { taskDefinitionArn: 'web:1' }), deps)).rejects.toThrow(
+        /exactly \{"taskDefinitionArn"/,
+      );
     });
   });
 });

@@ -1,0 +1,27 @@
+/**
+ * State `AcquireLock` (AcquireLockFunction).
+ * Input: `{deployment}` (from Prepare). Output: LockState `{status: ACQUIRED | WAITING | SUPERSEDED, holder?,
+ * supersededBy?, pollSeconds, waitingSince}`; WAITING loops through WaitForLock, SUPERSEDED goes to RecordSuperseded.
+ * Throws InvalidInputError, ConfigurationError (EXECUTION_MODE), TransientAwsError (throttled), or AWS errors.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { configFromEnv } from '../lib/config';
+import type { LockState } from '../lib/deploy-state';
+import type { Deployment } from '../lib/deployments';
+import { acquireLock, lockTable, parseExecutionMode } from '../lib/lock';
+
+const dynamodb = new DynamoDBClient({});
+const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME', 'EXECUTION_MODE']);
+
+/** Lambda entry point. */
+export async function handler(event: { deployment: Deployment }): Promise<LockState> {
+  const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME, EXECUTION_MODE } = config();
+  const state = await acquireLock(lockTable(dynamodb, TABLE_NAME), {
+    deployment: event?.deployment,
+    cluster: CLUSTER_NAME,
+    service: SERVICE_NAME,
+    mode: parseExecutionMode(EXECUTION_MODE),
+  });
+  console.log(JSON.stringify({ deploymentId: event.deployment.id, ...state }));
+  return state;
+}
