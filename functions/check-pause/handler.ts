@@ -1,0 +1,36 @@
+/**
+ * States `CheckPause` and `CheckBake` (CheckPauseFunction).
+ * Input: `{deployment, green, pause}` (pause = `$.traffic.pause`). Output: `{status: "WAIT" | "CONTINUE", waitSeconds}`.
+ * Throws AlarmError (a configured alarm is in ALARM), DeploymentAbortedError (switchyard abort), InvalidInputError,
+ * ConfigurationError (ALARM_NAMES unset, an alarm that does not exist), TransientAwsError.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { configFromEnv } from '../lib/config';
+import type { PauseCheckState } from '../lib/deploy-state';
+import { ConfigurationError } from '../lib/errors';
+import { type CheckPauseInput, checkPause, parseAlarmNames } from '../lib/shift';
+
+const cloudwatch = new CloudWatchClient({});
+const dynamodb = new DynamoDBClient({});
+const config = configFromEnv(['TABLE_NAME']);
+
+/** ALARM_NAMES may be empty (no alarms), which configFromEnv refuses; unset is still a configuration error. */
+function alarmNames(): string[] {
+  const value = process.env.ALARM_NAMES;
+  if (value === undefined) {
+    throw new ConfigurationError(
+      'environment variable ALARM_NAMES is not set; the stack sets it from the AlarmNames parameter (empty for none)',
+    );
+  }
+  return parseAlarmNames(value);
+}
+
+/** Lambda entry point. */
+export async function handler(event: CheckPauseInput): Promise<PauseCheckState> {
+  return checkPause(
+    event,
+    { cloudwatch, dynamodb },
+    { alarmNames: alarmNames(), tableName: config().TABLE_NAME },
+  );
+}

@@ -1,0 +1,18 @@
+/**
+ * States `BeforeInstallHooks`, `AfterInstallHooks`, `AfterAllowTestTrafficHooks`, `BeforeAllowTrafficHooks` and
+ * `AfterAllowTrafficHooks` (RunHooksFunction).
+ * Input: `{deployment, render, green?, hook}`. Output: `{hook, invoked: [{functionName, durationMs, status}]}`.
+ * Throws HookFailedError (a hook failed, or is not named with HOOK_FUNCTION_PREFIX), InvalidInputError,
+ * ConfigurationError, TransientAwsError.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { configFromEnv } from '../lib/config';
+import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/hooks';
+
+const lambda = new LambdaClient({});
+const config = configFromEnv(['HOOK_FUNCTION_PREFIX']);
+
+/** Lambda entry point. */
+export async function handler(event: RunHooksInput): Promise<RunHooksOutput> {
+  return runHooks(event, { lambda }, { hookFunctionPrefix: config().HOOK_FUNCTION_PREFIX });
+}

@@ -1,0 +1,278 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeListenersCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { GreenState } from '../../functions/lib/deploy-state';
+import type { Deployment } from '../../functions/lib/deployments';
+import {
+  AlarmError,
+  ConfigurationError,
+  InvalidInputError,
+  TransientAwsError,
+} from '../../functions/lib/errors';
+import { planTraffic } from '../../functions/lib/plan';
+import {
+  alarmError,
+  type CheckPauseInput,
+  checkPause,
+  describeRequest,
+  evaluatePause,
+  operatorRequest,
+  parseAlarmNames,
+  parseTerminationWait,
+  pauseAfter,
+  type ShiftConfig,
+  type ShiftTrafficInput,
+  shiftTraffic,
+  stepWeights,
+} from '../../functions/lib/shift';
+import { loadEvent } from '../support/events';
+
+const T0 = new Date('2026-11-26T12:10:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+const shiftEvent = loadEvent<ShiftTrafficInput>('shift-traffic');
+const green: GreenState = shiftEvent.green;
+const deployment: Deployment = shiftEvent.deployment;
+const config: ShiftConfig = {
+  productionListenerArn: green.productionListenerArn,
+  trafficStrategy: 'Linear10PercentEvery1Minutes',
+  terminationWaitMinutes: 5,
+  tableName: 'switchyard-deployments',
+};
+
+describe('stepWeights', () => {
+  it('sends the step to green and the rest to live', () => {
+    expect(stepWeights(green, 10)).toEqual({
+      [green.greenTargetGroupArn]: 10,
+      [green.liveTargetGroupArn]: 90,
+    });
+    expect(stepWeights(green, 100)).toEqual({
+      [green.greenTargetGroupArn]: 100,
+      [green.liveTargetGroupArn]: 0,
+    });
+  });
+
+  it('walks a plan to the green percentages of the strategy', () => {
+    const percents = (strategy: string) =>
+      planTraffic(strategy).map((step) => stepWeights(green, step.greenPercent)[green.greenTargetGroupArn]);
+    expect(percents('Linear10PercentEvery1Minutes')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(percents('CodeDeployDefault.ECSCanary10Percent5Minutes')).toEqual([10, 100]);
+    expect(percents('AllAtOnce')).toEqual([100]);
+  });
+});
+
+describe('pauseAfter', () => {
+  it('gives a timed step a pause until its end and a first wait of at most 30 s', () => {
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 300 }, T0, 5)).toEqual({
+      pause: { until: '2026-11-26T12:15:00.000Z' },
+      waitSeconds: 30,
+      done: false,
+    });
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5)).toMatchObject({ waitSeconds: 12 });
+  });
+
+  it('gives a manual step a pause since the step, checked every 30 s', () => {
+    expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5)).toEqual({
+      pause: { manual: true, since: T0.toISOString() },
+      waitSeconds: 30,
+      done: false,
+    });
+  });
+
+  it('gives a step without a wait no pause', () => {
+    expect(pauseAfter({ greenPercent: 50, pauseSeconds: 0 }, T0, 5)).toEqual({
+      pause: null,
+      waitSeconds: 0,
+      done: false,
+    });
+  });
+
+  it('makes the step that reaches 100 % done, its pause the bake (TerminationWaitMinutes)', () => {
+    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5)).toEqual({
+      pause: { until: '2026-11-26T12:15:00.000Z' },
+      waitSeconds: 30,
+      done: true,
+    });
+    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 0)).toEqual({
+      pause: { until: T0.toISOString() },
+      waitSeconds: 0,
+      done: true,
+    });
+  });
+});
+
+describe('evaluatePause', () => {
+  const timed = { until: at(95).toISOString() };
+  const manual = { manual: true as const, since: T0.toISOString() };
+
+  it('continues at once without a pause', () => {
+    expect(evaluatePause(null, undefined, T0)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+  });
+
+  it('waits for a timed pause in slices of at most 30 s, then continues', () => {
+    expect(evaluatePause(timed, undefined, T0)).toEqual({ status: 'WAIT', waitSeconds: 30 });
+    expect(evaluatePause(timed, undefined, at(80))).toEqual({ status: 'WAIT', waitSeconds: 15 });
+    expect(evaluatePause(timed, undefined, at(94.5))).toEqual({ status: 'WAIT', waitSeconds: 1 });
+    expect(evaluatePause(timed, undefined, at(95))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+    expect(evaluatePause(timed, undefined, at(4000))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+  });
+
+  it('waits for a manual pause until promoted, however long', () => {
+    expect(evaluatePause(manual, undefined, at(86400 * 30))).toEqual({ status: 'WAIT', waitSeconds: 30 });
+    expect(evaluatePause(manual, { by: 'alice' }, at(10))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+  });
+
+  it('lets a promote end a timed pause or the bake early', () => {
+    expect(evaluatePause(timed, {}, T0)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+  });
+});
+
+describe('operator requests', () => {
+  it('reads the flag as the CLI writes it, or as a bare true or timestamp', () => {
+    expect(operatorRequest(undefined)).toBeUndefined();
+    expect(operatorRequest(false)).toBeUndefined();
+    expect(operatorRequest(null)).toBeUndefined();
+    expect(operatorRequest('')).toBeUndefined();
+    expect(operatorRequest(true)).toEqual({});
+    expect(operatorRequest('2026-11-26T12:11:00Z')).toEqual({ at: '2026-11-26T12:11:00Z' });
+    expect(operatorRequest({ by: 'alice', at: '2026-11-26T12:11:00Z', reason: 'p99 up', extra: 1 })).toEqual({
+      by: 'alice',
+      at: '2026-11-26T12:11:00Z',
+      reason: 'p99 up',
+    });
+  });
+
+  it('describes who and when when the flag says', () => {
+    expect(describeRequest({})).toBe('');
+    expect(describeRequest({ by: 'alice', at: '2026-11-26T12:11:00Z', reason: 'p99 up' })).toBe(
+      ' by alice at 2026-11-26T12:11:00Z: p99 up',
+    );
+  });
+});
+
+describe('alarmError', () => {
+  it('names each alarm with its reason and the time it fired', () => {
+    const error = alarmError(deployment, [
+      { name: 'web-5xx', reason: 'Threshold Crossed: 1 datapoint [12.0] > 5', updatedAt: T0.toISOString() },
+      { name: 'web-p99', reason: '', updatedAt: '' },
+    ]);
+    expect(error).toBeInstanceOf(AlarmError);
+    expect(error.message).toBe(
+      'CloudWatch alarms in ALARM during deployment sample-exec: "web-5xx" (Threshold Crossed: 1 datapoint ' +
+        '[12.0] > 5, since 2026-11-26T12:10:00.000Z); "web-p99" (no reason given); rolling back to the live task set',
+    );
+  });
+});
+
+describe('configuration', () => {
+  it('reads the termination wait in whole minutes from 0 to 2880', () => {
+    expect(parseTerminationWait('0')).toBe(0);
+    expect(parseTerminationWait('2880')).toBe(2880);
+    for (const bad of ['', ' ', '-1', '2881', '1.5', 'five']) {
+      expect(() => parseTerminationWait(bad)).toThrow(ConfigurationError);
+    }
+  });
+
+  it('reads alarm names, empty meaning none', () => {
+    expect(parseAlarmNames('')).toEqual([]);
+    expect(parseAlarmNames('web-5xx, web-p99,,')).toEqual(['web-5xx', 'web-p99']);
+  });
+});
+
+describe('faults the emulator cannot make', () => {
+  const elbv2Mock = mockClient(ElasticLoadBalancingV2Client);
+  // The cores reach DynamoDB through the document client, so that is what is mocked.
+  const dynamoMock = mockClient(DynamoDBDocumentClient);
+  const cloudwatchMock = mockClient(CloudWatchClient);
+  const deps = {
+    elbv2: new ElasticLoadBalancingV2Client({}),
+    dynamodb: new DynamoDBClient({}),
+    cloudwatch: new CloudWatchClient({}),
+    now: () => T0,
+  };
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+  beforeEach(() => {
+    elbv2Mock.reset();
+    dynamoMock.reset();
+    cloudwatchMock.reset();
+  });
+
+  const listenerWith = (weights: Record<string, number>) => ({
+    Listeners: [
+      {
+        ListenerArn: config.productionListenerArn,
+        DefaultActions: [
+          {
+            Type: 'forward' as const,
+            ForwardConfig: {
+              TargetGroups: Object.entries(weights).map(([arn, weight]) => ({
+                TargetGroupArn: arn,
+                Weight: weight,
+              })),
+            },
+          },
+        ],
+      },
+    ],
+  });
+
+  it('refuses a step outside the plan before touching the listener', async () => {
+    for (const step of [-1, 10, 1.5]) {
+      await expect(shiftTraffic({ ...shiftEvent, step }, deps, config)).rejects.toThrow(
+        /field "step" is .*the plan "Linear10PercentEvery1Minutes" has steps 0 to 9/,
+      );
+    }
+    await expect(
+      shiftTraffic({ deployment, step: 0 } as unknown as ShiftTrafficInput, deps, config),
+    ).rejects.toThrow(InvalidInputError);
+    expect(elbv2Mock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a green state whose production listener is not the stack’s', async () => {
+    await expect(
+      shiftTraffic(shiftEvent, deps, { ...config, productionListenerArn: 'arn:aws:elasticloadbalancing:x' }),
+    ).rejects.toThrow(/the stack changed during the deployment/);
+    expect(elbv2Mock.calls()).toHaveLength(0);
+  });
+
+  it('turns a throttled record write into TransientAwsError after the listener moved', async () => {
+    elbv2Mock
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listenerWith({ [green.liveTargetGroupArn]: 1 }))
+      .resolves(listenerWith(stepWeights(green, 10)));
+    elbv2Mock.on(ModifyListenerCommand).resolves({});
+    dynamoMock.on(UpdateCommand).rejects(throttled());
+
+    await expect(shiftTraffic(shiftEvent, deps, config)).rejects.toThrow(TransientAwsError);
+    expect(elbv2Mock.commandCalls(ModifyListenerCommand)).toHaveLength(1);
+  });
+
+  it('turns a throttled record read in CheckPause into TransientAwsError', async () => {
+    cloudwatchMock.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+    dynamoMock.on(GetCommand).rejects(throttled());
+    const input = loadEvent<CheckPauseInput>('check-pause');
+
+    await expect(checkPause(input, deps, { alarmNames: [], tableName: 't' })).rejects.toThrow(
+      TransientAwsError,
+    );
+  });
+
+  it('refuses a pause that ShiftTraffic cannot have returned', async () => {
+    const input = loadEvent<CheckPauseInput>('check-pause');
+    for (const pause of [{ until: 'soon' }, { manual: false, since: T0.toISOString() }, 'x', undefined]) {
+      await expect(
+        checkPause({ ...input, pause } as unknown as CheckPauseInput, deps, {
+          alarmNames: [],
+          tableName: 't',
+        }),
+      ).rejects.toThrow(InvalidInputError);
+    }
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+  });
+});
