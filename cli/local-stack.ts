@@ -6,6 +6,8 @@
 import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { type BlueGreenFixture, createBlueGreenFixture } from './emulator/fixture';
+import { describeDefaultNetwork } from './emulator/moto';
 import type { LocalStack } from './runner';
 import { loadTemplate, type SamTemplate } from './template';
 
@@ -34,7 +36,12 @@ export async function createLocalStack(options: {
   region?: string;
   accountId?: string;
   parameters?: Record<string, string>;
-}): Promise<LocalStack> {
+  /**
+   * Also create the target side in the emulator (ALB, listeners, target groups, cluster, EXTERNAL service with a
+   * version already serving), fitted to the application's container, and point the stack's parameters at it.
+   */
+  target?: { containerName: string; containerPort: number; desiredCount?: number; serving?: boolean };
+}): Promise<LocalStack & { target?: BlueGreenFixture }> {
   const name = options.name ?? 'switchyard';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
@@ -84,11 +91,40 @@ export async function createLocalStack(options: {
     dynamodb.destroy();
     codebuild.destroy();
   }
+  let target: BlueGreenFixture | undefined;
+  let targetParameters: Record<string, string> = {};
+  if (options.target) {
+    const endpoint = process.env.AWS_ENDPOINT_URL;
+    if (!endpoint)
+      throw new Error('createLocalStack({target}) needs AWS_ENDPOINT_URL: the emulator to build it in');
+    target = await createBlueGreenFixture({
+      network: await describeDefaultNetwork(endpoint),
+      name: 'app',
+      region,
+      ...options.target,
+    });
+    targetParameters = {
+      ClusterName: target.clusterName,
+      ServiceName: target.serviceName,
+      ProductionListenerArn: target.listenerArn,
+      TestListenerArn: target.testListenerArn,
+      TargetGroupAArn: target.targetGroups.blue,
+      TargetGroupBArn: target.targetGroups.green,
+    };
+  }
   return {
+    ...(target ? { target } : {}),
     name,
     region,
     accountId,
-    parameters: { RepositoryName: 'switchyard-sample-app', BranchName: 'main', ...options.parameters },
+    parameters: {
+      RepositoryName: 'switchyard-sample-app',
+      BranchName: 'main',
+      EcrRepositoryName: 'switchyard-sample-app',
+      TaskExecutionRoleArn: `arn:aws:iam::${accountId}:role/switchyard-sample-execution`,
+      ...targetParameters,
+      ...options.parameters,
+    },
     resources: { [STORAGE.bucket]: bucket, [STORAGE.table]: table, [STORAGE.buildProject]: buildProject },
   };
 }

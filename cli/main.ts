@@ -2,10 +2,11 @@
  * The `switchyard` command: a table of subcommands (cli/commands/<name>.ts), each with its own options and help.
  */
 import { build } from './commands/build';
+import { invoke } from './commands/invoke';
 import { render } from './commands/render';
 import type { Command } from './commands/types';
 
-const COMMANDS: Record<string, Command> = { build, render };
+const COMMANDS: Record<string, Command> = { build, invoke, render };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

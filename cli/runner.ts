@@ -77,27 +77,13 @@ export interface RunningPipeline {
   abort: () => void;
 }
 
-/** The environment the first run of this process gave the functions (see applyEnvironment). */
-const appliedEnvironment = new Map<string, string>();
-
 /**
- * Sets the functions' environment from the template. The functions share this process and read their
- * configuration once, as in a warm Lambda container, so one process can emulate one stack only: a run that would
- * change a value is refused rather than run against stale configuration.
+ * Sets the functions' environment from the template. The functions share this process and read their configuration
+ * on each call, so each run may emulate its own stack; runs that overlap in one process share one environment.
  */
 function applyEnvironment(environments: Record<string, unknown>[]): void {
   for (const env of environments) {
-    for (const [name, raw] of Object.entries(env)) {
-      const value = String(raw);
-      const before = appliedEnvironment.get(name);
-      if (before !== undefined && before !== value) {
-        throw new Error(
-          `a local run emulates one stack per process: ${name} was "${before}" and this run wants "${value}" (functions read their configuration once, as in a Lambda container)`,
-        );
-      }
-      appliedEnvironment.set(name, value);
-      process.env[name] = value;
-    }
+    for (const [name, raw] of Object.entries(env)) process.env[name] = String(raw);
   }
 }
 

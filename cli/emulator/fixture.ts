@@ -25,6 +25,11 @@ export interface BlueGreenFixtureOptions {
   desiredCount?: number;
   /** The first task definition's image; default `public.ecr.aws/nginx/nginx:latest`. */
   image?: string;
+  /** The container behind the load balancer, as the application's AppSpec names it; default `web` on port 80. */
+  containerName?: string;
+  containerPort?: number;
+  /** False for a service with no task set yet (a first deployment); default true: a version already serves. */
+  serving?: boolean;
   region?: string;
 }
 
@@ -45,7 +50,8 @@ export interface BlueGreenFixture {
   taskDefinitionArn: string;
   containerName: string;
   containerPort: number;
-  blueTaskSetArn: string;
+  /** The task set serving on `targetGroups.blue`; null when the fixture was made with `serving: false`. */
+  blueTaskSetArn: string | null;
   /** The awsvpc configuration of the blue task set (the green one copies it). */
   networkConfiguration: NetworkConfiguration;
   desiredCount: number;
@@ -58,6 +64,8 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
   const name = options.name ?? 'app';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const desiredCount = options.desiredCount ?? 2;
+  const containerName = options.containerName ?? 'web';
+  const containerPort = options.containerPort ?? CONTAINER_PORT;
   const { network } = options;
   const elbv2 = new ElasticLoadBalancingV2Client({ region });
   const ecs = new ECSClient({ region });
@@ -77,7 +85,7 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         new CreateTargetGroupCommand({
           Name: `${name}-${suffix}`,
           Protocol: 'HTTP',
-          Port: CONTAINER_PORT,
+          Port: containerPort,
           VpcId: network.vpcId,
           TargetType: 'ip',
           HealthCheckPath: '/',
@@ -113,12 +121,12 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         memory: '512',
         containerDefinitions: [
           {
-            name: 'web',
+            name: containerName,
             image: options.image ?? 'public.ecr.aws/nginx/nginx:latest',
             // moto starts Fargate tasks only when every container has its own memory.
             memory: 512,
             essential: true,
-            portMappings: [{ containerPort: CONTAINER_PORT, protocol: 'tcp' }],
+            portMappings: [{ containerPort, protocol: 'tcp' }],
           },
         ],
       }),
@@ -143,6 +151,25 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         assignPublicIp: 'DISABLED',
       },
     };
+    if (options.serving === false) {
+      return {
+        region,
+        clusterName,
+        clusterArn,
+        serviceName,
+        serviceArn,
+        loadBalancerArn,
+        listenerArn,
+        testListenerArn,
+        targetGroups: { blue, green },
+        taskDefinitionArn,
+        containerName,
+        containerPort,
+        blueTaskSetArn: null,
+        networkConfiguration,
+        desiredCount,
+      };
+    }
     const { taskSet } = await ecs.send(
       new CreateTaskSetCommand({
         cluster: clusterName,
@@ -152,7 +179,7 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         clientToken: 'fixture-initial',
         launchType: 'FARGATE',
         networkConfiguration,
-        loadBalancers: [{ targetGroupArn: blue, containerName: 'web', containerPort: CONTAINER_PORT }],
+        loadBalancers: [{ targetGroupArn: blue, containerName, containerPort }],
         scale: { unit: 'PERCENT', value: 100 },
       }),
     );
@@ -176,8 +203,8 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
       testListenerArn,
       targetGroups: { blue, green },
       taskDefinitionArn,
-      containerName: 'web',
-      containerPort: CONTAINER_PORT,
+      containerName,
+      containerPort,
       blueTaskSetArn,
       networkConfiguration,
       desiredCount,

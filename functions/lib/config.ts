@@ -1,13 +1,12 @@
 import { ConfigurationError } from './errors';
 
 /**
- * Reads the named environment variables once, on first use, and fails fast naming the missing one.
- * Lazy so that a process that sets its environment after importing a handler (the local runner) still works.
+ * Reads the named environment variables, failing fast with the missing one's name. It reads them on each call
+ * rather than once at cold start: it costs nothing next to an AWS call, and the local runner, which runs many
+ * pipelines (one stack each) in one process, relies on it.
  */
 export function configFromEnv<K extends string>(names: readonly K[]): () => Readonly<Record<K, string>> {
-  let cached: Readonly<Record<K, string>> | undefined;
   return () => {
-    if (cached) return cached;
     const values = {} as Record<K, string>;
     for (const name of names) {
       const value = process.env[name];
@@ -18,7 +17,6 @@ export function configFromEnv<K extends string>(names: readonly K[]): () => Read
       }
       values[name] = value;
     }
-    cached = Object.freeze(values);
-    return cached;
+    return Object.freeze(values);
   };
 }

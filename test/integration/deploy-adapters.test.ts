@@ -245,12 +245,12 @@ describe('deploy adapters against moto', () => {
     it('makes green primary, then deletes blue, twice without harm', async () => {
       const { taskSet } = await createGreenTaskSet(ecs, greenInput());
 
-      await expect(deleteTaskSet(ecs, ref(fx.blueTaskSetArn))).rejects.toThrow(/is the PRIMARY/);
+      await expect(deleteTaskSet(ecs, ref(String(fx.blueTaskSetArn)))).rejects.toThrow(/is the PRIMARY/);
       expect(await makePrimary(ecs, ref(taskSet.arn))).toMatchObject({ arn: taskSet.arn, status: 'PRIMARY' });
       expect(await makePrimary(ecs, ref(taskSet.arn))).toMatchObject({ status: 'PRIMARY' });
 
-      expect(await deleteTaskSet(ecs, ref(fx.blueTaskSetArn))).toEqual({ deleted: true });
-      expect(await deleteTaskSet(ecs, ref(fx.blueTaskSetArn))).toEqual({ deleted: false });
+      expect(await deleteTaskSet(ecs, ref(String(fx.blueTaskSetArn)))).toEqual({ deleted: true });
+      expect(await deleteTaskSet(ecs, ref(String(fx.blueTaskSetArn)))).toEqual({ deleted: false });
       const { primary, active } = await findTaskSets(ecs, fx.clusterName, fx.serviceName);
       expect(primary?.arn).toBe(taskSet.arn);
       expect(active).toEqual([]);

@@ -212,7 +212,7 @@ describe('the emulator: ECS task sets behind a load balancer', () => {
       new DeleteTaskSetCommand({
         cluster: fx.clusterName,
         service: fx.serviceName,
-        taskSet: fx.blueTaskSetArn,
+        taskSet: String(fx.blueTaskSetArn),
       }),
     );
 

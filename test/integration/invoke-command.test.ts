@@ -1,0 +1,174 @@
+/**
+ * `switchyard invoke` as a user runs it against a running emulator: a subprocess of bin/switchyard.js with
+ * AWS_ENDPOINT_URL set, the function bundled and called as `sam local invoke` would, JSON on stdout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createLocalStack } from '../../cli/local-stack';
+import type { LocalStack } from '../../cli/runner';
+import { loadEvent } from '../support/events';
+import { useMoto } from '../support/moto';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** Values for the template parameters without a default, as environment variables (sam's env-vars format). */
+const REQUIRED_VARIABLES = {
+  REPOSITORY_NAME: 'switchyard-sample-app',
+  CLUSTER_NAME: 'local',
+  SERVICE_NAME: 'web',
+  PRODUCTION_LISTENER_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2',
+  TARGET_GROUP_A_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1',
+  TARGET_GROUP_B_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
+  ECR_REPOSITORY_NAME: 'web',
+  TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/web-execution',
+};
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], endpoint: string): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['bin/switchyard.js', 'invoke', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  });
+}
+
+describe('switchyard invoke', () => {
+  const moto = useMoto();
+  let dir: string;
+  let stack: LocalStack;
+
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+    return path;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-invoke-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    stack = await createLocalStack({});
+  });
+
+  it('runs PrepareFunction with events/prepare.json and the env-vars file, printing its result on stdout', async () => {
+    const envVars = file('env.json', {
+      // For every function, as sam reads "Parameters"; the function's own entry wins over it.
+      Parameters: { ...REQUIRED_VARIABLES, TABLE_NAME: 'no-such-table' },
+      PrepareFunction: { TABLE_NAME: stack.resources.DeploymentsTable, NOT_IN_TEMPLATE: 'x' },
+    });
+
+    const out = await run(
+      ['PrepareFunction', '--event', 'events/prepare.json', '--env-vars', envVars],
+      moto.endpoint,
+    );
+
+    expect(out.stderr).toMatch(/START PrepareFunction/);
+    // sam sets only the variables the template declares for the function.
+    expect(out.stderr).toMatch(
+      /PrepareFunction\.NOT_IN_TEMPLATE is not an environment variable of PrepareFunction/,
+    );
+    expect(out.status).toBe(0);
+    const commitId = loadEvent<{ input: { detail: { commitId: string } } }>('prepare').input.detail.commitId;
+    expect(JSON.parse(out.stdout)).toMatchObject({
+      action: 'deploy',
+      deployment: { commitId, trigger: 'push', repository: 'switchyard-sample-app' },
+    });
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const records = await doc.send(
+      new QueryCommand({
+        TableName: stack.resources.DeploymentsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
+      }),
+    );
+    expect(records.Items).toEqual([expect.objectContaining({ commitId })]);
+  });
+
+  it('takes template parameters from --parameter-overrides', async () => {
+    const envVars = file('table.json', { Parameters: { TABLE_NAME: stack.resources.DeploymentsTable } });
+    const overrides = [
+      'RepositoryName=switchyard-sample-app ClusterName=local ServiceName=web EcrRepositoryName=web',
+      `ProductionListenerArn=${REQUIRED_VARIABLES.PRODUCTION_LISTENER_ARN}`,
+      `ParameterKey=TargetGroupAArn,ParameterValue=${REQUIRED_VARIABLES.TARGET_GROUP_A_ARN}`,
+      `TargetGroupBArn=${REQUIRED_VARIABLES.TARGET_GROUP_B_ARN}`,
+      `TaskExecutionRoleArn=${REQUIRED_VARIABLES.TASK_EXECUTION_ROLE_ARN}`,
+    ].flatMap((spec) => ['--parameter-overrides', spec]);
+
+    const out = await run(
+      ['PrepareFunction', '-e', 'events/prepare.json', '-n', envVars, ...overrides],
+      moto.endpoint,
+    );
+
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject({ action: 'deploy' });
+  });
+
+  it('prints an error the function throws as sam does, on stdout, and exits 0 as sam does', async () => {
+    const envVars = file('env-bad.json', {
+      Parameters: { ...REQUIRED_VARIABLES, TABLE_NAME: stack.resources.DeploymentsTable },
+    });
+    const event = file('bad-event.json', {
+      input: { commit: 'x' },
+      execution: { id: 'a', name: 'b', startTime: 'c' },
+    });
+
+    const out = await run(['PrepareFunction', '--event', event, '--env-vars', envVars], moto.endpoint);
+
+    expect(out.status).toBe(0);
+    const error = JSON.parse(out.stdout) as { errorType: string; errorMessage: string; trace: string[] };
+    expect(Object.keys(error)).toEqual(['errorType', 'errorMessage', 'trace']);
+    expect(error).toMatchObject({
+      errorType: 'InvalidInputError',
+      errorMessage: expect.stringMatching(/unknown field\(s\) commit/),
+    });
+    expect(error.trace.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown function and lists those of the template', async () => {
+    const out = await run(['NoSuchFunction', '--event', 'events/prepare.json'], moto.endpoint);
+
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/Function NoSuchFunction not found\. Possible options in your template: /);
+    expect(out.stderr).toMatch(/PrepareFunction, ArchiveSourceFunction/);
+  });
+
+  it('names a parameter without default that the environment needs, and the env-vars key that sets it', async () => {
+    const out = await run(['PrepareFunction', '--event', 'events/prepare.json'], moto.endpoint);
+
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/ClusterName \(for CLUSTER_NAME\)/);
+    expect(out.stderr).toMatch(/--parameter-overrides/);
+    expect(out.stderr).toMatch(/\{"Parameters": \{"REPOSITORY_NAME": "<value>"\}\}/);
+  });
+
+  it('refuses an event file that is not JSON', async () => {
+    const out = await run(['PrepareFunction', '--event', file('event.txt', 'not json')], moto.endpoint);
+
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/--event .*event\.txt: not valid JSON/);
+  });
+});
