@@ -4,9 +4,11 @@
  * JSON out, errors as `{errorType, errorMessage}`), waits compressed, and every state visited recorded.
  * The one way tests and `switchyard local` run the machine.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { format } from 'node:util';
 import type { Context as LambdaContext } from 'aws-lambda';
 import {
   loadTemplate,
@@ -21,6 +23,21 @@ import {
 
 // aws-local-stepfunctions needs Promise.withResolvers (Node 22); Node 20 lacks it and every Task would fail.
 installWithResolvers();
+
+/** Where a function's console output goes while it runs: its own log, as Lambda sends it to CloudWatch Logs. */
+const functionLog = new AsyncLocalStorage<(line: string) => void>();
+captureConsole();
+
+function captureConsole(): void {
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      const sink = functionLog.getStore();
+      if (sink) sink(format(...args));
+      else original(...args);
+    };
+  }
+}
 
 /** A function handler as Lambda calls it. */
 export type LocalHandler = (event: unknown, context: LambdaContext) => Promise<unknown>;
@@ -56,6 +73,8 @@ export interface RunOptions {
   /** Milliseconds before a retry. Default: 0. */
   retryMs?: number;
   onEvent?: (event: RunEvent) => void;
+  /** Receives each line a function logs, prefixed with its logical id; the lines are also in RunResult.logs. */
+  onLog?: (line: string) => void;
 }
 
 /** How a run ended. */
@@ -68,6 +87,8 @@ export interface RunResult {
   stateTransitions: number;
   lambdaInvocations: number;
   durationMs: number;
+  /** What the functions logged, in order (`<LogicalId> <line>`), as their CloudWatch Logs would hold it. */
+  logs: string[];
 }
 
 /** A started run: its result, and a way to abort it. */
@@ -216,6 +237,12 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   applyEnvironment(functions.map((fn) => resolveValue(fn.environment, ctx) as Record<string, unknown>));
 
   let lambdaInvocations = 0;
+  const logs: string[] = [];
+  const logFor = (logicalId: string) => (line: string) => {
+    const entry = `${logicalId} ${line}`;
+    logs.push(entry);
+    options.onLog?.(entry);
+  };
   const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const waits: Record<string, number> = {};
   const retries: Record<string, number> = {};
@@ -235,9 +262,11 @@ export function startPipeline(options: RunOptions): RunningPipeline {
       lambdaInvocations += 1;
       const event = JSON.parse(JSON.stringify(input ?? null)) as unknown;
       try {
-        const output = await handler(
-          event,
-          lambdaContext(fn.logicalId, state.Resource as string, fn.timeoutSeconds, fn.memorySize),
+        const output = await functionLog.run(logFor(fn.logicalId), () =>
+          handler(
+            event,
+            lambdaContext(fn.logicalId, state.Resource as string, fn.timeoutSeconds, fn.memorySize),
+          ),
         );
         return JSON.parse(JSON.stringify(output ?? null)) as unknown;
       } catch (error) {
@@ -344,15 +373,13 @@ export function startPipeline(options: RunOptions): RunningPipeline {
         const handler =
           options.handlers?.[fn.logicalId] ?? loadHandler(fn.entryPoint, fn.handlerExport, fn.logicalId);
         try {
-          const output = await handler(
-            change,
-            lambdaContext(
-              fn.logicalId,
-              functionArn(options.stack, fn.logicalId),
-              fn.timeoutSeconds,
-              fn.memorySize,
-            ),
+          const context = lambdaContext(
+            fn.logicalId,
+            functionArn(options.stack, fn.logicalId),
+            fn.timeoutSeconds,
+            fn.memorySize,
           );
+          const output = await functionLog.run(logFor(fn.logicalId), () => handler(change, context));
           options.onEvent?.({ type: 'listener-invoked', function: fn.logicalId, output, at: Date.now() });
         } catch (error) {
           options.onEvent?.({
@@ -364,7 +391,14 @@ export function startPipeline(options: RunOptions): RunningPipeline {
         }
       }
     }
-    return { ...base, ...outcome, lambdaInvocations, stateTransitions, durationMs: Date.now() - startedAt };
+    return {
+      ...base,
+      ...outcome,
+      lambdaInvocations,
+      stateTransitions,
+      durationMs: Date.now() - startedAt,
+      logs,
+    };
   })();
 
   return { executionArn, result, abort: () => execution.abort() };

@@ -1,6 +1,7 @@
 /**
  * States `CheckPause` and `CheckBake` (CheckPauseFunction).
- * Input: `{deployment, green, pause}` (pause = `$.traffic.pause`). Output: `{status: "WAIT" | "CONTINUE", waitSeconds}`.
+ * Input: `{deployment, green, pause, waitedSeconds}` = `$.pauseCheck.pause` and `.waitSeconds` (StartPause / StartBake
+ * seed them with `$.traffic.pause` and 0). Output: `{status: "WAIT" | "CONTINUE", waitSeconds, pause}` (`$.pauseCheck`).
  * Throws AlarmError (a configured alarm is in ALARM), DeploymentAbortedError (switchyard abort), InvalidInputError,
  * ConfigurationError (ALARM_NAMES unset, an alarm that does not exist), TransientAwsError.
  */

@@ -49,6 +49,12 @@ export interface GreenCheckState {
   summary: string;
 }
 
+/**
+ * A pause after a step or the bake, counted in the machine's own waits (not the clock), so local runs that shorten
+ * every Wait shorten the pause too: the seconds still to wait, or until promoted; null when there is none.
+ */
+export type Pause = { remainingSeconds: number } | { manual: true; since: string } | null;
+
 /** `$.traffic`: the shift loop's counter and the pause in force. */
 export interface TrafficState {
   /** The plan, from the TRAFFIC_STRATEGY planner, fixed when the shift starts. */
@@ -59,23 +65,23 @@ export interface TrafficState {
   greenPercent: number;
   /** Weights read back from the production listener after the write, by target group ARN. */
   observedWeights: Record<string, number>;
-  /** The pause after the step just applied: until a time, or until promoted; null when there is none. */
-  pause: { until: string } | { manual: true; since: string } | null;
-  /** Seconds the machine waits before the next CheckPause (at most 30, so alarms and abort are seen quickly). */
+  /** The pause after the step just applied (the bake after the step that reaches 100 %). */
+  pause: Pause;
+  /** Always 0: the first CheckPause of a pause runs at once (StartPause / StartBake seed `$.pauseCheck`). */
   waitSeconds: number;
   done: boolean;
 }
 
-/** `$.pauseCheck`: CheckPause's answer during a traffic pause or the bake. Alarm or abort throw instead. */
+/**
+ * `$.pauseCheck`: CheckPause's answer during a traffic pause or the bake, fed back to the next check. Alarm or abort
+ * throw instead.
+ */
 export interface PauseCheckState {
   status: 'WAIT' | 'CONTINUE';
+  /** Seconds the machine waits before the next check, which receives them as `waitedSeconds`. */
   waitSeconds: number;
-}
-
-/** `$.bake`: the termination wait after production reached 100 % green. */
-export interface BakeState {
-  until: string;
-  waitSeconds: number;
+  /** What is left of the pause after that wait is counted; null once it is over. */
+  pause: Pause;
 }
 
 /** The input every deploy-stage function receives (fields present once the state that sets them has run). */
@@ -84,7 +90,6 @@ export interface DeployInput {
   render: RenderedRevision;
   green?: GreenState;
   traffic?: TrafficState;
-  bake?: BakeState;
   /** Set by a Catch: `{Error, Cause}` of the failure that sends the deployment to Rollback. */
   error?: { Error: string; Cause?: string };
 }
@@ -92,8 +97,7 @@ export interface DeployInput {
 /** Longest the machine waits between two checks during a pause, so alarms and abort are noticed in time. */
 export const MAX_CHECK_INTERVAL_SECONDS = 30;
 
-/** Seconds to wait before the next check of a pause that ends at `until` (0 when it has ended). */
-export function secondsUntilNextCheck(until: string, now: Date = new Date()): number {
-  const left = Math.ceil((Date.parse(until) - now.getTime()) / 1000);
-  return Math.max(0, Math.min(MAX_CHECK_INTERVAL_SECONDS, left));
+/** Seconds to wait before the next check of a timed pause with `remainingSeconds` left (0 when it is over). */
+export function nextWait(remainingSeconds: number): number {
+  return Math.min(MAX_CHECK_INTERVAL_SECONDS, Math.max(0, Math.ceil(remainingSeconds)));
 }

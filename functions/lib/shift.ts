@@ -1,6 +1,10 @@
 /**
  * The traffic loop of the deploy stage: ShiftTraffic applies one step of the plan to the production listener and
- * records it; CheckPause watches a pause (alarms, the abort flag, the promote flag, the clock).
+ * records it; CheckPause watches a pause (alarms, the abort flag, the promote flag, the time left).
+ *
+ * Time: a timed pause is counted in the machine's own Wait states, not against a clock. Each check gets how long
+ * the machine just waited (`waitedSeconds`) and returns what is left; Waits are exact in AWS (a check's own run
+ * time only lengthens the pause, which is safe), and local runs that shorten every Wait shorten the pause with them.
  *
  * Promote semantics: `promoteRequested` on the deployment record ends the pause in force when CheckPause sees it,
  * whatever the pause is: a manual pause, a timed one (argo's `promote` skips the current pause) or the bake
@@ -17,8 +21,9 @@ import { alarmsInAlarm, type FiringAlarm } from './alarms';
 import {
   type GreenState,
   MAX_CHECK_INTERVAL_SECONDS,
+  nextWait,
+  type Pause,
   type PauseCheckState,
-  secondsUntilNextCheck,
   type TrafficState,
 } from './deploy-state';
 import { type Deployment, DeploymentsTable, recordKey } from './deployments';
@@ -32,8 +37,7 @@ import {
 import { setWeights } from './listener';
 import { planTraffic, type TrafficStep } from './plan';
 
-/** The pause in force after a step (TrafficState.pause). */
-export type Pause = TrafficState['pause'];
+export type { Pause } from './deploy-state';
 
 /** ShiftTraffic's configuration (from PRODUCTION_LISTENER_ARN, TRAFFIC_STRATEGY, TERMINATION_WAIT_MINUTES, TABLE_NAME). */
 export interface ShiftConfig {
@@ -56,11 +60,14 @@ export interface ShiftTrafficInput {
   step: number;
 }
 
-/** Input of CheckPause and CheckBake. */
+/** Input of CheckPause and CheckBake: the pause as the previous check left it, and the wait since that check. */
 export interface CheckPauseInput {
   deployment: Deployment;
   green?: GreenState;
+  /** `$.pauseCheck.pause` (StartPause / StartBake seed it with `$.traffic.pause`). */
   pause: Pause;
+  /** `$.pauseCheck.waitSeconds`: seconds the machine just waited; 0 on the first check of a pause. */
+  waitedSeconds: number;
 }
 
 /** One applied step as the deployment record keeps it, in its `steps` list. */
@@ -115,7 +122,8 @@ export function stepWeights(green: GreenState, greenPercent: number): Record<str
 
 /**
  * The pause after a step applied at `at`: the step's own pause, or for the step that reaches 100 % the bake
- * (`terminationWaitMinutes`; blue keeps running). A timed pause of 0 s is no pause.
+ * (`terminationWaitMinutes`, even 0 so alarms are checked once more; blue keeps running). A timed pause of 0 s is
+ * no pause. The first check runs at once (`waitSeconds` 0).
  */
 export function pauseAfter(
   step: TrafficStep,
@@ -123,30 +131,30 @@ export function pauseAfter(
   terminationWaitMinutes: number,
 ): Pick<TrafficState, 'pause' | 'waitSeconds' | 'done'> {
   if (step.greenPercent === 100) {
-    const until = new Date(at.getTime() + terminationWaitMinutes * 60_000).toISOString();
-    return { pause: { until }, waitSeconds: secondsUntilNextCheck(until, at), done: true };
+    return { pause: { remainingSeconds: terminationWaitMinutes * 60 }, waitSeconds: 0, done: true };
   }
   if ('pause' in step) {
-    return {
-      pause: { manual: true, since: at.toISOString() },
-      waitSeconds: MAX_CHECK_INTERVAL_SECONDS,
-      done: false,
-    };
+    return { pause: { manual: true, since: at.toISOString() }, waitSeconds: 0, done: false };
   }
   if (step.pauseSeconds === 0) return { pause: null, waitSeconds: 0, done: false };
-  const until = new Date(at.getTime() + step.pauseSeconds * 1000).toISOString();
-  return { pause: { until }, waitSeconds: secondsUntilNextCheck(until, at), done: false };
+  return { pause: { remainingSeconds: step.pauseSeconds }, waitSeconds: 0, done: false };
 }
 
 /**
- * Pure: what CheckPause answers once alarms and abort have been checked. A promote ends any pause; a timed pause
- * ends at `until`; a manual one waits for a promote. WAIT never asks for more than MAX_CHECK_INTERVAL_SECONDS.
+ * Pure: what CheckPause answers once alarms and abort have been checked, `waitedSeconds` after the previous check.
+ * A promote ends any pause; a timed pause ends once its remaining seconds are waited; a manual one waits for a
+ * promote. WAIT never asks for more than MAX_CHECK_INTERVAL_SECONDS.
  */
-export function evaluatePause(pause: Pause, promote: OperatorRequest | undefined, at: Date): PauseCheckState {
-  if (pause === null || promote) return { status: 'CONTINUE', waitSeconds: 0 };
-  if ('manual' in pause) return { status: 'WAIT', waitSeconds: MAX_CHECK_INTERVAL_SECONDS };
-  const waitSeconds = secondsUntilNextCheck(pause.until, at);
-  return waitSeconds === 0 ? { status: 'CONTINUE', waitSeconds: 0 } : { status: 'WAIT', waitSeconds };
+export function evaluatePause(
+  pause: Pause,
+  promote: OperatorRequest | undefined,
+  waitedSeconds: number,
+): PauseCheckState {
+  if (pause === null || promote) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
+  if ('manual' in pause) return { status: 'WAIT', waitSeconds: MAX_CHECK_INTERVAL_SECONDS, pause };
+  const remainingSeconds = pause.remainingSeconds - waitedSeconds;
+  if (remainingSeconds <= 0) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
+  return { status: 'WAIT', waitSeconds: nextWait(remainingSeconds), pause: { remainingSeconds } };
 }
 
 /** Reads a promote or abort flag of the record: absent/false/'' is none, `true` is an anonymous request. */
@@ -223,7 +231,7 @@ export async function shiftTraffic(
     nextStep: step + 1,
     greenPercent: current.greenPercent,
     observedWeights,
-    // A retried step measures its pause from the first attempt, when the traffic moved.
+    // A retried step dates a manual pause from the first attempt, when the traffic moved.
     ...pauseAfter(current, new Date(recorded.at), config.terminationWaitMinutes),
   };
 }
@@ -317,10 +325,10 @@ async function readRecord(table: DeploymentsTable, deployment: Deployment): Prom
  */
 export async function checkPause(
   input: CheckPauseInput,
-  deps: { cloudwatch: CloudWatchClient; dynamodb: DynamoDBClient; now?: () => Date },
+  deps: { cloudwatch: CloudWatchClient; dynamodb: DynamoDBClient },
   config: CheckPauseConfig,
 ): Promise<PauseCheckState> {
-  const { deployment, pause } = checkPauseInput(input);
+  const { deployment, pause, waitedSeconds } = checkPauseInput(input);
   const firing = await alarmsInAlarm(deps.cloudwatch, config.alarmNames);
   if (firing.length > 0) throw alarmError(deployment, firing);
 
@@ -332,7 +340,7 @@ export async function checkPause(
     );
   }
   const promote = operatorRequest(record.promoteRequested);
-  const result = evaluatePause(pause, promote, (deps.now ?? now)());
+  const result = evaluatePause(pause, promote, waitedSeconds);
   if (promote && pause !== null) console.log(`pause ended by promote${describeRequest(promote)}`);
   return result;
 }
@@ -340,20 +348,31 @@ export async function checkPause(
 function checkPauseInput(input: CheckPauseInput): CheckPauseInput {
   if (!input?.deployment || typeof input.deployment.id !== 'string' || input.pause === undefined) {
     throw new InvalidInputError(
-      'CheckPause expects {"deployment": {...}, "green": {...}, "pause": <$.traffic.pause>} (see events/check-pause.json)',
+      'CheckPause expects {"deployment": {...}, "green": {...}, "pause": <$.pauseCheck.pause>, ' +
+        '"waitedSeconds": <$.pauseCheck.waitSeconds>} (see events/check-pause.json)',
     );
   }
-  const { pause } = input;
+  const { pause, waitedSeconds } = input;
+  if (!isSeconds(waitedSeconds)) {
+    throw new InvalidInputError(
+      `CheckPause field "waitedSeconds" is ${JSON.stringify(waitedSeconds) ?? 'missing'}; expected the seconds the ` +
+        'machine just waited, a number >= 0 ($.pauseCheck.waitSeconds, which StartPause / StartBake seed with 0)',
+    );
+  }
   const valid =
     pause === null ||
     (typeof pause === 'object' &&
-      (('until' in pause && typeof pause.until === 'string' && !Number.isNaN(Date.parse(pause.until))) ||
+      (('remainingSeconds' in pause && isSeconds(pause.remainingSeconds)) ||
         ('manual' in pause && pause.manual === true && typeof pause.since === 'string')));
   if (!valid) {
     throw new InvalidInputError(
-      `CheckPause field "pause" is ${JSON.stringify(pause)}; expected null, {"until": <ISO time>} or ` +
-        '{"manual": true, "since": <ISO time>} as ShiftTraffic returns it',
+      `CheckPause field "pause" is ${JSON.stringify(pause)}; expected null, {"remainingSeconds": <seconds >= 0>} ` +
+        'or {"manual": true, "since": <ISO time>} as ShiftTraffic or the previous CheckPause returns it',
     );
   }
   return input;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }

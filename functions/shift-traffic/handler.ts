@@ -1,6 +1,7 @@
 /**
  * State `ShiftTraffic` (ShiftTrafficFunction).
- * Input: `{deployment, green, step}` (step = `$.traffic.nextStep`). Output: TrafficState (`$.traffic`).
+ * Input: `{deployment, green, step}` (step = `$.traffic.nextStep`). Output: TrafficState (`$.traffic`), whose pause
+ * is `{remainingSeconds}`, `{manual, since}` or null (the step that reaches 100 %: the bake).
  * Throws WeightsMismatchError (the listener does not carry what was written), InvalidInputError (step out of the
  * plan, bad TRAFFIC_STRATEGY), ServiceNotReadyError (listener), ConfigurationError, TransientAwsError.
  */

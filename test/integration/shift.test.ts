@@ -4,7 +4,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
 import { createLocalStack } from '../../cli/local-stack';
 import { handler as checkPauseHandler } from '../../functions/check-pause/handler';
-import type { GreenState, TrafficState } from '../../functions/lib/deploy-state';
+import type { GreenState, PauseCheckState, TrafficState } from '../../functions/lib/deploy-state';
 import { type Deployment, DeploymentsTable } from '../../functions/lib/deployments';
 import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../../functions/lib/errors';
 import { readForward } from '../../functions/lib/listener';
@@ -58,15 +58,32 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
   const shift = (strategy: string, step: number) =>
     shiftTraffic({ deployment, green, step }, { elbv2, dynamodb, now }, shiftConfig(strategy));
   const pauseConfig = (alarmNames: string[] = []): CheckPauseConfig => ({ alarmNames, tableName });
-  const check = (pause: TrafficState['pause'], alarmNames: string[] = []) =>
-    checkPause({ deployment, green, pause }, { cloudwatch, dynamodb, now }, pauseConfig(alarmNames));
+  const check = (pause: TrafficState['pause'], waitedSeconds = 0, alarmNames: string[] = []) =>
+    checkPause(
+      { deployment, green, pause, waitedSeconds },
+      { cloudwatch, dynamodb },
+      pauseConfig(alarmNames),
+    );
+  /** Runs a pause as the machine does (StartPause, then CheckPause fed its own answer); each answer and the wait. */
+  async function runPause(pause: TrafficState['pause']): Promise<{ answers: string[]; waited: number }> {
+    let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause };
+    const answers: string[] = [];
+    let waited = 0;
+    for (let guard = 0; guard < 20; guard += 1) {
+      state = await check(state.pause, state.waitSeconds);
+      answers.push(`${state.status} ${state.waitSeconds}`);
+      if (state.status === 'CONTINUE') break;
+      waited += state.waitSeconds;
+    }
+    return { answers, waited };
+  }
   const listenerGreen = async () => {
     const forward = await readForward(elbv2, fx.listenerArn);
     return forward.targetGroups.find((group) => group.arn === fx.targetGroups.green)?.weight;
   };
   const recordSteps = async () => ((await table.getRecord(deployment))?.steps ?? []) as unknown[];
 
-  /** Walks the whole plan as the machine does (nextStep until done), a minute apart; green's weight after each. */
+  /** Walks the whole plan as the machine does (nextStep until done); green's weight after each. */
   async function walk(strategy: string): Promise<{ observed: number[]; states: TrafficState[] }> {
     const observed: number[] = [];
     const states: TrafficState[] = [];
@@ -77,7 +94,6 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       observed.push((await listenerGreen()) ?? -1);
       if (state.done) break;
       next = state.nextStep;
-      clock += 60_000;
     }
     return { observed, states };
   }
@@ -93,8 +109,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         nextStep: 1,
         greenPercent: 10,
         observedWeights: { [fx.targetGroups.green]: 10, [fx.targetGroups.blue]: 90 },
-        pause: { until: '2026-11-26T12:11:00.000Z' },
-        waitSeconds: 30,
+        pause: { remainingSeconds: 60 },
+        waitSeconds: 0,
         done: false,
       });
       expect(states[0]?.steps).toHaveLength(10);
@@ -102,8 +118,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         nextStep: 10,
         greenPercent: 100,
         observedWeights: { [fx.targetGroups.green]: 100, [fx.targetGroups.blue]: 0 },
-        // Reached at 12:19; the bake is TerminationWaitMinutes (5) from then.
-        pause: { until: '2026-11-26T12:24:00.000Z' },
+        // The bake: TerminationWaitMinutes (5).
+        pause: { remainingSeconds: 300 },
         done: true,
       });
     });
@@ -113,8 +129,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
 
       expect(observed).toEqual([10, 100]);
       expect(states.map((state) => [state.pause, state.done])).toEqual([
-        [{ until: '2026-11-26T12:15:00.000Z' }, false],
-        [{ until: '2026-11-26T12:16:00.000Z' }, true],
+        [{ remainingSeconds: 300 }, false],
+        [{ remainingSeconds: 300 }, true],
       ]);
     });
 
@@ -127,8 +143,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
           nextStep: 1,
           greenPercent: 100,
           done: true,
-          pause: { until: '2026-11-26T12:15:00.000Z' },
-          waitSeconds: 30,
+          pause: { remainingSeconds: 300 },
+          waitSeconds: 0,
         }),
       ]);
     });
@@ -139,7 +155,6 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
 
       clock += 7_000;
       const retried = await shift('Linear10PercentEvery1Minutes', 0);
-      // The retry measures the pause from the first attempt, when traffic moved.
       expect(retried).toEqual(first);
       expect(await recordSteps()).toEqual([
         {
@@ -191,38 +206,36 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         }),
       );
 
-    it('waits through a timed pause in slices of at most 30 s, then continues', async () => {
+    it('waits 30 s ten times through the five-minute canary pause, then continues', async () => {
       const traffic = await shift('Canary10Percent5Minutes', 0);
-      const seen: string[] = [];
-      for (let guard = 0; guard < 20; guard += 1) {
-        const result = await check(traffic.pause);
-        expect(result.waitSeconds).toBeLessThanOrEqual(30);
-        seen.push(`${result.status} ${result.waitSeconds}`);
-        if (result.status === 'CONTINUE') break;
-        clock += result.waitSeconds * 1000;
-      }
-      expect(seen).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
-      expect(new Date(clock).toISOString()).toBe('2026-11-26T12:15:00.000Z');
+      const { answers, waited } = await runPause(traffic.pause);
+      expect(answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+      expect(waited).toBe(300);
     });
 
-    it('continues at once without a pause, and after the bake', async () => {
-      expect(await check(null)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
-      const baked = await shiftTraffic(
+    it('waits through the bake of 5 minutes, checks a bake of 0 once, and continues at once without a pause', async () => {
+      const bake = await shift('AllAtOnce', 0);
+      expect(await runPause(bake.pause)).toEqual({
+        answers: [...Array(10).fill('WAIT 30'), 'CONTINUE 0'],
+        waited: 300,
+      });
+
+      const noBake = await shiftTraffic(
         { deployment, green, step: 0 },
         { elbv2, dynamodb, now },
         shiftConfig('AllAtOnce', 0),
       );
-      expect(await check(baked.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+      expect(noBake.pause).toEqual({ remainingSeconds: 0 });
+      expect(await check(noBake.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
+      expect(await check(null)).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
     });
 
     it('throws AlarmError naming the alarm and its reason once an alarm is in ALARM', async () => {
       await putAlarm('web-5xx');
       await putAlarm('web-latency');
       const traffic = await shift('Canary10Percent5Minutes', 0);
-      expect(await check(traffic.pause, ['web-5xx', 'web-latency'])).toEqual({
-        status: 'WAIT',
-        waitSeconds: 30,
-      });
+      const waiting = await check(traffic.pause, 0, ['web-5xx', 'web-latency']);
+      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 300 } });
 
       await cloudwatch.send(
         new SetAlarmStateCommand({
@@ -232,16 +245,14 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         }),
       );
 
-      const failed = check(traffic.pause, ['web-5xx', 'web-latency']);
+      const failed = check(waiting.pause, waiting.waitSeconds, ['web-5xx', 'web-latency']);
       await expect(failed).rejects.toThrow(AlarmError);
       await expect(failed).rejects.toThrow(
         /CloudWatch alarm in ALARM during deployment sample-exec: "web-5xx" \(Threshold Crossed: 1 datapoint \[12\.0\] > 5, since .+\)/,
       );
       // The bake is watched the same way, and an alarm wins over a promote.
       await table.update(deployment, { promoteRequested: { by: 'alice' } });
-      await expect(check({ until: new Date(clock + 300_000).toISOString() }, ['web-5xx'])).rejects.toThrow(
-        AlarmError,
-      );
+      await expect(check({ remainingSeconds: 300 }, 0, ['web-5xx'])).rejects.toThrow(AlarmError);
     });
 
     it('throws DeploymentAbortedError when the record asks for an abort, saying who and when', async () => {
@@ -265,35 +276,42 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       ]);
       const first = await shift(strategy, 0);
       expect(first.pause).toEqual({ manual: true, since: '2026-11-26T12:10:00.000Z' });
+      let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause: first.pause };
       for (let poll = 0; poll < 3; poll += 1) {
-        clock += 3_600_000;
-        expect(await check(first.pause)).toEqual({ status: 'WAIT', waitSeconds: 30 });
+        state = await check(state.pause, state.waitSeconds);
+        expect(state).toEqual({ status: 'WAIT', waitSeconds: 30, pause: first.pause });
       }
 
       await table.update(deployment, {
-        promoteRequested: { by: 'alice', at: new Date(clock).toISOString() },
+        promoteRequested: { by: 'alice', at: '2026-11-26T13:10:00.000Z' },
       });
-      expect(await check(first.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+      const continued = { status: 'CONTINUE', waitSeconds: 0, pause: null };
+      expect(await check(state.pause, state.waitSeconds)).toEqual(continued);
       // A retried check agrees: reading the flag does not consume it.
-      expect(await check(first.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+      expect(await check(state.pause, state.waitSeconds)).toEqual(continued);
 
       const second = await shift(strategy, 1);
       expect(await listenerGreen()).toBe(50);
       expect((await table.getRecord(deployment))?.promoteRequested).toBeUndefined();
-      expect(await check(second.pause)).toEqual({ status: 'WAIT', waitSeconds: 30 });
+      expect(await check(second.pause)).toEqual({ status: 'WAIT', waitSeconds: 30, pause: second.pause });
 
       await table.update(deployment, { promoteRequested: true });
-      expect(await check(second.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+      expect(await check(second.pause, 30)).toEqual(continued);
       expect(await shift(strategy, 2)).toMatchObject({ greenPercent: 100, done: true });
     });
 
     it('lets a promote skip a timed pause, and drops a promote given before the step', async () => {
       await table.update(deployment, { promoteRequested: { by: 'early-bird' } });
       const traffic = await shift('Linear10PercentEvery3Minutes', 0);
-      expect(await check(traffic.pause)).toEqual({ status: 'WAIT', waitSeconds: 30 });
+      const waiting = await check(traffic.pause);
+      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 180 } });
 
       await table.update(deployment, { promoteRequested: { by: 'alice' } });
-      expect(await check(traffic.pause)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+      expect(await check(waiting.pause, waiting.waitSeconds)).toEqual({
+        status: 'CONTINUE',
+        waitSeconds: 0,
+        pause: null,
+      });
 
       // A step retried after the promote keeps it: only the write that records a new step clears it.
       await shift('Linear10PercentEvery3Minutes', 0);
@@ -304,8 +322,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       const stranger = { ...deployment, id: 'other' };
       await expect(
         checkPause(
-          { deployment: stranger, green, pause: null },
-          { cloudwatch, dynamodb, now },
+          { deployment: stranger, green, pause: null, waitedSeconds: 0 },
+          { cloudwatch, dynamodb },
           pauseConfig(),
         ),
       ).rejects.toThrow(InvalidInputError);
@@ -335,11 +353,12 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
 
       const traffic = await shiftTrafficHandler({ deployment, green, step: 0 });
 
-      expect(traffic).toMatchObject({ greenPercent: 10, nextStep: 1, waitSeconds: 30, done: false });
+      expect(traffic).toMatchObject({ greenPercent: 10, nextStep: 1, waitSeconds: 0, done: false });
       expect(await listenerGreen()).toBe(10);
-      expect(await checkPauseHandler({ deployment, green, pause: traffic.pause })).toEqual({
+      expect(await checkPauseHandler({ deployment, green, pause: traffic.pause, waitedSeconds: 0 })).toEqual({
         status: 'WAIT',
         waitSeconds: 30,
+        pause: { remainingSeconds: 180 },
       });
     });
   });

@@ -125,14 +125,28 @@ export function fakeCodeCommit(repo: FakeRepository) {
   };
 }
 
-/** Makes every CodeCommitClient in this process answer from the fake repository; returns the mock. */
-export function mockCodeCommit(repo: FakeRepository) {
-  const fake = fakeCodeCommit(repo);
+/**
+ * Makes every CodeCommitClient in this process answer from fake repositories (one per commit of the same
+ * repository; the branch head is the last); returns the mock.
+ */
+export function mockCodeCommit(...repos: [FakeRepository, ...FakeRepository[]]) {
+  const fakes = repos.map((repo) => ({ repo, fake: fakeCodeCommit(repo) }));
+  const head = fakes[fakes.length - 1] as (typeof fakes)[number];
+  const byCommit = (id: string | undefined) =>
+    (fakes.find(({ repo }) => repo.commitId === id) ?? (id === head.repo.branch ? head : fakes[0]))?.fake ??
+    head.fake;
   const mock = mockClient(CodeCommitClient);
-  mock.on(GetBranchCommand).callsFake(fake.getBranch);
-  mock.on(GetCommitCommand).callsFake(fake.getCommit);
-  mock.on(GetFolderCommand).callsFake(fake.getFolder);
-  mock.on(GetBlobCommand).callsFake(fake.getBlob);
+  mock.on(GetBranchCommand).callsFake(head.fake.getBranch);
+  mock
+    .on(GetCommitCommand)
+    .callsFake((input: { commitId?: string }) => byCommit(input.commitId).getCommit(input));
+  mock
+    .on(GetFolderCommand)
+    .callsFake((input: { commitSpecifier?: string }) => byCommit(input.commitSpecifier).getFolder(input));
+  mock.on(GetBlobCommand).callsFake((input: { blobId?: string }) => {
+    const owner = fakes.find(({ fake }) => fake.blobs.has(input.blobId ?? ''));
+    return (owner ?? head).fake.getBlob(input);
+  });
   return mock;
 }
 

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { GreenState } from '../../functions/lib/deploy-state';
+import type { GreenState, PauseCheckState } from '../../functions/lib/deploy-state';
 import type { Deployment } from '../../functions/lib/deployments';
 import {
   AlarmError,
@@ -22,7 +22,9 @@ import {
   checkPause,
   describeRequest,
   evaluatePause,
+  type OperatorRequest,
   operatorRequest,
+  type Pause,
   parseAlarmNames,
   parseTerminationWait,
   pauseAfter,
@@ -34,7 +36,6 @@ import {
 import { loadEvent } from '../support/events';
 
 const T0 = new Date('2026-11-26T12:10:00.000Z');
-const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 const shiftEvent = loadEvent<ShiftTrafficInput>('shift-traffic');
 const green: GreenState = shiftEvent.green;
 const deployment: Deployment = shiftEvent.deployment;
@@ -67,19 +68,21 @@ describe('stepWeights', () => {
 });
 
 describe('pauseAfter', () => {
-  it('gives a timed step a pause until its end and a first wait of at most 30 s', () => {
+  it('gives a timed step its seconds to wait, the first check at once', () => {
     expect(pauseAfter({ greenPercent: 10, pauseSeconds: 300 }, T0, 5)).toEqual({
-      pause: { until: '2026-11-26T12:15:00.000Z' },
-      waitSeconds: 30,
+      pause: { remainingSeconds: 300 },
+      waitSeconds: 0,
       done: false,
     });
-    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5)).toMatchObject({ waitSeconds: 12 });
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5)).toMatchObject({
+      pause: { remainingSeconds: 12 },
+    });
   });
 
-  it('gives a manual step a pause since the step, checked every 30 s', () => {
+  it('gives a manual step a pause since the step, the first check at once', () => {
     expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5)).toEqual({
       pause: { manual: true, since: T0.toISOString() },
-      waitSeconds: 30,
+      waitSeconds: 0,
       done: false,
     });
   });
@@ -92,43 +95,96 @@ describe('pauseAfter', () => {
     });
   });
 
-  it('makes the step that reaches 100 % done, its pause the bake (TerminationWaitMinutes)', () => {
+  it('makes the step that reaches 100 % done, its pause the bake (TerminationWaitMinutes, even 0)', () => {
     expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5)).toEqual({
-      pause: { until: '2026-11-26T12:15:00.000Z' },
-      waitSeconds: 30,
+      pause: { remainingSeconds: 300 },
+      waitSeconds: 0,
       done: true,
     });
     expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 0)).toEqual({
-      pause: { until: T0.toISOString() },
+      pause: { remainingSeconds: 0 },
       waitSeconds: 0,
       done: true,
     });
   });
 });
 
+/**
+ * Runs a pause as the machine does: StartPause seeds `{WAIT, 0, pause}`, each check gets the previous answer's pause
+ * and wait; `promoteAfter` checks in, a promote appears. Returns each answer as "STATUS wait" and the seconds waited.
+ */
+function runPause(pause: Pause, promoteAfter = Number.POSITIVE_INFINITY) {
+  let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause };
+  const answers: string[] = [];
+  let waited = 0;
+  for (let check = 0; check < 100; check += 1) {
+    const promote: OperatorRequest | undefined = check >= promoteAfter ? { by: 'alice' } : undefined;
+    state = evaluatePause(state.pause, promote, state.waitSeconds);
+    answers.push(`${state.status} ${state.waitSeconds}`);
+    if (state.status === 'CONTINUE') break;
+    waited += state.waitSeconds;
+  }
+  return { answers, waited, last: state };
+}
+
 describe('evaluatePause', () => {
-  const timed = { until: at(95).toISOString() };
   const manual = { manual: true as const, since: T0.toISOString() };
 
   it('continues at once without a pause', () => {
-    expect(evaluatePause(null, undefined, T0)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+    expect(evaluatePause(null, undefined, 0)).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
   });
 
-  it('waits for a timed pause in slices of at most 30 s, then continues', () => {
-    expect(evaluatePause(timed, undefined, T0)).toEqual({ status: 'WAIT', waitSeconds: 30 });
-    expect(evaluatePause(timed, undefined, at(80))).toEqual({ status: 'WAIT', waitSeconds: 15 });
-    expect(evaluatePause(timed, undefined, at(94.5))).toEqual({ status: 'WAIT', waitSeconds: 1 });
-    expect(evaluatePause(timed, undefined, at(95))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
-    expect(evaluatePause(timed, undefined, at(4000))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+  it('waits 30 s ten times through a timed pause of 300 s, then continues', () => {
+    const { answers, waited, last } = runPause({ remainingSeconds: 300 });
+    expect(answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(waited).toBe(300);
+    expect(last).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
+  });
+
+  it('waits through the bake of 5 minutes the same way, and checks a bake of 0 once', () => {
+    const bake = pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5).pause;
+    expect(runPause(bake).answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(runPause({ remainingSeconds: 0 }).answers).toEqual(['CONTINUE 0']);
+  });
+
+  it.each([
+    // [remainingSeconds, waitedSeconds, answer]
+    [95, 0, { status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 95 } }],
+    [95, 30, { status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 65 } }],
+    [35, 30, { status: 'WAIT', waitSeconds: 5, pause: { remainingSeconds: 5 } }],
+    [0.5, 0, { status: 'WAIT', waitSeconds: 1, pause: { remainingSeconds: 0.5 } }],
+    [5, 5, { status: 'CONTINUE', waitSeconds: 0, pause: null }],
+    [5, 30, { status: 'CONTINUE', waitSeconds: 0, pause: null }],
+  ])('counts %s s left less %s s waited', (remainingSeconds, waitedSeconds, answer) => {
+    expect(evaluatePause({ remainingSeconds }, undefined, waitedSeconds)).toEqual(answer);
   });
 
   it('waits for a manual pause until promoted, however long', () => {
-    expect(evaluatePause(manual, undefined, at(86400 * 30))).toEqual({ status: 'WAIT', waitSeconds: 30 });
-    expect(evaluatePause(manual, { by: 'alice' }, at(10))).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+    expect(evaluatePause(manual, undefined, 86400 * 30)).toEqual({
+      status: 'WAIT',
+      waitSeconds: 30,
+      pause: manual,
+    });
+    expect(runPause(manual, 50).answers).toEqual([...Array(50).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(evaluatePause(manual, { by: 'alice' }, 30)).toEqual({
+      status: 'CONTINUE',
+      waitSeconds: 0,
+      pause: null,
+    });
   });
 
   it('lets a promote end a timed pause or the bake early', () => {
-    expect(evaluatePause(timed, {}, T0)).toEqual({ status: 'CONTINUE', waitSeconds: 0 });
+    expect(evaluatePause({ remainingSeconds: 300 }, {}, 0)).toEqual({
+      status: 'CONTINUE',
+      waitSeconds: 0,
+      pause: null,
+    });
+    expect(runPause({ remainingSeconds: 300 }, 3).answers).toEqual([
+      'WAIT 30',
+      'WAIT 30',
+      'WAIT 30',
+      'CONTINUE 0',
+    ]);
   });
 });
 
@@ -195,6 +251,7 @@ describe('faults the emulator cannot make', () => {
     cloudwatch: new CloudWatchClient({}),
     now: () => T0,
   };
+  const pauseConfig = { alarmNames: [], tableName: 't' };
   const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
   beforeEach(() => {
@@ -258,19 +315,34 @@ describe('faults the emulator cannot make', () => {
     dynamoMock.on(GetCommand).rejects(throttled());
     const input = loadEvent<CheckPauseInput>('check-pause');
 
-    await expect(checkPause(input, deps, { alarmNames: [], tableName: 't' })).rejects.toThrow(
-      TransientAwsError,
-    );
+    await expect(checkPause(input, deps, pauseConfig)).rejects.toThrow(TransientAwsError);
   });
 
-  it('refuses a pause that ShiftTraffic cannot have returned', async () => {
+  it('refuses a pause that ShiftTraffic or CheckPause cannot have returned', async () => {
     const input = loadEvent<CheckPauseInput>('check-pause');
-    for (const pause of [{ until: 'soon' }, { manual: false, since: T0.toISOString() }, 'x', undefined]) {
+    for (const pause of [
+      { until: '2026-11-26T12:15:00.000Z' },
+      { remainingSeconds: -1 },
+      { remainingSeconds: '300' },
+      { manual: false, since: T0.toISOString() },
+      'x',
+      undefined,
+    ]) {
       await expect(
-        checkPause({ ...input, pause } as unknown as CheckPauseInput, deps, {
-          alarmNames: [],
-          tableName: 't',
-        }),
+        checkPause({ ...input, pause } as unknown as CheckPauseInput, deps, pauseConfig),
+      ).rejects.toThrow(InvalidInputError);
+    }
+    expect(cloudwatchMock.calls()).toHaveLength(0);
+  });
+
+  it('refuses a check without the seconds the machine waited, saying what it expects', async () => {
+    const { waitedSeconds: _, ...input } = loadEvent<CheckPauseInput>('check-pause');
+    await expect(checkPause(input as CheckPauseInput, deps, pauseConfig)).rejects.toThrow(
+      'CheckPause field "waitedSeconds" is missing; expected the seconds the machine just waited, a number >= 0',
+    );
+    for (const waitedSeconds of [-30, '30', null]) {
+      await expect(
+        checkPause({ ...input, waitedSeconds } as unknown as CheckPauseInput, deps, pauseConfig),
       ).rejects.toThrow(InvalidInputError);
     }
     expect(cloudwatchMock.calls()).toHaveLength(0);
