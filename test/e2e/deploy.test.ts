@@ -73,7 +73,8 @@ describe('the deploy stage, end to end', () => {
       waitMs: () => 10,
       handlers,
       onEvent: (e) => {
-        if (process.env.DEBUG_RUN && e.type === 'state-failed') process.stderr.write(`${JSON.stringify(e)}\n`);
+        if (process.env.DEBUG_RUN && e.type === 'state-failed')
+          process.stderr.write(`${JSON.stringify(e)}\n`);
       },
     });
 
