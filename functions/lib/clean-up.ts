@@ -5,6 +5,7 @@
  */
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { getBuild, stopBuild } from './build';
+import type { GreenState } from './deploy-state';
 import type { Deployment, DeploymentsTable } from './deployments';
 import { InvalidInputError } from './errors';
 import { type LockTable, releaseLock, type ServiceRef } from './lock';
@@ -29,6 +30,8 @@ export interface CleanUpResult {
   stoppedBuild: string | null;
   /** True when the execution still held the service's lock and CleanUp released it. */
   releasedLock: boolean;
+  /** True when the deployment had started green and CleanUp rolled it back. */
+  rolledBack?: boolean;
 }
 
 /** Cleans up after one aborted or timed-out execution. */
@@ -39,6 +42,11 @@ export async function cleanUp(
     table: DeploymentsTable;
     repository: string;
     lock: ServiceRef & { table: LockTable };
+    /**
+     * Puts production back on the live target group and removes green, as the machine's Rollback state does. Called
+     * when the execution ended after CreateGreen started (the record has `green`).
+     */
+    rollBack?: (deployment: Deployment, green: GreenState, cause: string) => Promise<unknown>;
   },
 ): Promise<CleanUpResult> {
   const detail = event?.detail;
@@ -78,14 +86,20 @@ export async function cleanUp(
     FAILED: { reason: 'the execution failed outside any catch', name: 'ExecutionFailed', status: 'FAILED' },
   } as const;
   const { reason, name, status } = ending[detail.status as keyof typeof ending];
+  // An execution stopped mid-deployment leaves green running and maybe part of the traffic on it.
+  let rolledBack = false;
+  if (record.green && Object.keys(record.green).length > 0 && deps.rollBack) {
+    await deps.rollBack(record.deployment, record.green as unknown as GreenState, reason);
+    rolledBack = true;
+  }
   await deps.table.finish(record.deployment, status, {
     error: {
       name,
-      message: `${reason}${stoppedBuild ? `; build ${stoppedBuild} was stopped` : ''}`,
+      message: `${reason}${stoppedBuild ? `; build ${stoppedBuild} was stopped` : ''}${rolledBack ? '; production was rolled back to the live target group and green removed' : ''}`,
     },
   });
   const releasedLock = await release(record.deployment, deps.lock);
-  return { deploymentId: detail.name, action: 'closed', stoppedBuild, releasedLock };
+  return { deploymentId: detail.name, action: 'closed', stoppedBuild, releasedLock, rolledBack };
 }
 
 /** Releases the service's lock and queue item of the deployment; true when it held the lock. */

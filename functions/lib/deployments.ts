@@ -155,7 +155,15 @@ export class DeploymentsTable {
     repository: string,
     deploymentId: string,
     startedAtMs: number,
-  ): Promise<{ deployment: Deployment; status: DeploymentStatus; build?: { id: string } } | undefined> {
+  ): Promise<
+    | {
+        deployment: Deployment;
+        status: DeploymentStatus;
+        build?: { id: string };
+        green?: Record<string, unknown>;
+      }
+    | undefined
+  > {
     const bound = (ms: number) => new Date(ms).toISOString();
     const out = await this.doc.send(
       new QueryCommand({
@@ -186,6 +194,7 @@ export class DeploymentsTable {
       },
       status: item.status as DeploymentStatus,
       build: item.build as { id: string } | undefined,
+      green: item.green as Record<string, unknown> | undefined,
     };
   }
 

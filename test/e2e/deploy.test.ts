@@ -248,6 +248,42 @@ describe('the deploy stage, end to end', () => {
     expect(result.error?.cause).toMatch(/aborted by alice/);
   });
 
+  it('rolls back when the execution is aborted mid-shift (CleanUp, as EventBridge calls it)', async () => {
+    const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes' });
+    const repo = sampleRepository();
+    serve([repo]);
+    let paused: () => void = () => undefined;
+    const atTenPercent = new Promise<void>((resolve) => {
+      paused = resolve;
+    });
+    const running = startPipeline({
+      input: pushOf(repo.commitId),
+      stack,
+      executionName: 'stopped',
+      waitMs: () => 10,
+      onEvent: (event) => {
+        if (event.type === 'state-entered' && event.state === 'WaitInPause') paused();
+      },
+    });
+    await atTenPercent;
+
+    running.abort();
+    const result = await running.result;
+
+    expect(result.status).toBe('ABORTED');
+    expect(await production(stack.target)).toEqual({
+      weights: { [stack.target.targetGroups.blue]: 100, [stack.target.targetGroups.green]: 0 },
+      primary: stack.target.taskDefinitionArn,
+      taskSets: 1,
+    });
+    const [record] = await records(stack);
+    expect(record).toMatchObject({ status: 'ABORTED', error: { name: 'ExecutionAborted' } });
+    expect(String(record?.error.message)).toMatch(/rolled back/);
+    // The lock is free: the next push deploys.
+    const next = await run(stack, pushOf(repo.commitId), 'after-abort');
+    expect(next.status).toBe('SUCCEEDED');
+  });
+
   it('serializes two pushes at once; the newest commit ends live', async () => {
     const stack = await stackWith();
     const older = sampleRepository(commit(1));
