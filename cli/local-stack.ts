@@ -110,6 +110,9 @@ export async function createLocalStack(options: {
       TestListenerArn: target.testListenerArn,
       TargetGroupAArn: target.targetGroups.blue,
       TargetGroupBArn: target.targetGroups.green,
+      // For a first deployment whose AppSpec names no network: the emulator's subnets and security group.
+      TaskSubnetIds: target.networkConfiguration.awsvpcConfiguration?.subnets?.join(',') ?? '',
+      TaskSecurityGroupIds: target.networkConfiguration.awsvpcConfiguration?.securityGroups?.join(',') ?? '',
     };
   }
   return {

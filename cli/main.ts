@@ -3,10 +3,11 @@
  */
 import { build } from './commands/build';
 import { invoke } from './commands/invoke';
+import { local } from './commands/local';
 import { render } from './commands/render';
 import type { Command } from './commands/types';
 
-const COMMANDS: Record<string, Command> = { build, invoke, render };
+const COMMANDS: Record<string, Command> = { local, build, invoke, render };
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

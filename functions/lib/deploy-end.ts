@@ -133,7 +133,9 @@ export async function rollback(
   }
   const cause = summarizeFailure(input.error);
   const { ecs, elbv2 } = deps;
-  const at = await situation(input, config, ecs, elbv2);
+  // The machine seeds `$.green` with {} before CreateGreen: an empty green is no green.
+  const green = input.green && Object.keys(input.green).length > 0 ? input.green : undefined;
+  const at = await situation({ ...input, green }, config, ecs, elbv2);
   const serve = at.keepGreen ? at.greenGroup : at.live;
   const other = at.keepGreen ? at.live : at.greenGroup;
 

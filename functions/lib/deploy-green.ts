@@ -3,7 +3,9 @@
  * behind the other one), CheckGreen (one readiness poll, with its deadline) and AllowTestTraffic (the test
  * listener to green). Each core gets a typed config and its clients; nothing here reads the environment.
  */
+
 import { createHash } from 'node:crypto';
+import type { NetworkConfiguration } from '@aws-sdk/client-ecs';
 import {
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
@@ -33,6 +35,8 @@ export interface DeployConfig {
   /** TARGET_GROUP_A_ARN and TARGET_GROUP_B_ARN; live and green swap each deployment. */
   targetGroups: readonly [string, string];
   greenHealthTimeoutMinutes: number;
+  /** The network of a first deployment when the AppSpec gives none (stack parameters TaskSubnetIds, TaskSecurityGroupIds). */
+  defaultNetworkConfiguration?: NetworkConfiguration;
 }
 
 /** The environment variables a DeployConfig is read from (TEST_LISTENER_ARN is optional and read apart). */
@@ -78,6 +82,28 @@ export function deployConfig(
     testListenerArn: testListenerArn.trim(),
     targetGroups: [env.TARGET_GROUP_A_ARN, env.TARGET_GROUP_B_ARN],
     greenHealthTimeoutMinutes: minutes,
+    ...defaultNetwork(),
+  };
+}
+
+/** TASK_SUBNET_IDS and TASK_SECURITY_GROUP_IDS (comma-separated, optional) as an awsvpc configuration. */
+function defaultNetwork(): { defaultNetworkConfiguration?: NetworkConfiguration } {
+  const list = (name: string) =>
+    (process.env[name] ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean);
+  const subnets = list('TASK_SUBNET_IDS');
+  if (subnets.length === 0) return {};
+  const securityGroups = list('TASK_SECURITY_GROUP_IDS');
+  return {
+    defaultNetworkConfiguration: {
+      awsvpcConfiguration: {
+        subnets,
+        ...(securityGroups.length ? { securityGroups } : {}),
+        assignPublicIp: 'DISABLED',
+      },
+    },
   };
 }
 
@@ -162,6 +188,9 @@ export async function createGreen(
       ? { capacityProviderStrategy: appspec.capacityProviderStrategy }
       : {}),
     ...(launchType ? { launchType } : {}),
+    ...(config.defaultNetworkConfiguration
+      ? { defaultNetworkConfiguration: config.defaultNetworkConfiguration }
+      : {}),
     clientToken: greenClientToken(input.deployment.id),
   });
 

@@ -90,6 +90,8 @@ export interface GreenTaskSetInput {
    * clientToken and as the task set's externalId, by which a retry finds the task set it already made.
    */
   clientToken: string;
+  /** The stack's network for a first deployment (TaskSubnetIds/TaskSecurityGroupIds): used when nothing else gives one. */
+  defaultNetworkConfiguration?: NetworkConfiguration;
 }
 
 /** The task set of this deployment, and whether this call made it. */
@@ -230,7 +232,10 @@ export async function createGreenTaskSet(ecs: ECSClient, input: GreenTaskSetInpu
   }
 
   const networkConfiguration =
-    input.networkConfiguration ?? primary?.networkConfiguration ?? serviceInfo.networkConfiguration;
+    input.networkConfiguration ??
+    primary?.networkConfiguration ??
+    serviceInfo.networkConfiguration ??
+    input.defaultNetworkConfiguration;
   if (!networkConfiguration) await requireNoAwsvpc(ecs, input, primary !== undefined);
   const capacity = resolveCapacity(input, primary);
 

@@ -100,6 +100,8 @@ describe('the stack parameters', () => {
         'AlarmNames',
         'ExecutionMode',
         'HookFunctionPrefix',
+        'TaskSubnetIds',
+        'TaskSecurityGroupIds',
         'TaskRoleArn',
         'TaskExecutionRoleArn',
         'BuildComputeType',

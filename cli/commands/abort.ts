@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import {
+  FLAG_OPTIONS,
+  flagRunningDeployment,
+  operatorName,
+  resolveTarget,
+  shortCommit,
+  stackClients,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+} from '../stack';
+import type { Command } from './types';
+
+/** `switchyard abort`: rolls the running deployment back at its next pause check. */
+export const abort: Command = {
+  summary: 'roll the running deployment back to the live task set',
+  usage: `switchyard abort [--reason TEXT] [--deployment ID] (--stack NAME | --table NAME --repository NAME)
+
+Sets abortRequested = {by, at, reason?} on the running deployment's record (the newest RUNNING one, or
+--deployment ID), with a condition that it is still RUNNING, so the flag never lands on an ended deployment.
+CheckPause (and CheckBake) fail it with DeploymentAbortedError at their next check (every 30 s at most during a
+pause or the bake; a deployment that has not reached its first pause yet rolls back there), and Rollback puts
+all traffic back on the live task set; the record ends ROLLED_BACK with the reason. by is $USER. Exit status 1,
+with what is running instead, when no deployment is running.
+
+  --reason TEXT               why; it is in the error the deployment ends with
+  --deployment ID             the deployment to abort when more than one is running
+${TARGET_USAGE}`,
+  run: async (args) => {
+    const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
+    const clients = stackClients();
+    const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
+    const record = await flagRunningDeployment({
+      clients,
+      target,
+      flag: 'abortRequested',
+      deploymentId: values.deployment,
+      reason: values.reason,
+      now: new Date(),
+      by: operatorName(),
+    });
+    process.stdout.write(
+      `abort requested for deployment ${String(record.deploymentId)} (commit ${shortCommit(record.commitId)}): ` +
+        'it rolls back at its next pause check (within 30 s during a pause or the bake)\n',
+    );
+    return 0;
+  },
+};

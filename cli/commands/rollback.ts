@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { InvalidInputError } from '../../functions/lib/errors';
+import { parseRedeploy } from '../../functions/lib/redeploy';
+import { resolveTarget, stackClients, startDeployment, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
+import type { Command } from './types';
+
+/** `switchyard rollback`: redeploys the previous task definition, or a given one, without a build. */
+export const rollback: Command = {
+  summary: 'deploy again the previous task definition (or --to a given one), without source or build',
+  usage: `switchyard rollback [--to TASKDEF_ARN] [--follow] (--stack NAME | --state-machine ARN ...)
+
+Starts an execution of the pipeline state machine with {"rollback": true}: the task definition that was live
+before the current one is deployed again, through the same lock, traffic shift and rollback, with the AppSpec
+settings of the last successful deployment. With --to, {"taskDefinitionArn": ARN}: that revision (ACTIVE) is
+deployed. The execution is named rollback-<UTC time>-<random>; its ARN is printed.
+
+  --to TASKDEF_ARN            arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>
+  --follow                    follow it as \`switchyard deploy --follow\` does (exit status 0 only for SUCCEEDED)
+${TARGET_USAGE}`,
+  run: async (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { ...TARGET_OPTIONS, to: { type: 'string' }, follow: { type: 'boolean' } },
+      strict: true,
+    });
+    const input = values.to === undefined ? { rollback: true } : { taskDefinitionArn: values.to };
+    // The same check Prepare makes, before anything starts.
+    try {
+      parseRedeploy(input);
+    } catch (error) {
+      throw new InvalidInputError(
+        `--to ${values.to}: expected a task definition ARN, ` +
+          'arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>',
+        { cause: error },
+      );
+    }
+    const clients = stackClients();
+    const target = await resolveTarget(
+      values,
+      values.follow
+        ? (['stateMachineArn', 'tableName', 'repository'] as const)
+        : (['stateMachineArn'] as const),
+      clients.cloudformation,
+    );
+    return startDeployment({
+      clients,
+      target,
+      prefix: 'rollback',
+      input,
+      follow: values.follow ?? false,
+      write: (text) => process.stdout.write(text),
+    });
+  },
+};

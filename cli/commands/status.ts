@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { DeploymentsTable } from '../../functions/lib/deployments';
+import {
+  type DeploymentRecord,
+  describeFlag,
+  describeStep,
+  formatDuration,
+  readPause,
+  recordDuration,
+  recordSteps,
+  recordTaskDefinition,
+  resolveTarget,
+  runningRecords,
+  shortCommit,
+  stackClients,
+  TARGET_OPTIONS,
+  TARGET_USAGE,
+  targetGroupName,
+} from '../stack';
+import type { Command } from './types';
+
+/** The lines of `switchyard status` for a running deployment; `pause` and `execution` when they could be read. */
+export function describeRunning(
+  record: DeploymentRecord,
+  context: { now: Date; pause?: string; execution?: { status?: string; error?: string; cause?: string } },
+): string {
+  const rows: [string, string][] = [];
+  const duration = recordDuration(record, context.now);
+  rows.push(['deployment', `${String(record.deploymentId)} (RUNNING)`]);
+  rows.push([
+    'commit',
+    `${shortCommit(record.commitId)}${record.branch ? ` on ${String(record.branch)}` : ''}, ${String(record.trigger ?? 'unknown')}`,
+  ]);
+  rows.push([
+    'started',
+    `${String(record.startedAt)}${duration === undefined ? '' : ` (${formatDuration(duration)} ago)`}`,
+  ]);
+  const steps = recordSteps(record);
+  const last = steps.at(-1);
+  const green = record.green as { greenTaskSetArn?: string; greenTargetGroupArn?: string } | undefined;
+  if (last) rows.push(['traffic', `${describeStep(last, record.green)} at ${last.at}`]);
+  else if (green?.greenTaskSetArn) {
+    rows.push([
+      'traffic',
+      `not shifted yet; green task set ${green.greenTaskSetArn.split('/').pop()}` +
+        `${green.greenTargetGroupArn ? ` behind ${targetGroupName(green.greenTargetGroupArn)}` : ''}`,
+    ]);
+  } else rows.push(['traffic', 'not shifted yet (source, build, render or waiting for the lock)']);
+  if (context.pause) rows.push(['pause', context.pause]);
+  const build = (record.build as { id?: string } | undefined)?.id;
+  rows.push(['build', build ?? '-']);
+  rows.push(['task def', recordTaskDefinition(record) ?? '-']);
+  if (record.promoteRequested) rows.push(['promote', `requested${describeFlag(record.promoteRequested)}`]);
+  if (record.abortRequested) rows.push(['abort', `requested${describeFlag(record.abortRequested)}`]);
+  const execution = context.execution;
+  if (execution?.status && execution.status !== 'RUNNING') {
+    const why = [execution.error, execution.cause].filter(Boolean).join(': ');
+    rows.push([
+      'warning',
+      `the execution ended ${execution.status}${why ? ` (${why})` : ''} but the record is not closed yet ` +
+        "(CleanUp closes it when the execution ends outside the machine's own catches)",
+    ]);
+  }
+  if (typeof record.executionId === 'string') rows.push(['execution', record.executionId]);
+  return `${rows.map(([key, value]) => `${key.padEnd(10)}  ${value}`).join('\n')}\n`;
+}
+
+async function executionOf(sfn: SFNClient, executionArn: unknown) {
+  if (typeof executionArn !== 'string' || !executionArn.startsWith('arn:')) return undefined;
+  try {
+    return await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `switchyard status`: the running deployment. */
+export const status: Command = {
+  summary: 'show the running deployment: commit, elapsed time, traffic step, pause, build, task definition',
+  usage: `switchyard status [--json] (--stack NAME | --table NAME --repository NAME)
+
+Shows the running deployment (the newest record with status RUNNING): its id, commit, trigger, elapsed time,
+the last traffic step (green percentage and the weights read back from the listener), the pause the state
+machine is in when its history says so, the build and the task definition. Prints "no deployment running" when
+there is none (exit status 0). Other running deployments (queued behind the lock) are listed after it.
+
+  --json                      print the record as the table holds it (null when none is running)
+${TARGET_USAGE}`,
+  run: async (args) => {
+    const { values } = parseArgs({
+      args,
+      options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
+      strict: true,
+    });
+    const clients = stackClients();
+    const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
+    const table = new DeploymentsTable(clients.dynamodb, target.tableName);
+    const [record, ...others] = await runningRecords(table, target.repository);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(record ?? null, null, 2)}\n`);
+      return 0;
+    }
+    if (!record) {
+      process.stdout.write(`no deployment running (repository ${target.repository})\n`);
+      return 0;
+    }
+    const execution = await executionOf(clients.sfn, record.executionId);
+    const pause =
+      execution?.status === 'RUNNING' && typeof record.executionId === 'string'
+        ? await readPause(clients.sfn, record.executionId)
+        : undefined;
+    process.stdout.write(describeRunning(record, { now: new Date(), pause, execution }));
+    for (const other of others) {
+      process.stdout.write(
+        `also running: ${String(other.deploymentId)} (commit ${shortCommit(other.commitId)}, started ${String(other.startedAt)})\n`,
+      );
+    }
+    return 0;
+  },
+};
