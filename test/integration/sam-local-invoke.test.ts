@@ -20,16 +20,6 @@ import { SAMPLE_APPSPEC, SAMPLE_BUILDSPEC, SAMPLE_TASKDEF } from '../support/fak
 import { useMoto } from '../support/moto';
 import { readZip } from '../support/zip-reader';
 
-const PARAMETERS = {
-  ClusterName: 'local',
-  ServiceName: 'web',
-  ProductionListenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2',
-  TargetGroupAArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1',
-  TargetGroupBArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
-  EcrRepositoryName: 'web',
-  TaskExecutionRoleArn: 'arn:aws:iam::123456789012:role/web-execution',
-};
-
 function gitRepository(dir: string): string {
   const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
@@ -68,7 +58,7 @@ describe('each function bundled as `sam build` does and invoked with its events/
     rmSync(repoDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    stack = await createLocalStack({ parameters: PARAMETERS });
+    stack = await createLocalStack({ target: { containerName: 'web', containerPort: 8080 } });
     await moto.serveGitRepository({ name: 'switchyard-sample-app', path: repoDir });
   });
 
@@ -218,6 +208,99 @@ describe('each function bundled as `sam build` does and invoked with its events/
     expect(build?.buildStatus).toBe('STOPPED');
     const again = await invoke('CleanUpFunction', sample('clean-up'));
     expect(again).toMatchObject({ ok: true, result: { action: 'already-ended', stoppedBuild: null } });
+  });
+
+  /** Prepare's deployment and a registered revision: what the deploy functions start from. */
+  async function deployable() {
+    const prepared = await invoke('PrepareFunction', sample('prepare'));
+    const deployment = (prepared as { result: { deployment: Record<string, unknown> } }).result.deployment;
+    const { ECSClient, RegisterTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
+    const registered = await new ECSClient({}).send(
+      new RegisterTaskDefinitionCommand({
+        ...(JSON.parse(SAMPLE_TASKDEF) as object),
+        family: 'web',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'public.ecr.aws/nginx/nginx:1',
+            memory: 512,
+            portMappings: [{ containerPort: 8080 }],
+          },
+        ],
+      } as never),
+    );
+    const render = {
+      ...(sample('create-green').render as object),
+      taskDefinitionArn: registered.taskDefinition?.taskDefinitionArn,
+    };
+    return { deployment, render };
+  }
+
+  async function result<T>(logicalId: string, event: unknown): Promise<T> {
+    const out = await invoke(logicalId, event);
+    if (!out.ok)
+      throw new Error(`${logicalId}: ${out.error.errorType}: ${out.error.errorMessage}\n${out.log}`);
+    return out.result as T;
+  }
+
+  it('the deploy functions take a revision from the lock to a finalized service, each from its events/ sample', async () => {
+    const { deployment, render } = await deployable();
+
+    expect(await result('AcquireLockFunction', { ...sample('acquire-lock'), deployment })).toMatchObject({
+      status: 'ACQUIRED',
+    });
+    expect(
+      await result('RunHooksFunction', { ...sample('run-hooks'), deployment, render, hook: 'BeforeInstall' }),
+    ).toMatchObject({ invoked: [] });
+    const green = await result<{ greenTargetGroupArn: string }>('CreateGreenFunction', {
+      ...sample('create-green'),
+      deployment,
+      render,
+    });
+    let check = await result<{ ready: boolean }>('CheckGreenFunction', {
+      ...sample('check-green'),
+      deployment,
+      green,
+    });
+    for (let i = 0; i < 20 && !check.ready; i += 1)
+      check = await result('CheckGreenFunction', { deployment, green });
+    expect(check.ready).toBe(true);
+    expect(
+      await result('AllowTestTrafficFunction', { ...sample('allow-test-traffic'), deployment, green }),
+    ).toMatchObject({
+      observedWeights: { [green.greenTargetGroupArn]: 100 },
+    });
+    const traffic = await result<{ done: boolean; pause: unknown }>('ShiftTrafficFunction', {
+      ...sample('shift-traffic'),
+      deployment,
+      green,
+      step: 0,
+    });
+    expect(traffic).toMatchObject({ done: true, greenPercent: 100 });
+    expect(
+      await result('CheckPauseFunction', {
+        ...sample('check-pause'),
+        deployment,
+        green,
+        pause: traffic.pause,
+        waitedSeconds: 300,
+      }),
+    ).toMatchObject({ status: 'CONTINUE' });
+    expect(
+      await result('FinalizeFunction', { ...sample('finalize'), deployment, render, green, traffic }),
+    ).toMatchObject({
+      primaryTaskSetArn: expect.stringContaining(':task-set/'),
+    });
+  });
+
+  it('RollbackFunction puts production back from the middle of a shift, from events/rollback.json', async () => {
+    const { deployment, render } = await deployable();
+    const green = await result<{ liveTargetGroupArn: string }>('CreateGreenFunction', { deployment, render });
+    await result('ShiftTrafficFunction', { deployment, green, step: 0 });
+
+    const out = await result('RollbackFunction', { ...sample('rollback'), deployment, render, green });
+
+    expect(out).toMatchObject({ productionWeights: { [green.liveTargetGroupArn]: 100 } });
   });
 
   it('RecordResultFunction records the failure of events/record-result.json', async () => {
