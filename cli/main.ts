@@ -1,13 +1,30 @@
 /**
  * The `switchyard` command: a table of subcommands (cli/commands/<name>.ts), each with its own options and help.
  */
+import { abort } from './commands/abort';
 import { build } from './commands/build';
+import { deploy } from './commands/deploy';
+import { history } from './commands/history';
 import { invoke } from './commands/invoke';
 import { local } from './commands/local';
+import { promote } from './commands/promote';
 import { render } from './commands/render';
+import { rollback } from './commands/rollback';
+import { status } from './commands/status';
 import type { Command } from './commands/types';
 
-const COMMANDS: Record<string, Command> = { local, build, invoke, render };
+const COMMANDS: Record<string, Command> = {
+  local,
+  build,
+  invoke,
+  render,
+  deploy,
+  status,
+  history,
+  promote,
+  abort,
+  rollback,
+};
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

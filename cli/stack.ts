@@ -15,7 +15,7 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Deployment, DeploymentsTable } from '../functions/lib/deployments';
 import { InvalidInputError } from '../functions/lib/errors';
 import {
@@ -89,6 +89,11 @@ export async function resolveTarget<N extends keyof Target>(
   needs: readonly N[],
   cloudformation: CloudFormationClient,
 ): Promise<Partial<Target> & Pick<Target, N>> {
+  // The SDK would only say "Region is missing", at the first call.
+  const region = await cloudformation.config.region().catch(() => undefined);
+  if (!region) {
+    throw new InvalidInputError('no AWS region: set AWS_REGION (or region in the config of AWS_PROFILE)');
+  }
   const explicit: Partial<Target> = {
     ...(options['state-machine'] ? { stateMachineArn: options['state-machine'] } : {}),
     ...(options.table ? { tableName: options.table } : {}),
@@ -202,25 +207,11 @@ export async function setOperatorFlag(options: {
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
-  const table = new DeploymentsTable(options.dynamodb, tableName);
-  const deployment = deploymentOf(record);
-  return { set: false, record: deployment ? await table.getRecord(deployment) : undefined };
-}
-
-/** The Deployment (keys) of a record, for DeploymentsTable.getRecord. */
-export function deploymentOf(record: DeploymentRecord): Deployment | undefined {
-  const pk = typeof record.pk === 'string' ? record.pk : '';
-  if (!pk.startsWith('DEPLOYMENT#') || typeof record.startedAt !== 'string') return undefined;
-  return {
-    id: String(record.deploymentId ?? ''),
-    repository: pk.slice('DEPLOYMENT#'.length),
-    branch: String(record.branch ?? ''),
-    commitId: String(record.commitId ?? ''),
-    trigger: record.trigger as Deployment['trigger'],
-    force: false,
-    executionId: String(record.executionId ?? ''),
-    startedAt: record.startedAt,
-  };
+  // The record's own key, as listRecords returned it: no key is built outside functions/lib/deployments.ts.
+  const now = await doc.send(
+    new GetCommand({ TableName: tableName, Key: { pk: record.pk, sk: record.sk }, ConsistentRead: true }),
+  );
+  return { set: false, record: now.Item };
 }
 
 // ---- formatting ----

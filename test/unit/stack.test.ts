@@ -209,6 +209,17 @@ describe('resolveTarget', () => {
     );
   });
 
+  it('says how to set a region when there is none', async () => {
+    const noRegion = new CloudFormationClient({
+      region: async () => {
+        throw new Error('Region is missing');
+      },
+    });
+    await expect(resolveTarget({ table: 't', repository: 'r' }, ['tableName'], noRegion)).rejects.toThrow(
+      'no AWS region: set AWS_REGION (or region in the config of AWS_PROFILE)',
+    );
+  });
+
   it('says when the stack does not exist, with the region', async () => {
     cloudformation
       .on(DescribeStacksCommand)
