@@ -287,6 +287,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     });
     const abort = () => running.abort();
     options.signal?.addEventListener('abort', abort, { once: true });
+    // Interrupted while the emulator was being prepared: the execution stops at once and is cleaned up.
+    if (options.signal?.aborted) abort();
     const result = await running.result;
     stages.finish();
     options.signal?.removeEventListener('abort', abort);
@@ -446,9 +448,14 @@ async function summarize(
         build?: { image?: { imageUri?: string } };
         taskDefinitionArn?: string;
         steps?: { greenPercent: number; observedWeights: Record<string, number> }[];
+        rollback?: unknown;
+        error?: { message?: string };
       }
     | undefined;
-  const rolledBack = result.statesVisited.includes('RecordRollback');
+  // A rollback by the machine, or by CleanUp after an abort (Ctrl-C).
+  const rolledBack =
+    result.statesVisited.includes('RecordRollback') ||
+    (result.status === 'ABORTED' && /rolled back/.test(record?.error?.message ?? ''));
   const error = result.error ? { name: result.error.name, message: causeMessage(result.error.cause) } : null;
   return {
     status: result.status === 'SUCCEEDED' ? 'SUCCEEDED' : rolledBack ? 'ROLLED_BACK' : 'FAILED',

@@ -2,7 +2,7 @@
  * `switchyard local` as a person runs it: a subprocess that starts its own emulator, deploys the sample app and
  * prints a JSON summary on the last line of stdout.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { LocalRunSummary } from '../../cli/local';
 
@@ -38,7 +38,9 @@ describe('switchyard local', () => {
   it.each([
     ['AllAtOnce', [100]],
     ['Canary10Percent5Minutes', [10, 100]],
+    ['Canary10Percent15Minutes', [10, 100]],
     ['Linear10PercentEvery1Minutes', [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
+    ['CodeDeployDefault.ECSLinear10PercentEvery3Minutes', [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
   ])('deploys the sample app with %s', (strategy, steps) => {
     const { code, summary, stderr } = local('--traffic', strategy);
 
@@ -82,6 +84,40 @@ describe('switchyard local', () => {
     expect(code).toBe(0);
     expectOnOneGroup(summary);
     expect(summary.final.primaryTaskSet?.taskDefinition).toBe(summary.taskDefinitionArn);
+  });
+
+  it('rolls back and stops the emulator on Ctrl-C', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of Object.keys(env)) if (name.startsWith('AWS_ENDPOINT_URL')) delete env[name];
+    const child = spawn(
+      process.execPath,
+      [BIN, 'local', '--json', '--traffic', 'Linear10PercentEvery3Minutes'],
+      {
+        env,
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Interrupt once production traffic has started to move (once: a second Ctrl-C would force an exit).
+      if (!interrupted && /green █░{9}\s+10 %/.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as LocalRunSummary;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/interrupted: aborting the deployment/);
+    expect(summary.status).toBe('ROLLED_BACK');
+    expectOnOneGroup(summary);
+    expect(summary.final.primaryTaskSet?.taskDefinition).not.toBe(summary.taskDefinitionArn);
   });
 
   it('refuses an unknown simulation before starting anything', () => {

@@ -1,0 +1,136 @@
+/** The build's artifact: its S3 key, the files it takes from the source tree, and the upload. */
+import { once } from 'node:events';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ArtifactFile, TreeEntry } from '../../functions/lib/buildspec';
+import { InvalidInputError } from '../../functions/lib/errors';
+import { type ZipEntry, ZipWriter } from '../../functions/lib/zip';
+import type { ArtifactsSettings, BuildArtifact } from '../build-runner';
+
+/** The S3 key CodeBuild writes an artifact to: path / build UUID (namespace BUILD_ID) / name. */
+export function artifactKey(
+  settings: ArtifactsSettings,
+  build: { id: string; projectName: string; buildspecName?: string },
+): string {
+  const name =
+    (settings.overrideArtifactName ? build.buildspecName : undefined) ?? settings.name ?? build.projectName;
+  const namespace =
+    settings.namespaceType === 'BUILD_ID' ? build.id.slice(build.id.indexOf(':') + 1) : undefined;
+  return [settings.path, namespace, name]
+    .map((part) => (part ?? '').replace(/^\/+|\/+$/g, ''))
+    .filter((part) => part !== '')
+    .join('/');
+}
+
+/** Puts the artifact in S3 with the metadata CodeBuild adds. */
+export class ArtifactUpload {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly buildArn: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async zip(key: string, entries: ZipEntry[], mtime: Date): Promise<BuildArtifact> {
+    if (key === '')
+      throw new InvalidInputError('the artifact has no S3 key: set a path, a BUILD_ID namespace or a name');
+    const writer = new ZipWriter({ mtime });
+    const chunks: Buffer[] = [];
+    writer.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = once(writer.stream, 'end');
+    for (const entry of entries) await writer.add(entry);
+    const summary = await writer.finish();
+    await ended;
+    await this.put(key, Buffer.concat(chunks), 'application/zip');
+    return {
+      bucket: this.bucket,
+      key,
+      sha256: summary.sha256,
+      bytes: summary.bytes,
+      location: this.location(key),
+    };
+  }
+
+  /** Packaging NONE: every file under the key, as a folder. */
+  async files(key: string, root: string, files: ArtifactFile[]): Promise<BuildArtifact> {
+    let bytes = 0;
+    for (const file of files) {
+      const body = await readFile(join(root, file.source));
+      bytes += body.length;
+      await this.put(key === '' ? file.archivePath : `${key}/${file.archivePath}`, body, undefined);
+    }
+    return { bucket: this.bucket, key, sha256: null, bytes, location: this.location(key) };
+  }
+
+  private async put(key: string, body: Buffer, contentType: string | undefined): Promise<void> {
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ContentType: contentType,
+      Metadata: { 'codebuild-buildarn': this.buildArn },
+    });
+    await this.s3.send(command, { abortSignal: this.signal });
+  }
+
+  private location(key: string): string {
+    return `arn:aws:s3:::${this.bucket}/${key}`;
+  }
+}
+
+/** Every path under `root`, sorted; links are followed unless `keepSymlinks`, and never descended into. */
+export async function listTree(root: string, keepSymlinks: boolean): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(join(root, dir), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+      if (entry.isDirectory()) {
+        out.push({ path, kind: 'directory' });
+        await walk(path);
+      } else if (entry.isSymbolicLink()) {
+        if (keepSymlinks) {
+          out.push({ path, kind: 'symlink' });
+          continue;
+        }
+        const target = await stat(join(root, path)).catch(() => undefined);
+        if (target?.isFile()) out.push({ path, kind: 'file' });
+        else if (target?.isDirectory()) out.push({ path, kind: 'directory' });
+      } else if (entry.isFile()) {
+        out.push({ path, kind: 'file' });
+      }
+    }
+  };
+  await walk('');
+  return out;
+}
+
+/** The zip entries of the artifact's files; a link is kept as a link when `keepSymlinks`. */
+export async function zipEntries(
+  root: string,
+  files: ArtifactFile[],
+  keepSymlinks: boolean,
+): Promise<ZipEntry[]> {
+  const entries: ZipEntry[] = [];
+  for (const file of files) {
+    const full = join(root, ...file.source.split('/'));
+    if (keepSymlinks && (await lstat(full)).isSymbolicLink()) {
+      entries.push({
+        path: file.archivePath,
+        mode: 'symlink',
+        data: Buffer.from(await readlink(full), 'utf8'),
+      });
+      continue;
+    }
+    const info = await stat(full);
+    entries.push({
+      path: file.archivePath,
+      mode: info.mode & 0o111 ? 'executable' : 'file',
+      data: await readFile(full),
+    });
+  }
+  return entries;
+}
