@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -18,7 +18,7 @@ import { InvalidInputError } from '../functions/lib/errors';
 import { readForward } from '../functions/lib/listener';
 import { parseJson } from '../functions/lib/render';
 import { findTaskSets } from '../functions/lib/task-sets';
-import type { BlueGreenFixture } from './emulator/fixture';
+import { type BlueGreenFixture, putTargetErrorAlarm } from './emulator/fixture';
 import { createNodeFunction } from './emulator/functions';
 import {
   type MotoServer,
@@ -250,18 +250,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     await serveGitRepository(endpoint, { name: repo.name, path: repo.path });
     await setBuildExecutor(endpoint);
     const cloudwatch = new CloudWatchClient({});
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: ALARM,
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 5,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
+    await putTargetErrorAlarm(cloudwatch, ALARM);
     await createHooks(endpoint, repo.appspec, options.simulate === 'hook-failure', options.print);
     const handlers = await simulate(options.simulate, {
       endpoint,

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -278,6 +279,36 @@ export async function startDeployment(options: {
   });
 }
 
+/** Options of the commands that start an execution (`switchyard deploy | rollback`) besides the target. */
+export const FOLLOW_OPTIONS = { follow: { type: 'boolean' } } as const;
+
+/**
+ * What `switchyard deploy` and `switchyard rollback` do once their input is checked: resolve the target (with the
+ * table and repository when following) and start the execution (startDeployment), writing to stdout.
+ */
+export async function startFromCommandLine(
+  values: Parameters<typeof resolveTarget>[0] & { follow?: boolean },
+  prefix: string,
+  input: Record<string, unknown>,
+): Promise<number> {
+  const clients = stackClients();
+  const target = await resolveTarget(
+    values,
+    values.follow
+      ? (['stateMachineArn', 'tableName', 'repository'] as const)
+      : (['stateMachineArn'] as const),
+    clients.cloudformation,
+  );
+  return startDeployment({
+    clients,
+    target,
+    prefix,
+    input,
+    follow: values.follow ?? false,
+    write: (text) => process.stdout.write(text),
+  });
+}
+
 // ---- promote and abort ----
 
 /** Options of `switchyard promote` / `switchyard abort` besides the target. */
@@ -353,4 +384,26 @@ export async function flagRunningDeployment(options: {
     );
   }
   return record;
+}
+
+/**
+ * What `switchyard promote` and `switchyard abort` do: parse the target and flag options, resolve the table and
+ * repository, and set `flag` on the running deployment as $USER (flagRunningDeployment); returns its record.
+ */
+export async function flagFromCommandLine(
+  args: string[],
+  flag: 'promoteRequested' | 'abortRequested',
+): Promise<DeploymentRecord> {
+  const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
+  const clients = stackClients();
+  const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
+  return flagRunningDeployment({
+    clients,
+    target,
+    flag,
+    deploymentId: values.deployment,
+    reason: values.reason,
+    now: new Date(),
+    by: operatorName(),
+  });
 }

@@ -1,14 +1,4 @@
-import { parseArgs } from 'node:util';
-import {
-  FLAG_OPTIONS,
-  flagRunningDeployment,
-  operatorName,
-  resolveTarget,
-  shortCommit,
-  stackClients,
-  TARGET_OPTIONS,
-  TARGET_USAGE,
-} from '../stack';
+import { flagFromCommandLine, shortCommit, TARGET_USAGE } from '../stack';
 import type { Command } from './types';
 
 /** `switchyard abort`: rolls the running deployment back at its next pause check. */
@@ -27,18 +17,7 @@ with what is running instead, when no deployment is running.
   --deployment ID             the deployment to abort when more than one is running
 ${TARGET_USAGE}`,
   run: async (args) => {
-    const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
-    const clients = stackClients();
-    const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
-    const record = await flagRunningDeployment({
-      clients,
-      target,
-      flag: 'abortRequested',
-      deploymentId: values.deployment,
-      reason: values.reason,
-      now: new Date(),
-      by: operatorName(),
-    });
+    const record = await flagFromCommandLine(args, 'abortRequested');
     process.stdout.write(
       `abort requested for deployment ${String(record.deploymentId)} (commit ${shortCommit(record.commitId)}): ` +
         'it rolls back at its next pause check (within 30 s during a pause or the bake)\n',

@@ -1,13 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../functions/lib/errors';
-import {
-  resolveTarget,
-  type StackClients,
-  stackClients,
-  startDeployment,
-  TARGET_OPTIONS,
-  TARGET_USAGE,
-} from '../stack';
+import { FOLLOW_OPTIONS, startFromCommandLine, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
 import type { Command } from './types';
 
 /** The manual input Prepare accepts: `{"commitId"?, "branch"?, "force"?}`. */
@@ -58,26 +51,11 @@ ${TARGET_USAGE}`,
         commit: { type: 'string' },
         branch: { type: 'string' },
         force: { type: 'boolean' },
-        follow: { type: 'boolean' },
+        ...FOLLOW_OPTIONS,
       },
       strict: true,
     });
     const input = manualInput(values);
-    const clients: StackClients = stackClients();
-    const target = await resolveTarget(
-      values,
-      values.follow
-        ? (['stateMachineArn', 'tableName', 'repository'] as const)
-        : (['stateMachineArn'] as const),
-      clients.cloudformation,
-    );
-    return startDeployment({
-      clients,
-      target,
-      prefix: 'manual',
-      input,
-      follow: values.follow ?? false,
-      write: (text) => process.stdout.write(text),
-    });
+    return startFromCommandLine(values, 'manual', input);
   },
 };

@@ -1,16 +1,4 @@
-import { parseArgs } from 'node:util';
-import {
-  describeStep,
-  FLAG_OPTIONS,
-  flagRunningDeployment,
-  operatorName,
-  recordSteps,
-  resolveTarget,
-  shortCommit,
-  stackClients,
-  TARGET_OPTIONS,
-  TARGET_USAGE,
-} from '../stack';
+import { describeStep, flagFromCommandLine, recordSteps, shortCommit, TARGET_USAGE } from '../stack';
 import type { Command } from './types';
 
 /** `switchyard promote`: ends the pause the running deployment is in. */
@@ -29,18 +17,7 @@ started shifting traffic (the first step would drop the flag).
   --deployment ID             the deployment to promote when more than one is running
 ${TARGET_USAGE}`,
   run: async (args) => {
-    const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
-    const clients = stackClients();
-    const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
-    const record = await flagRunningDeployment({
-      clients,
-      target,
-      flag: 'promoteRequested',
-      deploymentId: values.deployment,
-      reason: values.reason,
-      now: new Date(),
-      by: operatorName(),
-    });
+    const record = await flagFromCommandLine(args, 'promoteRequested');
     const last = recordSteps(record).at(-1);
     process.stdout.write(
       `promote requested for deployment ${String(record.deploymentId)} (commit ${shortCommit(record.commitId)}` +

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../functions/lib/errors';
 import { parseRedeploy } from '../../functions/lib/redeploy';
-import { resolveTarget, stackClients, startDeployment, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
+import { FOLLOW_OPTIONS, startFromCommandLine, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
 import type { Command } from './types';
 
 /** `switchyard rollback`: redeploys the previous task definition, or a given one, without a build. */
@@ -20,7 +20,7 @@ ${TARGET_USAGE}`,
   run: async (args) => {
     const { values } = parseArgs({
       args,
-      options: { ...TARGET_OPTIONS, to: { type: 'string' }, follow: { type: 'boolean' } },
+      options: { ...TARGET_OPTIONS, to: { type: 'string' }, ...FOLLOW_OPTIONS },
       strict: true,
     });
     const input = values.to === undefined ? { rollback: true } : { taskDefinitionArn: values.to };
@@ -34,21 +34,6 @@ ${TARGET_USAGE}`,
         { cause: error },
       );
     }
-    const clients = stackClients();
-    const target = await resolveTarget(
-      values,
-      values.follow
-        ? (['stateMachineArn', 'tableName', 'repository'] as const)
-        : (['stateMachineArn'] as const),
-      clients.cloudformation,
-    );
-    return startDeployment({
-      clients,
-      target,
-      prefix: 'rollback',
-      input,
-      follow: values.follow ?? false,
-      write: (text) => process.stdout.write(text),
-    });
+    return startFromCommandLine(values, 'rollback', input);
   },
 };

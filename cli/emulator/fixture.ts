@@ -1,3 +1,4 @@
+import { type CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateClusterCommand,
   CreateServiceCommand,
@@ -151,46 +152,30 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
         assignPublicIp: 'DISABLED',
       },
     };
-    if (options.serving === false) {
-      return {
-        region,
-        clusterName,
-        clusterArn,
-        serviceName,
-        serviceArn,
-        loadBalancerArn,
-        listenerArn,
-        testListenerArn,
-        targetGroups: { blue, green },
-        taskDefinitionArn,
-        containerName,
-        containerPort,
-        blueTaskSetArn: null,
-        networkConfiguration,
-        desiredCount,
-      };
+    let blueTaskSetArn: string | null = null;
+    if (options.serving !== false) {
+      const { taskSet } = await ecs.send(
+        new CreateTaskSetCommand({
+          cluster: clusterName,
+          service: serviceName,
+          taskDefinition: taskDefinitionArn,
+          externalId: 'fixture-initial',
+          clientToken: 'fixture-initial',
+          launchType: 'FARGATE',
+          networkConfiguration,
+          loadBalancers: [{ targetGroupArn: blue, containerName, containerPort }],
+          scale: { unit: 'PERCENT', value: 100 },
+        }),
+      );
+      blueTaskSetArn = required(taskSet?.taskSetArn, 'CreateTaskSet');
+      await ecs.send(
+        new UpdateServicePrimaryTaskSetCommand({
+          cluster: clusterName,
+          service: serviceName,
+          primaryTaskSet: blueTaskSetArn,
+        }),
+      );
     }
-    const { taskSet } = await ecs.send(
-      new CreateTaskSetCommand({
-        cluster: clusterName,
-        service: serviceName,
-        taskDefinition: taskDefinitionArn,
-        externalId: 'fixture-initial',
-        clientToken: 'fixture-initial',
-        launchType: 'FARGATE',
-        networkConfiguration,
-        loadBalancers: [{ targetGroupArn: blue, containerName, containerPort }],
-        scale: { unit: 'PERCENT', value: 100 },
-      }),
-    );
-    const blueTaskSetArn = required(taskSet?.taskSetArn, 'CreateTaskSet');
-    await ecs.send(
-      new UpdateServicePrimaryTaskSetCommand({
-        cluster: clusterName,
-        service: serviceName,
-        primaryTaskSet: blueTaskSetArn,
-      }),
-    );
 
     return {
       region,
@@ -213,6 +198,22 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
     elbv2.destroy();
     ecs.destroy();
   }
+}
+
+/** Creates (or replaces) an alarm on the load balancer's target 5xx count: more than 5 in a minute. */
+export async function putTargetErrorAlarm(cloudwatch: CloudWatchClient, alarmName: string): Promise<void> {
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: alarmName,
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
 }
 
 function required(value: string | undefined, call: string): string {

@@ -2,7 +2,7 @@
  * Creates Node.js Lambda functions in the emulator (the emulator runs them without Docker): the lifecycle hooks
  * of a local run, and test fixtures.
  */
-import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { zipToBuffer } from '../../functions/lib/zip';
 
 /**
@@ -43,6 +43,15 @@ export async function ensureFunctionRole(
   return arn;
 }
 
+/** The code zip of a Node.js function: the given source files, all plain files, with a fixed timestamp. */
+export async function nodeFunctionZip(files: Record<string, string>): Promise<Buffer> {
+  const { zip } = await zipToBuffer(
+    Object.entries(files).map(([path, text]) => ({ path, mode: 'file' as const, data: Buffer.from(text) })),
+    { mtime: new Date('2026-01-01T00:00:00Z') },
+  );
+  return zip;
+}
+
 /** Creates a Node.js function from source files (`index.js` exporting `handler` unless `handler` says otherwise). */
 export async function createNodeFunction(
   endpoint: string,
@@ -51,27 +60,23 @@ export async function createNodeFunction(
     files: Record<string, string>;
     handler?: string;
     environment?: Record<string, string>;
+    /** Seconds; 30 unless given. */
+    timeout?: number;
+    runtime?: Runtime;
   },
 ): Promise<string> {
   const role = await ensureFunctionRole(endpoint);
-  const { zip } = await zipToBuffer(
-    Object.entries(options.files).map(([path, text]) => ({
-      path,
-      mode: 'file' as const,
-      data: Buffer.from(text),
-    })),
-    { mtime: new Date('2026-01-01T00:00:00Z') },
-  );
+  const zip = await nodeFunctionZip(options.files);
   const lambda = new LambdaClient({ endpoint });
   try {
     const out = await lambda.send(
       new CreateFunctionCommand({
         FunctionName: options.name,
-        Runtime: 'nodejs22.x',
+        Runtime: options.runtime ?? 'nodejs22.x',
         Role: role,
         Handler: options.handler ?? 'index.handler',
         Code: { ZipFile: zip },
-        Timeout: 30,
+        Timeout: options.timeout ?? 30,
         ...(options.environment ? { Environment: { Variables: options.environment } } : {}),
       }),
     );

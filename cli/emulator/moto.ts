@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BuildStatus, PhaseType } from '../build-runner';
 
 /** The launcher sits next to this file, in the source tree and in any copy of `cli/`. */
 const LAUNCHER = join(__dirname, 'moto_launcher.py');
@@ -31,17 +32,10 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export type BuildStatus = 'SUCCEEDED' | 'FAILED' | 'FAULT' | 'STOPPED' | 'TIMED_OUT';
+export type { BuildStatus };
 
-export type BuildPhase =
-  | 'PROVISIONING'
-  | 'DOWNLOAD_SOURCE'
-  | 'INSTALL'
-  | 'PRE_BUILD'
-  | 'BUILD'
-  | 'POST_BUILD'
-  | 'UPLOAD_ARTIFACTS'
-  | 'FINALIZING';
+/** A phase a scripted build can end in: the ones between being queued and completing. */
+export type BuildPhase = Exclude<PhaseType, 'SUBMITTED' | 'QUEUED' | 'COMPLETED'>;
 
 export interface BuildOutcome {
   /** BatchGetBuilds calls that report the build IN_PROGRESS before the final status (default 0). */

@@ -3,11 +3,9 @@
  * preset, every rollback path (unhealthy green, an alarm during a pause, a failing hook, the abort flag), runs that
  * overlap, a duplicated event, the next deployment on the other target group, and a first deployment.
  */
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { createNodeFunction } from '../../cli/emulator/functions';
 import { createLocalStack } from '../../cli/local-stack';
@@ -19,10 +17,8 @@ import {
   startPipeline,
 } from '../../cli/runner';
 import { recordKey } from '../../functions/lib/deployments';
-import { readForward } from '../../functions/lib/listener';
-import { findTaskSets } from '../../functions/lib/task-sets';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler';
-import { loadEvent } from '../support/events';
+import { putTestAlarm } from '../support/deploy-fixture';
 import {
   type FakeRepository,
   mockCodeCommit,
@@ -30,18 +26,12 @@ import {
   sampleRepository,
 } from '../support/fake-codecommit';
 import { useMoto } from '../support/moto';
-
-function pushOf(commitId: string) {
-  const push = loadEvent<{ detail: Record<string, unknown> }>('push');
-  return { ...push, detail: { ...push.detail, commitId } };
-}
+import { abortWhen, deploymentRecords, production, pushOf } from '../support/pipeline';
 
 const commit = (n: number) => n.toString(16).padStart(40, 'a');
 
 describe('the deploy stage, end to end', () => {
   const moto = useMoto();
-  const ecs = new ECSClient({});
-  const elbv2 = new ElasticLoadBalancingV2Client({});
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   let codecommit: ReturnType<typeof mockCodeCommit> | undefined;
   afterEach(() => codecommit?.restore());
@@ -58,6 +48,15 @@ describe('the deploy stage, end to end', () => {
   function serve(repos: [FakeRepository, ...FakeRepository[]]) {
     codecommit?.restore();
     codecommit = mockCodeCommit(...repos);
+  }
+
+  /** Serves two commits of the sample repository, the second with a changed server. */
+  function serveTwoCommits(): [FakeRepository, FakeRepository] {
+    const one = sampleRepository(commit(1));
+    const two = sampleRepository(commit(2));
+    two.files['src/server.js'] = { content: 'console.log("v2");\n' };
+    serve([one, two]);
+    return [one, two];
   }
 
   const run = (
@@ -78,28 +77,16 @@ describe('the deploy stage, end to end', () => {
       },
     });
 
-  async function production(target: BlueGreenFixture) {
-    const forward = await readForward(elbv2, target.listenerArn);
-    const sets = await findTaskSets(ecs, target.clusterName, target.serviceName);
-    return {
-      weights: Object.fromEntries(forward.targetGroups.map((group) => [group.arn, group.weight])),
-      primary: sets.primary?.taskDefinition ?? null,
-      taskSets: (sets.primary ? 1 : 0) + sets.active.length,
-    };
+  /** Production wholly on the group that was live, one task set, PRIMARY, the old revision. */
+  async function expectBackOnBlue(stack: LocalStack & { target: BlueGreenFixture }) {
+    expect(await production(stack.target)).toEqual({
+      weights: { [stack.target.targetGroups.blue]: 100, [stack.target.targetGroups.green]: 0 },
+      primary: stack.target.taskDefinitionArn,
+      taskSets: 1,
+    });
   }
 
-  async function records(stack: LocalStack) {
-    const out = await doc.send(
-      new QueryCommand({
-        TableName: stack.resources.DeploymentsTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
-      }),
-    );
-    return out.Items ?? [];
-  }
-
-  /** After any rollback: production wholly on the group that was live, one task set, PRIMARY, the old revision. */
+  /** After any rollback: production back on blue (expectBackOnBlue), and the record ROLLED_BACK with the error. */
   async function expectRolledBack(
     stack: LocalStack & { target: BlueGreenFixture },
     result: RunResult,
@@ -108,12 +95,8 @@ describe('the deploy stage, end to end', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe(error);
     expect(result.statesVisited).toContain('Rollback');
-    expect(await production(stack.target)).toEqual({
-      weights: { [stack.target.targetGroups.blue]: 100, [stack.target.targetGroups.green]: 0 },
-      primary: stack.target.taskDefinitionArn,
-      taskSets: 1,
-    });
-    const [record] = await records(stack);
+    await expectBackOnBlue(stack);
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'ROLLED_BACK', error: { name: error } });
   }
 
@@ -131,7 +114,7 @@ describe('the deploy stage, end to end', () => {
       const result = await run(stack, pushOf(repo.commitId), 'deploy');
 
       expect(result).toMatchObject({ status: 'SUCCEEDED', error: null });
-      const [record] = await records(stack);
+      const [record] = await deploymentRecords(stack);
       const green = stack.target.targetGroups.green;
       expect(
         ((record?.steps ?? []) as { observedWeights: Record<string, number> }[]).map(
@@ -166,18 +149,7 @@ describe('the deploy stage, end to end', () => {
 
   it('rolls back when an alarm goes off during a canary pause', async () => {
     const cloudwatch = new CloudWatchClient({});
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'web-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 5,
-        ComparisonOperator: 'GreaterThanThreshold',
-      }),
-    );
+    await putTestAlarm('web-5xx');
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes', AlarmNames: 'web-5xx' });
     const repo = sampleRepository();
     serve([repo]);
@@ -252,31 +224,14 @@ describe('the deploy stage, end to end', () => {
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes' });
     const repo = sampleRepository();
     serve([repo]);
-    let paused: () => void = () => undefined;
-    const atTenPercent = new Promise<void>((resolve) => {
-      paused = resolve;
-    });
-    const running = startPipeline({
-      input: pushOf(repo.commitId),
-      stack,
-      executionName: 'stopped',
-      waitMs: () => 10,
-      onEvent: (event) => {
-        if (event.type === 'state-entered' && event.state === 'WaitInPause') paused();
-      },
-    });
-    await atTenPercent;
-
-    running.abort();
-    const result = await running.result;
+    const result = await abortWhen(
+      { input: pushOf(repo.commitId), stack, executionName: 'stopped', waitMs: () => 10 },
+      (event) => event.type === 'state-entered' && event.state === 'WaitInPause',
+    );
 
     expect(result.status).toBe('ABORTED');
-    expect(await production(stack.target)).toEqual({
-      weights: { [stack.target.targetGroups.blue]: 100, [stack.target.targetGroups.green]: 0 },
-      primary: stack.target.taskDefinitionArn,
-      taskSets: 1,
-    });
-    const [record] = await records(stack);
+    await expectBackOnBlue(stack);
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'ABORTED', error: { name: 'ExecutionAborted' } });
     expect(String(record?.error.message)).toMatch(/rolled back/);
     // The lock is free: the next push deploys.
@@ -286,10 +241,7 @@ describe('the deploy stage, end to end', () => {
 
   it('serializes two pushes at once; the newest commit ends live', async () => {
     const stack = await stackWith();
-    const older = sampleRepository(commit(1));
-    const newer = sampleRepository(commit(2));
-    newer.files['src/server.js'] = { content: 'console.log("v2");\n' };
-    serve([older, newer]);
+    const [older, newer] = serveTwoCommits();
 
     const first = startPipeline({
       input: pushOf(older.commitId),
@@ -307,7 +259,7 @@ describe('the deploy stage, end to end', () => {
     const results = await Promise.all([first.result, second.result]);
 
     expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
-    const byCommit = Object.fromEntries((await records(stack)).map((r) => [r.commitId, r]));
+    const byCommit = Object.fromEntries((await deploymentRecords(stack)).map((r) => [r.commitId, r]));
     expect(byCommit[newer.commitId]).toMatchObject({ status: 'SUCCEEDED' });
     expect(['SUCCEEDED', 'SUPERSEDED']).toContain(byCommit[older.commitId]?.status);
     const live = await production(stack.target);
@@ -327,16 +279,13 @@ describe('the deploy stage, end to end', () => {
 
     expect(results.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(results.filter((r) => r.statesVisited.includes('AlreadyHandled'))).toHaveLength(1);
-    expect(await records(stack)).toHaveLength(1);
+    expect(await deploymentRecords(stack)).toHaveLength(1);
     expect(await moto.listRecordedBuilds()).toHaveLength(1);
   });
 
   it('uses the other target group as green for the next deployment', async () => {
     const stack = await stackWith();
-    const first = sampleRepository(commit(1));
-    const second = sampleRepository(commit(2));
-    second.files['src/server.js'] = { content: 'console.log("v2");\n' };
-    serve([first, second]);
+    const [first, second] = serveTwoCommits();
 
     expect((await run(stack, pushOf(first.commitId), 'first')).status).toBe('SUCCEEDED');
     const secondRun = await run(stack, pushOf(second.commitId), 'second');

@@ -4,27 +4,20 @@
  * CodeCommit reads come from an in-memory repository (aws-sdk-client-mock); everything else is the moto server.
  */
 
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { createLocalStack } from '../../cli/local-stack';
-import { type LocalStack, type RunResult, runPipeline, startPipeline } from '../../cli/runner';
+import { type LocalStack, type RunResult, runPipeline } from '../../cli/runner';
 import { readForward } from '../../functions/lib/listener';
-import { findTaskSets } from '../../functions/lib/task-sets';
 import { loadEvent } from '../support/events';
 import { type FakeRepository, mockCodeCommit, sampleRepository } from '../support/fake-codecommit';
 import { useMoto } from '../support/moto';
+import { abortWhen, deploymentRecords, production, pushOf } from '../support/pipeline';
 import { readZip } from '../support/zip-reader';
 
 const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as const;
-
-function pushOf(commitId: string) {
-  const push = loadEvent<{ detail: Record<string, unknown> }>('push');
-  return { ...push, detail: { ...push.detail, commitId } };
-}
 
 /** States of the poll loops: how many polls a build or a pause takes is not the point. */
 const LOOP_STATES = new Set([
@@ -100,7 +93,6 @@ describe('the pipeline, end to end through the state machine', () => {
   const moto = useMoto();
   const s3 = new S3Client({});
   const ecs = new ECSClient({});
-  const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   const elbv2 = new ElasticLoadBalancingV2Client({});
   let stack: LocalStack & { target?: BlueGreenFixture };
   let target: BlueGreenFixture;
@@ -117,28 +109,6 @@ describe('the pipeline, end to end through the state machine', () => {
     codecommit?.restore();
     codecommit = mockCodeCommit(repo);
     return runPipeline({ input, stack, executionName, waitMs: () => 20 });
-  };
-
-  const history = async () =>
-    (
-      await doc.send(
-        new QueryCommand({
-          TableName: stack.resources.DeploymentsTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
-        }),
-      )
-    ).Items ?? [];
-
-  /** What production looks like: the weights read back from the listener, and the service's task sets. */
-  const production = async () => {
-    const forward = await readForward(elbv2, target.listenerArn);
-    const sets = await findTaskSets(ecs, target.clusterName, target.serviceName);
-    return {
-      weights: Object.fromEntries(forward.targetGroups.map((group) => [group.arn, group.weight])),
-      primary: sets.primary?.taskDefinition ?? null,
-      taskSets: (sets.primary ? 1 : 0) + sets.active.length,
-    };
   };
 
   it('archives the pushed commit, builds it, registers its task definition and moves production to it', async () => {
@@ -192,7 +162,7 @@ describe('the pipeline, end to end through the state machine', () => {
     });
     expect(output.render.appspec).toEqual({ containerName: 'web', containerPort: 8080, hooks: {} });
 
-    const [record] = await history();
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({
       status: 'SUCCEEDED',
       commitId: repo.commitId,
@@ -204,7 +174,7 @@ describe('the pipeline, end to end through the state machine', () => {
     });
 
     // Production: all traffic on the other target group, served by exactly one task set, the new revision.
-    expect(await production()).toEqual({
+    expect(await production(target)).toEqual({
       weights: { [target.targetGroups.green]: 100, [target.targetGroups.blue]: 0 },
       primary: output.render.taskDefinitionArn,
       taskSets: 1,
@@ -229,7 +199,7 @@ describe('the pipeline, end to end through the state machine', () => {
     );
     expect(versions.Versions).toHaveLength(1);
     expect(await moto.listRecordedBuilds()).toHaveLength(1);
-    expect(await history()).toHaveLength(1);
+    expect(await deploymentRecords(stack)).toHaveLength(1);
   });
 
   it('deploys the same commit again with force, reusing its archive and its registered revision', async () => {
@@ -249,7 +219,7 @@ describe('the pipeline, end to end through the state machine', () => {
       taskDefinitionArn: out(first).render.taskDefinitionArn,
       reused: true,
     });
-    expect((await history()).map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect((await deploymentRecords(stack)).map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
   });
 
   it('fails with SourceError and records FAILED when taskdef.json is missing; the commit may run again', async () => {
@@ -268,7 +238,7 @@ describe('the pipeline, end to end through the state machine', () => {
       'RecordFailure',
       'Failed',
     ]);
-    const [record] = await history();
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'SourceError' } });
     expect(await moto.listRecordedBuilds()).toHaveLength(0);
 
@@ -293,7 +263,7 @@ describe('the pipeline, end to end through the state machine', () => {
     // The build may be seen running once or more before it fails.
     expect(path(result).slice(0, 6)).toEqual(THROUGH_RENDER.slice(0, 6));
     expect(result.statesVisited.slice(-3)).toEqual(['CheckBuild', 'RecordFailure', 'Failed']);
-    const [record] = await history();
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'BuildFailedError' } });
   });
 
@@ -323,28 +293,15 @@ describe('the pipeline, end to end through the state machine', () => {
     repo.files['scripts/build.sh'] = { content: '#!/bin/sh\nsleep 60\n', mode: 'executable' };
     codecommit?.restore();
     codecommit = mockCodeCommit(repo);
-    let building: () => void = () => undefined;
-    const buildRunning = new Promise<void>((resolve) => {
-      building = resolve;
-    });
-    const running = startPipeline({
-      input: pushOf(repo.commitId),
-      stack,
-      executionName: 'aborted',
-      waitMs: () => 50,
-      onEvent: (event) => {
-        if (event.type === 'state-exited' && event.state === 'CheckBuild') building();
-      },
-    });
-    await buildRunning;
-
-    running.abort();
-    const result = await running.result;
+    const result = await abortWhen(
+      { input: pushOf(repo.commitId), stack, executionName: 'aborted', waitMs: () => 50 },
+      (event) => event.type === 'state-exited' && event.state === 'CheckBuild',
+    );
 
     expect(result.status).toBe('ABORTED');
     const [build] = await moto.listRecordedBuilds();
     expect(build?.buildStatus).toBe('STOPPED');
-    const [record] = await history();
+    const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'ABORTED', error: { name: 'ExecutionAborted' } });
     expect(record?.error.message).toMatch(/was stopped/);
   });
@@ -355,6 +312,6 @@ describe('the pipeline, end to end through the state machine', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('InvalidInputError');
     expect(result.statesVisited).toEqual(['Prepare']);
-    expect(await history()).toHaveLength(0);
+    expect(await deploymentRecords(stack)).toHaveLength(0);
   });
 });

@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
   CreateTaskSetCommand,
@@ -18,7 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
 import { alarmsInAlarm } from '../../functions/lib/alarms';
 import { ConfigurationError, ServiceNotReadyError, WeightsMismatchError } from '../../functions/lib/errors';
-import { liveTargetGroup, readForward, setWeights } from '../../functions/lib/listener';
+import { liveTargetGroup, setWeights } from '../../functions/lib/listener';
 import {
   checkGreen,
   createGreenTaskSet,
@@ -28,6 +28,7 @@ import {
   type GreenTaskSetInput,
   makePrimary,
 } from '../../functions/lib/task-sets';
+import { listenerWeights, putTestAlarm } from '../support/deploy-fixture';
 import { useMoto } from '../support/moto';
 
 const ecs = new ECSClient({});
@@ -41,8 +42,6 @@ describe('deploy adapters against moto', () => {
     fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
   });
 
-  const weightsOf = async (listenerArn: string) =>
-    Object.fromEntries((await readForward(elbv2, listenerArn)).targetGroups.map((g) => [g.arn, g.weight]));
   const greenInput = (overrides: Partial<GreenTaskSetInput> = {}): GreenTaskSetInput => ({
     cluster: fx.clusterName,
     service: fx.serviceName,
@@ -94,12 +93,12 @@ describe('deploy adapters against moto', () => {
         { arn: blue, weight: 90, percent: 90 },
         { arn: green, weight: 10, percent: 10 },
       ]);
-      expect(await weightsOf(fx.listenerArn)).toEqual({ [blue]: 90, [green]: 10 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [blue]: 90, [green]: 10 });
       expect(await liveTargetGroup(elbv2, fx.listenerArn, [blue, green])).toMatchObject({ kind: 'split' });
-      expect(await weightsOf(fx.testListenerArn)).toEqual({ [blue]: 1 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [blue]: 1 });
 
       await setWeights(elbv2, fx.listenerArn, { [blue]: 100, [green]: 0 });
-      expect(await weightsOf(fx.listenerArn)).toEqual({ [blue]: 100, [green]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [blue]: 100, [green]: 0 });
     });
 
     it('keeps the stickiness of the forward action', async () => {
@@ -308,23 +307,10 @@ describe('deploy adapters against moto', () => {
 
   describe('alarms', () => {
     const cloudwatch = new CloudWatchClient({});
-    const putAlarm = (name: string) =>
-      cloudwatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: 'HTTPCode_Target_5XX_Count',
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 5,
-          ComparisonOperator: 'GreaterThanThreshold',
-        }),
-      );
 
     it('reports the alarms in ALARM and names a configured alarm that does not exist', async () => {
-      await putAlarm('web-5xx');
-      await putAlarm('web-latency');
+      await putTestAlarm('web-5xx');
+      await putTestAlarm('web-latency');
       await cloudwatch.send(
         new SetAlarmStateCommand({
           AlarmName: 'web-5xx',

@@ -1,36 +1,35 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateServiceCommand,
   DeleteTaskSetCommand,
   DescribeServicesCommand,
   type DescribeServicesCommandInput,
   DescribeTaskSetsCommand,
   type DescribeTaskSetsCommandInput,
   ECSClient,
-  RegisterTaskDefinitionCommand,
   ServerException,
   UpdateServicePrimaryTaskSetCommand,
   type UpdateServicePrimaryTaskSetCommandInput,
 } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
-import { createLocalStack } from '../../cli/local-stack';
 import { finalize, type RollbackInput, rollback } from '../../functions/lib/deploy-end';
-import { allowTestTraffic, createGreen, type DeployConfig } from '../../functions/lib/deploy-green';
-import type { GreenState, RenderedRevision } from '../../functions/lib/deploy-state';
-import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/deployments';
+import { allowTestTraffic, createGreen } from '../../functions/lib/deploy-green';
+import type { GreenState } from '../../functions/lib/deploy-state';
+import type { Deployment } from '../../functions/lib/deployments';
 import { ServiceNotReadyError, TransientAwsError } from '../../functions/lib/errors';
-import { readForward, setWeights } from '../../functions/lib/listener';
+import { setWeights } from '../../functions/lib/listener';
 import { makePrimary } from '../../functions/lib/task-sets';
+import {
+  createDeployFixture,
+  createService,
+  type DeployFixture,
+  listenerWeights,
+  readRecord,
+} from '../support/deploy-fixture';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
-const dynamodb = new DynamoDBClient({});
-const doc = DynamoDBDocumentClient.from(dynamodb);
 
 const sample = loadEvent<RollbackInput>('rollback');
 const deployment: Deployment = { ...sample.deployment, id: 'dep-0001' };
@@ -38,48 +37,27 @@ const error = sample.error;
 
 describe('Finalize and Rollback against the blue/green fixture', () => {
   const moto = useMoto();
-  let fx: BlueGreenFixture;
-  let config: DeployConfig;
-  let table: DeploymentsTable;
-  let tableName: string;
-  let render: RenderedRevision;
-  let A: string;
-  let B: string;
+  // Set before each test (createDeployFixture).
+  let { fx, config, table, tableName, render, A, B } = {} as DeployFixture;
 
   beforeEach(async () => {
-    fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
-    const stack = await createLocalStack({});
-    tableName = stack.resources.DeploymentsTable as string;
-    table = new DeploymentsTable(dynamodb, tableName);
+    ({ fx, config, table, tableName, render, A, B } = await createDeployFixture(moto));
     await table.createRecord(deployment, {});
-    ({ blue: A, green: B } = fx.targetGroups);
-    config = {
-      cluster: fx.clusterName,
-      service: fx.serviceName,
-      productionListenerArn: fx.listenerArn,
-      testListenerArn: fx.testListenerArn,
-      targetGroups: [A, B],
-      greenHealthTimeoutMinutes: 10,
-    };
-    render = {
-      taskDefinitionArn: await registerRevision(fx),
-      appspec: { containerName: fx.containerName, containerPort: fx.containerPort, hooks: {} },
-    };
   });
 
   const deps = () => ({ ecs, elbv2, table });
-  const weights = async (listenerArn: string) =>
-    Object.fromEntries((await readForward(elbv2, listenerArn)).targetGroups.map((g) => [g.arn, g.weight]));
   /** Every task set of the service, DRAINING ones included, as [arn, status]. */
   const taskSets = async (service = fx.serviceName) =>
     ((await ecs.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? []).map(
       (set) => [set.taskSetArn, set.status],
     );
-  const record = async () =>
-    (await doc.send(new GetCommand({ TableName: tableName, Key: recordKey(deployment) }))).Item;
+  const record = () => readRecord(tableName, deployment);
   const create = () => createGreen({ deployment, render }, config, deps());
   const shift = (greenPercent: number) =>
     setWeights(elbv2, fx.listenerArn, { [A]: 100 - greenPercent, [B]: greenPercent });
+  /** What Finalize does first: green becomes the PRIMARY task set. */
+  const makeGreenPrimary = (green: GreenState) =>
+    makePrimary(ecs, { cluster: fx.clusterName, service: fx.serviceName, taskSetArn: green.greenTaskSetArn });
 
   describe('Finalize', () => {
     it('makes green the only task set and PRIMARY, and the test listener follows production', async () => {
@@ -94,8 +72,8 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         deletedTaskSetArn: fx.blueTaskSetArn,
       });
       expect(await taskSets()).toEqual([[green.greenTaskSetArn, 'PRIMARY']]);
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 0, [B]: 100 });
-      expect(await weights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 0, [B]: 100 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
       expect(await record()).toMatchObject({
         finalizedAt: expect.any(String),
         primaryTaskSetArn: green.greenTaskSetArn,
@@ -111,7 +89,7 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
 
       await finalize({ deployment, render, green }, deps());
 
-      expect(await weights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
     });
 
     it('refuses to delete blue while production still sends it traffic', async () => {
@@ -147,8 +125,8 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         summary: expect.stringContaining(`traffic back on ${A}, task set ${fx.blueTaskSetArn} PRIMARY`),
       };
       expect(first).toEqual(expected);
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
-      expect(await weights(fx.testListenerArn)).toEqual({ [A]: 100, [B]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [A]: 100, [B]: 0 });
       expect(await taskSets()).toEqual([[fx.blueTaskSetArn, 'PRIMARY']]);
       expect(await record()).toMatchObject({
         rollback: { primaryTaskSetArn: fx.blueTaskSetArn },
@@ -190,11 +168,7 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
       const green = await create();
       await allowTestTraffic({ deployment, green }, deps());
       await shift(100);
-      await makePrimary(ecs, {
-        cluster: fx.clusterName,
-        service: fx.serviceName,
-        taskSetArn: green.greenTaskSetArn,
-      });
+      await makeGreenPrimary(green);
 
       await rollBackTwice({ deployment, render, green, error }, green.greenTaskSetArn);
     });
@@ -228,7 +202,7 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         summary: expect.stringMatching(/traffic stays on green .*deploy the previous revision/),
       });
       expect(await taskSets()).toEqual([[green.greenTaskSetArn, 'PRIMARY']]);
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 0, [B]: 100 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 0, [B]: 100 });
     });
 
     it('on a first deployment, returns the service to no task set with traffic where it was', async () => {
@@ -263,7 +237,7 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         deletedGreenTaskSetArn: null,
         summary: expect.stringContaining('nothing changed'),
       });
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 60, [B]: 40 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 60, [B]: 40 });
     });
 
     describe('when DeleteTaskSet fails (a fault moto cannot produce)', () => {
@@ -294,19 +268,15 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         const green = await create();
         await allowTestTraffic({ deployment, green }, deps());
         await shift(100);
-        await makePrimary(ecs, {
-          cluster: fx.clusterName,
-          service: fx.serviceName,
-          taskSetArn: green.greenTaskSetArn,
-        });
+        await makeGreenPrimary(green);
         const input = { deployment, render, green, error };
 
         await expect(rollback(input, config, { ecs: faulty, elbv2, table })).rejects.toThrow(
           TransientAwsError,
         );
 
-        expect(await weights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
-        expect(await weights(fx.testListenerArn)).toEqual({ [A]: 100, [B]: 0 });
+        expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
+        expect(await listenerWeights(fx.testListenerArn)).toEqual({ [A]: 100, [B]: 0 });
         expect(await taskSets()).toEqual(
           expect.arrayContaining([
             [fx.blueTaskSetArn, 'PRIMARY'],
@@ -334,37 +304,3 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
     expect(JSON.parse(sample.error.Cause ?? '')).toMatchObject({ errorType: sample.error.Error });
   });
 });
-
-async function registerRevision(fx: BlueGreenFixture): Promise<string> {
-  const { taskDefinition } = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'app',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: fx.containerName,
-          image: 'public.ecr.aws/nginx/nginx:1.27',
-          memory: 512,
-          essential: true,
-          portMappings: [{ containerPort: fx.containerPort, protocol: 'tcp' }],
-        },
-      ],
-    }),
-  );
-  return taskDefinition?.taskDefinitionArn ?? '';
-}
-
-async function createService(fx: BlueGreenFixture, serviceName: string): Promise<void> {
-  await ecs.send(
-    new CreateServiceCommand({
-      cluster: fx.clusterName,
-      serviceName,
-      desiredCount: 2,
-      deploymentController: { type: 'EXTERNAL' },
-      schedulingStrategy: 'REPLICA',
-    }),
-  );
-}

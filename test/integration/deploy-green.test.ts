@@ -1,75 +1,45 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  CreateServiceCommand,
-  DescribeTaskSetsCommand,
-  ECSClient,
-  RegisterTaskDefinitionCommand,
-} from '@aws-sdk/client-ecs';
+import { DescribeTaskSetsCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
   CreateTargetGroupCommand,
   DescribeTargetGroupsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
-import { createLocalStack } from '../../cli/local-stack';
+import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { finalize } from '../../functions/lib/deploy-end';
-import {
-  allowTestTraffic,
-  createGreen,
-  type DeployConfig,
-  greenClientToken,
-  pollGreen,
-} from '../../functions/lib/deploy-green';
-import type { GreenState, RenderedRevision } from '../../functions/lib/deploy-state';
-import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/deployments';
+import { allowTestTraffic, createGreen, greenClientToken, pollGreen } from '../../functions/lib/deploy-green';
+import type { GreenState } from '../../functions/lib/deploy-state';
+import type { Deployment } from '../../functions/lib/deployments';
 import { GreenUnhealthyError, InvalidInputError, ServiceNotReadyError } from '../../functions/lib/errors';
-import { readForward, setWeights } from '../../functions/lib/listener';
+import { setWeights } from '../../functions/lib/listener';
+import {
+  createDeployFixture,
+  createService,
+  type DeployFixture,
+  listenerWeights,
+  readRecord,
+} from '../support/deploy-fixture';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
-const dynamodb = new DynamoDBClient({});
-const doc = DynamoDBDocumentClient.from(dynamodb);
 
 const sample = loadEvent<{ deployment: Deployment }>('create-green').deployment;
 const deploymentOf = (id: string): Deployment => ({ ...sample, id });
 
 describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fixture', () => {
   const moto = useMoto();
-  let fx: BlueGreenFixture;
-  let config: DeployConfig;
-  let table: DeploymentsTable;
-  let tableName: string;
-  let render: RenderedRevision;
-  let A: string;
-  let B: string;
+  // Set before each test (createDeployFixture).
+  let { fx, config, table, tableName, render, A, B } = {} as DeployFixture;
 
   beforeEach(async () => {
-    fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
-    const stack = await createLocalStack({});
-    tableName = stack.resources.DeploymentsTable as string;
-    table = new DeploymentsTable(dynamodb, tableName);
-    ({ blue: A, green: B } = fx.targetGroups);
-    config = {
-      cluster: fx.clusterName,
-      service: fx.serviceName,
-      productionListenerArn: fx.listenerArn,
-      testListenerArn: fx.testListenerArn,
-      targetGroups: [A, B],
-      greenHealthTimeoutMinutes: 10,
-    };
-    render = { taskDefinitionArn: await registerRevision(fx), appspec: appspec(fx) };
+    ({ fx, config, table, tableName, render, A, B } = await createDeployFixture(moto));
   });
 
   const deps = () => ({ ecs, elbv2, table });
-  const weights = async (listenerArn: string) =>
-    Object.fromEntries((await readForward(elbv2, listenerArn)).targetGroups.map((g) => [g.arn, g.weight]));
   const taskSets = async (service = fx.serviceName) =>
     (await ecs.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? [];
-  const record = async (deployment: Deployment) =>
-    (await doc.send(new GetCommand({ TableName: tableName, Key: recordKey(deployment) }))).Item;
+  const record = (deployment: Deployment) => readRecord(tableName, deployment);
 
   describe('CreateGreen', () => {
     it('creates green behind B, with the production listener weighted 100/0, and records it', async () => {
@@ -92,7 +62,7 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
         healthyBy: expect.any(String),
       });
       expect(Date.parse(green.healthyBy) - Date.parse(green.createdAt)).toBe(10 * 60_000);
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
       const sets = await taskSets();
       expect(sets).toHaveLength(2);
       expect(sets.find((set) => set.taskSetArn === green.greenTaskSetArn)).toMatchObject({
@@ -172,7 +142,7 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
         greenTargetGroupArn: A,
         blueTaskSetArn: one.greenTaskSetArn,
       });
-      expect(await weights(fx.listenerArn)).toEqual({ [B]: 100, [A]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [B]: 100, [A]: 0 });
       const sets = await taskSets();
       expect(
         sets.map((set) => [set.externalId, set.status, set.loadBalancers?.[0]?.targetGroupArn]).sort(),
@@ -198,7 +168,7 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
       const green = await createGreen({ deployment: deploymentOf('dep-0001'), render }, config, deps());
 
       expect(green).toMatchObject({ liveTargetGroupArn: A, greenTargetGroupArn: B });
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
     });
 
     it('names a target group outside the pair that the listener forwards to', async () => {
@@ -280,8 +250,8 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
       const result = await allowTestTraffic({ deployment: deploymentOf('dep-0001'), green }, deps());
 
       expect(result).toEqual({ testListenerArn: fx.testListenerArn, observedWeights: { [B]: 100, [A]: 0 } });
-      expect(await weights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
-      expect(await weights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [B]: 100, [A]: 0 });
+      expect(await listenerWeights(fx.listenerArn)).toEqual({ [A]: 100, [B]: 0 });
       expect(await allowTestTraffic({ deployment: deploymentOf('dep-0001'), green }, deps())).toEqual(result);
     });
 
@@ -295,7 +265,7 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
       expect(await allowTestTraffic({ deployment: deploymentOf('dep-0001'), green }, deps())).toEqual({
         skipped: true,
       });
-      expect(await weights(fx.testListenerArn)).toEqual({ [A]: 1 });
+      expect(await listenerWeights(fx.testListenerArn)).toEqual({ [A]: 1 });
     });
 
     it('refuses an event without green', async () => {
@@ -310,45 +280,6 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
     });
   });
 });
-
-function appspec(fx: BlueGreenFixture): RenderedRevision['appspec'] {
-  return { containerName: fx.containerName, containerPort: fx.containerPort, hooks: {} };
-}
-
-/** A second revision of the fixture's task definition: what the pipeline would have registered. */
-async function registerRevision(fx: BlueGreenFixture): Promise<string> {
-  const { taskDefinition } = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'app',
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: fx.containerName,
-          image: 'public.ecr.aws/nginx/nginx:1.27',
-          memory: 512,
-          essential: true,
-          portMappings: [{ containerPort: fx.containerPort, protocol: 'tcp' }],
-        },
-      ],
-    }),
-  );
-  return taskDefinition?.taskDefinitionArn ?? '';
-}
-
-async function createService(fx: BlueGreenFixture, serviceName: string): Promise<void> {
-  await ecs.send(
-    new CreateServiceCommand({
-      cluster: fx.clusterName,
-      serviceName,
-      desiredCount: 2,
-      deploymentController: { type: 'EXTERNAL' },
-      schedulingStrategy: 'REPLICA',
-    }),
-  );
-}
 
 async function createTargetGroup(fx: BlueGreenFixture, name: string): Promise<string> {
   const { TargetGroups: [like] = [] } = await elbv2.send(

@@ -1,7 +1,5 @@
 import {
   CreateAliasCommand,
-  CreateFunctionCommand,
-  type CreateFunctionCommandInput,
   InvokeCommand,
   type InvokeCommandOutput,
   LambdaClient,
@@ -9,53 +7,10 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { ZipWriter } from '../../functions/lib/zip';
+import { createNodeFunction, nodeFunctionZip } from '../../cli/emulator/functions';
 import { useMoto } from '../support/moto';
 
 const lambda = new LambdaClient({});
-const ROLE_NAME = 'hook-role';
-
-/** A function's code zip with the given files (all plain files). */
-async function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const writer = new ZipWriter({ mtime: new Date('2026-01-01T00:00:00Z') });
-  const chunks: Buffer[] = [];
-  writer.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise((resolve) => writer.stream.once('end', resolve));
-  for (const [path, text] of Object.entries(files)) {
-    await writer.add({ path, mode: 'file', data: Buffer.from(text) });
-  }
-  await writer.finish();
-  await ended;
-  return Buffer.concat(chunks);
-}
-
-/** moto's Lambda checks that the role exists; the project has no IAM client, so IAM's query API is called directly. */
-async function createRole(endpoint: string): Promise<string> {
-  const body = new URLSearchParams({
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: ROLE_NAME,
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ],
-    }),
-  });
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body,
-  });
-  const text = await response.text();
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
-  if (!response.ok || !arn) throw new Error(`IAM CreateRole answered ${response.status}: ${text}`);
-  return arn;
-}
-
 const payloadOf = (output: InvokeCommandOutput): unknown =>
   JSON.parse(Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8'));
 
@@ -107,30 +62,20 @@ exports.buckets = () =>
 
 describe('the emulator: Lambda Invoke of Node.js functions without Docker', () => {
   const moto = useMoto();
-  let role: string;
-
-  beforeEach(async () => {
-    role = await createRole(moto.endpoint);
-  });
 
   const createFunction = async (
     handler: string,
-    overrides: Partial<CreateFunctionCommandInput> = {},
+    overrides: { name?: string; timeout?: number } = {},
     files: Record<string, string> = { 'index.js': HANDLERS },
   ): Promise<string> => {
-    const name = overrides.FunctionName ?? `fn-${handler.replace(/\W/g, '-')}`;
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: role,
-        Handler: handler,
-        Code: { ZipFile: await zipOf(files) },
-        Environment: { Variables: { STAGE: 'test' } },
-        Timeout: 10,
-        ...overrides,
-      }),
-    );
+    const name = overrides.name ?? `fn-${handler.replace(/\W/g, '-')}`;
+    await createNodeFunction(moto.endpoint, {
+      name,
+      files,
+      handler,
+      environment: { STAGE: 'test' },
+      timeout: overrides.timeout ?? 10,
+    });
     return name;
   };
   const invoke = (
@@ -186,7 +131,7 @@ describe('the emulator: Lambda Invoke of Node.js functions without Docker', () =
       event: [1],
     });
 
-    const missing = await invoke(await createFunction('index.absent', { FunctionName: 'absent' }));
+    const missing = await invoke(await createFunction('index.absent', { name: 'absent' }));
     expect(missing.FunctionError).toBe('Unhandled');
     expect(payloadOf(missing)).toMatchObject({
       errorType: 'Runtime.HandlerNotFound',
@@ -201,7 +146,7 @@ describe('the emulator: Lambda Invoke of Node.js functions without Docker', () =
   });
 
   it('kills a function that runs past its Timeout and says so as Lambda does', async () => {
-    const output = await invoke(await createFunction('index.hangs', { Timeout: 1 }), {}, { LogType: 'Tail' });
+    const output = await invoke(await createFunction('index.hangs', { timeout: 1 }), {}, { LogType: 'Tail' });
 
     expect(output.FunctionError).toBe('Unhandled');
     expect(payloadOf(output)).toEqual({
@@ -250,7 +195,7 @@ describe('the emulator: Lambda Invoke of Node.js functions without Docker', () =
     await lambda.send(
       new UpdateFunctionCodeCommand({
         FunctionName: name,
-        ZipFile: await zipOf({ 'index.js': "exports.handler = async () => 'v2';" }),
+        ZipFile: await nodeFunctionZip({ 'index.js': "exports.handler = async () => 'v2';" }),
       }),
     );
 

@@ -3,13 +3,13 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateFunctionCommand, type CreateFunctionCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createNodeFunction } from '../../cli/emulator/functions';
 import type { HookEvent } from '../../functions/lib/appspec';
 import type { GreenState, RenderedRevision } from '../../functions/lib/deploy-state';
 import type { Deployment } from '../../functions/lib/deployments';
 import { HookFailedError } from '../../functions/lib/errors';
 import { type HookPayload, type RunHooksInput, runHooks } from '../../functions/lib/hooks';
-import { ZipWriter } from '../../functions/lib/zip';
 import { handler } from '../../functions/run-hooks/handler';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
@@ -42,79 +42,19 @@ exports.hangs = (event) => {
 };
 `;
 
-async function zipOf(files: Record<string, string>): Promise<Buffer> {
-  const writer = new ZipWriter({ mtime: new Date('2026-01-01T00:00:00Z') });
-  const chunks: Buffer[] = [];
-  writer.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise((resolve) => writer.stream.once('end', resolve));
-  for (const [path, text] of Object.entries(files)) {
-    await writer.add({ path, mode: 'file', data: Buffer.from(text) });
-  }
-  await writer.finish();
-  await ended;
-  return Buffer.concat(chunks);
-}
-
-/** moto's Lambda checks that the role exists; the project has no IAM client, so IAM's query API is called directly. */
-async function createRole(endpoint: string): Promise<string> {
-  const body = new URLSearchParams({
-    Action: 'CreateRole',
-    Version: '2010-05-08',
-    RoleName: 'hook-role',
-    AssumeRolePolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-      ],
-    }),
-  });
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body,
-  });
-  const text = await response.text();
-  const arn = /<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
-  if (!response.ok || !arn) throw new Error(`IAM CreateRole answered ${response.status}: ${text}`);
-  return arn;
-}
-
 describe('RunHooks with real functions in the emulator', () => {
   const moto = useMoto();
   const sample = loadEvent<RunHooksInput>('run-hooks');
   const deployment: Deployment = sample.deployment;
   const green: GreenState = sample.green as GreenState;
-  let role: string;
-  let code: Buffer;
 
-  beforeAll(async () => {
-    code = await zipOf({ 'index.js': HOOKS });
-  });
-  beforeEach(async () => {
-    role = await createRole(moto.endpoint);
-  });
-
-  const createHook = async (
-    name: string,
-    handlerName: string,
-    overrides: Partial<CreateFunctionCommandInput> = {},
-  ) => {
-    const created = await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: role,
-        Handler: `index.${handlerName}`,
-        Code: { ZipFile: code },
-        Timeout: 10,
-        ...overrides,
-      }),
-    );
-    return created.FunctionArn ?? '';
-  };
+  const createHook = (name: string, handlerName: string, options: { timeout?: number } = {}) =>
+    createNodeFunction(moto.endpoint, {
+      name,
+      files: { 'index.js': HOOKS },
+      handler: `index.${handlerName}`,
+      timeout: options.timeout ?? 10,
+    });
   /** The events a function received, from the lines it logged. */
   const received = async (name: string): Promise<HookPayload[]> => {
     const group = `/aws/lambda/${name}`;
@@ -218,7 +158,7 @@ describe('RunHooks with real functions in the emulator', () => {
   });
 
   it('fails a hook that runs past its own Timeout', async () => {
-    await createHook('CodeDeployHook_slow', 'hangs', { Timeout: 1 });
+    await createHook('CodeDeployHook_slow', 'hangs', { timeout: 1 });
 
     await expect(run('AfterInstall', { AfterInstall: ['CodeDeployHook_slow'] })).rejects.toThrow(
       /AfterInstall hook CodeDeployHook_slow failed after \d+ ms: Sandbox\.Timedout: .*Task timed out after 1\.00 seconds/,

@@ -2,18 +2,15 @@
  * `switchyard invoke` as a user runs it against a running emulator: a subprocess of bin/switchyard.js with
  * AWS_ENDPOINT_URL set, the function bundled and called as `sam local invoke` would, JSON on stdout.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { join } from 'node:path';
 import { createLocalStack } from '../../cli/local-stack';
 import type { LocalStack } from '../../cli/runner';
+import { runSwitchyard } from '../support/cli';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
-
-const ROOT = resolve(__dirname, '../..');
+import { deploymentRecords } from '../support/pipeline';
 
 /** Values for the template parameters without a default, as environment variables (sam's env-vars format). */
 const REQUIRED_VARIABLES = {
@@ -27,30 +24,8 @@ const REQUIRED_VARIABLES = {
   TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/web-execution',
 };
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], endpoint: string): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['bin/switchyard.js', 'invoke', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
-  });
+function run(args: string[], endpoint: string) {
+  return runSwitchyard(['invoke', ...args], { ...process.env, AWS_ENDPOINT_URL: endpoint });
 }
 
 describe('switchyard invoke', () => {
@@ -95,15 +70,7 @@ describe('switchyard invoke', () => {
       action: 'deploy',
       deployment: { commitId, trigger: 'push', repository: 'switchyard-sample-app' },
     });
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const records = await doc.send(
-      new QueryCommand({
-        TableName: stack.resources.DeploymentsTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
-      }),
-    );
-    expect(records.Items).toEqual([expect.objectContaining({ commitId })]);
+    expect(await deploymentRecords(stack)).toEqual([expect.objectContaining({ commitId })]);
   });
 
   it('takes template parameters from --parameter-overrides', async () => {

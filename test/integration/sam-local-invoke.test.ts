@@ -8,8 +8,6 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { invokeBundle, lambdaEnvironment } from '../../cli/local-invoke';
 import { createLocalStack } from '../../cli/local-stack';
 import { type LocalStack, localResolveContext } from '../../cli/runner';
@@ -18,6 +16,7 @@ import { loadTemplate, resolveValue } from '../../cli/template';
 import { loadEvent } from '../support/events';
 import { SAMPLE_APPSPEC, SAMPLE_BUILDSPEC, SAMPLE_TASKDEF } from '../support/fake-codecommit';
 import { useMoto } from '../support/moto';
+import { deploymentRecords } from '../support/pipeline';
 import { readZip } from '../support/zip-reader';
 
 function gitRepository(dir: string): string {
@@ -311,15 +310,7 @@ describe('each function bundled as `sam build` does and invoked with its events/
     const out = await invoke('RecordResultFunction', { ...sample('record-result'), deployment });
 
     expect(out).toMatchObject({ ok: true, result: { status: 'FAILED', error: { name: 'SourceError' } } });
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const records = await doc.send(
-      new QueryCommand({
-        TableName: stack.resources.DeploymentsTable,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' },
-      }),
-    );
-    expect(records.Items).toEqual([expect.objectContaining({ status: 'FAILED', commitId })]);
+    expect(await deploymentRecords(stack)).toEqual([expect.objectContaining({ status: 'FAILED', commitId })]);
   });
 
   it('reports a handler error as Lambda does: type, message, trace', async () => {

@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../../cli/emulator/fixture';
@@ -10,6 +10,7 @@ import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../../fun
 import { readForward } from '../../functions/lib/listener';
 import { type CheckPauseConfig, checkPause, type ShiftConfig, shiftTraffic } from '../../functions/lib/shift';
 import { handler as shiftTrafficHandler } from '../../functions/shift-traffic/handler';
+import { putTestAlarm } from '../support/deploy-fixture';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
 
@@ -192,20 +193,6 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
   });
 
   describe('CheckPause', () => {
-    const putAlarm = (name: string) =>
-      cloudwatch.send(
-        new PutMetricAlarmCommand({
-          AlarmName: name,
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: 'HTTPCode_Target_5XX_Count',
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 5,
-          ComparisonOperator: 'GreaterThanThreshold',
-        }),
-      );
-
     it('waits 30 s ten times through the five-minute canary pause, then continues', async () => {
       const traffic = await shift('Canary10Percent5Minutes', 0);
       const { answers, waited } = await runPause(traffic.pause);
@@ -231,8 +218,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
     });
 
     it('throws AlarmError naming the alarm and its reason once an alarm is in ALARM', async () => {
-      await putAlarm('web-5xx');
-      await putAlarm('web-latency');
+      await putTestAlarm('web-5xx');
+      await putTestAlarm('web-latency');
       const traffic = await shift('Canary10Percent5Minutes', 0);
       const waiting = await check(traffic.pause, 0, ['web-5xx', 'web-latency']);
       expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 300 } });

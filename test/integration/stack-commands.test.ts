@@ -3,8 +3,6 @@
  * AWS_ENDPOINT_URL pointing at moto, which holds the deployments table, a state machine (moto never runs its
  * executions: they stay RUNNING) and, for --stack, a CloudFormation stack with the outputs of template.yaml.
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -16,21 +14,15 @@ import {
 } from '@aws-sdk/client-sfn';
 import { createLocalStack } from '../../cli/local-stack';
 import { type Deployment, DeploymentsTable } from '../../functions/lib/deployments';
+import { runSwitchyard } from '../support/cli';
 import { useMoto } from '../support/moto';
 
-const ROOT = resolve(__dirname, '../..');
 const REPOSITORY = 'app';
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const OLD_COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
 const TASKDEF = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
 const TG_A = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-a/1111';
 const TG_B = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app-b/2222';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('switchyard deploy | status | history | promote | abort | rollback', () => {
   const moto = useMoto();
@@ -43,32 +35,15 @@ describe('switchyard deploy | status | history | promote | abort | rollback', ()
   let readTarget: string[];
 
   /** Runs `switchyard <args>` against this worker's moto, as a user would with AWS_ENDPOINT_URL set. */
-  function run(args: string[]): Promise<Run> {
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, ['bin/switchyard.js', ...args], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL: moto.endpoint,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          USER: 'alice',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      child.on('error', reject);
-      child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
+  const run = (args: string[]) =>
+    runSwitchyard(args, {
+      ...process.env,
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      USER: 'alice',
     });
-  }
 
   const deployment = (id: string, startedAt: string, fields: Partial<Deployment> = {}): Deployment => ({
     id,
