@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalStack } from '../../cli/local-stack';
 import type { LocalStack } from '../../cli/runner';
+import { loadTemplate } from '../../cli/template';
 import { runSwitchyard } from '../support/cli';
 import { loadEvent } from '../support/events';
 import { useMoto } from '../support/moto';
@@ -71,6 +72,59 @@ describe('switchyard invoke', () => {
       deployment: { commitId, trigger: 'push', repository: 'switchyard-sample-app' },
     });
     expect(await deploymentRecords(stack)).toEqual([expect.objectContaining({ commitId })]);
+  });
+
+  it('runs every function of the template with its events/ sample, each reaching its own code', async () => {
+    const functions = Object.entries(loadTemplate().Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
+      .map(([id]) => id);
+    const kebab = (id: string) =>
+      id
+        .replace(/Function$/, '')
+        .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+        .toLowerCase();
+    const envVars = file('all.json', {
+      Parameters: {
+        ...REQUIRED_VARIABLES,
+        TABLE_NAME: stack.resources.DeploymentsTable,
+        ARTIFACT_BUCKET: stack.resources.ArtifactBucket,
+        BUILD_PROJECT_NAME: stack.resources.BuildProject,
+      },
+    });
+
+    const runs = await Promise.all(
+      functions.map(async (id) => ({
+        id,
+        run: await run([id, '--event', `events/${kebab(id)}.json`, '--env-vars', envVars], moto.endpoint),
+      })),
+    );
+
+    for (const { id, run: out } of runs) {
+      // sam's contract: exit 0 once the function ran; its result, or its error, is the last line of stdout.
+      expect({ id, status: out.status }).toEqual({ id, status: 0 });
+      const printed = JSON.parse(out.stdout.trim().split('\n').pop() ?? 'null') as {
+        errorType?: string;
+        errorMessage?: string;
+      } | null;
+      // An error, if any, comes from the function's own code (a named error about the sample's missing
+      // resources), never from loading the bundle.
+      expect({ id, errorType: printed?.errorType ?? 'none' }).not.toMatchObject({
+        errorType: expect.stringMatching(/^Runtime\./),
+      });
+      expect(printed?.errorMessage ?? '').not.toMatch(
+        /Cannot find module|is not a function|Unexpected token/,
+      );
+    }
+    // These samples need nothing but the table: they succeed.
+    const succeeded = runs.filter(({ run: out }) => !out.stdout.includes('"errorType"')).map(({ id }) => id);
+    expect(succeeded).toEqual(
+      expect.arrayContaining([
+        'PrepareFunction',
+        'AcquireLockFunction',
+        'RecordResultFunction',
+        'CleanUpFunction',
+      ]),
+    );
   });
 
   it('takes template parameters from --parameter-overrides', async () => {
