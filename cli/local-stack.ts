@@ -8,6 +8,7 @@ import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-s
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { type BlueGreenFixture, createBlueGreenFixture } from './emulator/fixture';
 import { describeDefaultNetwork } from './emulator/moto';
+import { createNetwork } from './emulator/network';
 import type { LocalStack } from './runner';
 import { loadTemplate, type SamTemplate } from './template';
 
@@ -40,7 +41,14 @@ export async function createLocalStack(options: {
    * Also create the target side in the emulator (ALB, listeners, target groups, cluster, EXTERNAL service with a
    * version already serving), fitted to the application's container, and point the stack's parameters at it.
    */
-  target?: { containerName: string; containerPort: number; desiredCount?: number; serving?: boolean };
+  target?: {
+    containerName: string;
+    containerPort: number;
+    desiredCount?: number;
+    serving?: boolean;
+    /** Create a VPC, two subnets and a security group for it, rather than use the emulator's default VPC. */
+    ownNetwork?: boolean;
+  };
 }): Promise<LocalStack & { target?: BlueGreenFixture }> {
   const name = options.name ?? 'switchyard';
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -98,7 +106,9 @@ export async function createLocalStack(options: {
     if (!endpoint)
       throw new Error('createLocalStack({target}) needs AWS_ENDPOINT_URL: the emulator to build it in');
     target = await createBlueGreenFixture({
-      network: await describeDefaultNetwork(endpoint),
+      network: options.target.ownNetwork
+        ? await createNetwork({ name: 'app', region })
+        : await describeDefaultNetwork(endpoint),
       name: 'app',
       region,
       ...options.target,

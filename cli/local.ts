@@ -244,6 +244,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
         containerName: repo.appspec.containerName,
         containerPort: repo.appspec.containerPort,
         serving: !options.fresh,
+        ownNetwork: true,
       },
     })) as Awaited<ReturnType<typeof createLocalStack>> & { target: BlueGreenFixture };
     const target = stack.target;
