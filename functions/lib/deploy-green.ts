@@ -63,13 +63,8 @@ export function deployConfig(
   env: Readonly<Record<(typeof DEPLOY_ENV)[number], string>>,
   testListenerArn = '',
 ): DeployConfig {
+  // Checked where it is used (CreateGreen): a bad value must not stop Rollback, Finalize or CleanUp.
   const minutes = Number(env.GREEN_HEALTH_TIMEOUT_MINUTES);
-  if (!Number.isFinite(minutes) || minutes <= 0) {
-    throw new ConfigurationError(
-      `GREEN_HEALTH_TIMEOUT_MINUTES is "${env.GREEN_HEALTH_TIMEOUT_MINUTES}": expected a number of minutes above 0 ` +
-        '(stack parameter GreenHealthTimeoutMinutes)',
-    );
-  }
   if (env.TARGET_GROUP_A_ARN === env.TARGET_GROUP_B_ARN) {
     throw new ConfigurationError(
       `TARGET_GROUP_A_ARN and TARGET_GROUP_B_ARN are both ${env.TARGET_GROUP_A_ARN}: blue/green needs two target groups`,
@@ -134,6 +129,12 @@ export async function createGreen(
   now: () => Date = () => new Date(),
 ): Promise<GreenState> {
   requireDeployment(input.deployment, 'CreateGreen', 'events/create-green.json');
+  if (!Number.isFinite(config.greenHealthTimeoutMinutes) || config.greenHealthTimeoutMinutes <= 0) {
+    throw new ConfigurationError(
+      `GREEN_HEALTH_TIMEOUT_MINUTES is "${config.greenHealthTimeoutMinutes}": expected a number of minutes above 0 ` +
+        '(stack parameter GreenHealthTimeoutMinutes)',
+    );
+  }
   const { render } = input;
   if (!render?.taskDefinitionArn || !render.appspec) {
     throw new InvalidInputError(
