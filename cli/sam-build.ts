@@ -38,6 +38,12 @@ export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptio
       `template.yaml: ${fn.logicalId} BuildProperties.Format must be cjs or esm, not ${format}`,
     );
   }
+  if (p.OutExtension !== undefined) {
+    // The bundle's file name would change, and with it the Handler; no function of ours needs it.
+    throw new Error(
+      `template.yaml: ${fn.logicalId} BuildProperties.OutExtension is not supported by switchyard build`,
+    );
+  }
   const banner = p.Banner === undefined ? undefined : String(p.Banner);
   return {
     entryPoints: [fn.entryPoint],
@@ -50,9 +56,7 @@ export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptio
     sourcemap: p.Sourcemap === true || p.Sourcemap === 'true',
     external: stringList(p.External),
     mainFields: stringList(p.MainFields),
-    loader: undefined,
     ...(banner ? { banner: { js: banner.replace(/^js=/, '') } } : {}),
-    outExtension: format === 'esm' && p.OutExtension ? { '.js': '.mjs' } : undefined,
     logLevel: 'silent',
   };
 }

@@ -133,7 +133,8 @@ export async function rollback(
   }
   const cause = summarizeFailure(input.error);
   const { ecs, elbv2 } = deps;
-  // The machine seeds `$.green` with {} before CreateGreen: an empty green is no green.
+  // The machine seeds `$.green` with {} before CreateGreen (a Pass with a null Result would pass its input
+  // through in the local engine): an empty green is no green.
   const green = input.green && Object.keys(input.green).length > 0 ? input.green : undefined;
   const at = await situation({ ...input, green }, config, ecs, elbv2);
   const serve = at.keepGreen ? at.greenGroup : at.live;

@@ -123,8 +123,3 @@ export function asTransient(label: string, error: unknown): unknown {
 export class HookFailedError extends SwitchyardError {
   override name = 'HookFailedError' as const;
 }
-
-/** The deployment waited too long for the service's lock, or a manual pause waited too long for promotion. */
-export class DeploymentTimeoutError extends SwitchyardError {
-  override name = 'DeploymentTimeoutError' as const;
-}

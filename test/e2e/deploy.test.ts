@@ -196,6 +196,24 @@ describe('the deploy stage, end to end', () => {
     expect(result.error?.cause).toMatch(/AfterAllowTestTraffic.*CodeDeployHook_smoke/);
   });
 
+  it('rolls back cleanly when a BeforeInstall hook fails, before green exists', async () => {
+    await createNodeFunction(moto.endpoint, {
+      name: 'CodeDeployHook_gate',
+      files: { 'index.js': "exports.handler = async () => ({ status: 'Failed', reason: 'change freeze' });" },
+    });
+    const stack = await stackWith();
+    const repo = sampleRepository();
+    repo.files['appspec.yaml'] = {
+      content: `${SAMPLE_APPSPEC}Hooks:\n  - BeforeInstall: CodeDeployHook_gate\n`,
+    };
+    serve([repo]);
+
+    const result = await run(stack, pushOf(repo.commitId), 'gate');
+
+    await expectRolledBack(stack, result, 'HookFailedError');
+    expect(result.statesVisited).not.toContain('CreateGreen');
+  });
+
   it('rolls back when an operator sets the abort flag during a pause', async () => {
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes' });
     const repo = sampleRepository();
