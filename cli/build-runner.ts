@@ -85,6 +85,11 @@ export interface RunBuildOptions {
   artifacts?: ArtifactsSettings;
   /** Needed when `artifacts` is set. */
   s3?: S3Client;
+  /**
+   * Instead of S3: copy the primary artifact's files (as the buildspec selects them) under this directory,
+   * keeping their artifact paths (`switchyard run-build --artifacts DIR`). Ignored when `artifacts` is set.
+   */
+  artifactsDirectory?: string;
   /** Receives the build log, one line at a time, as CodeBuild writes it to CloudWatch Logs. */
   onLog?: (line: string) => void;
   /** Build timeout; the running command's process group is killed and the build ends TIMED_OUT. */
@@ -120,6 +125,8 @@ export interface BuildRunResult {
   phases: BuildPhase[];
   exportedVariables: Array<{ name: string; value: string }>;
   artifact: BuildArtifact | null;
+  /** The artifact's files, by their path inside the artifact, in the order CodeBuild lists them. */
+  artifactFiles: string[];
   /** CODEBUILD_SRC_DIR, left in place for inspection. */
   srcDir: string;
   /** The build's temporary directory (source, shell state, HOME): remove it when done. */
@@ -130,6 +137,9 @@ export interface BuildRunResult {
 /** Runs one build to completion; throws only for invalid options, every build problem is in the result. */
 export async function runBuild(options: RunBuildOptions): Promise<BuildRunResult> {
   if (!options.projectName) throw new InvalidInputError('runBuild needs a projectName');
+  if (options.artifacts && options.artifactsDirectory) {
+    throw new InvalidInputError('runBuild takes either artifacts (S3) or artifactsDirectory, not both');
+  }
   if (options.artifacts && !options.s3) {
     throw new InvalidInputError(
       `artifacts go to S3 bucket "${options.artifacts.bucket}", so runBuild needs an s3 client`,

@@ -10,12 +10,14 @@ import { local } from './commands/local';
 import { promote } from './commands/promote';
 import { render } from './commands/render';
 import { rollback } from './commands/rollback';
+import { runBuildCommand } from './commands/run-build';
 import { status } from './commands/status';
 import type { Command } from './commands/types';
 
 const COMMANDS: Record<string, Command> = {
   local,
   build,
+  'run-build': runBuildCommand,
   invoke,
   render,
   deploy,

@@ -1,7 +1,7 @@
 /** The build's artifact: its S3 key, the files it takes from the source tree, and the upload. */
 import { once } from 'node:events';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, stat, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactFile, TreeEntry } from '../../functions/lib/buildspec';
 import { InvalidInputError } from '../../functions/lib/errors';
@@ -133,4 +133,20 @@ export async function zipEntries(
     });
   }
   return entries;
+}
+
+/** Copies the artifact's files under `directory` by their artifact paths; a link stays a link when `keepSymlinks`. */
+export async function copyArtifactFiles(
+  root: string,
+  files: ArtifactFile[],
+  directory: string,
+  keepSymlinks: boolean,
+): Promise<void> {
+  for (const file of files) {
+    const from = join(root, ...file.source.split('/'));
+    const to = join(directory, ...file.archivePath.split('/'));
+    await mkdir(dirname(to), { recursive: true });
+    if (keepSymlinks && (await lstat(from)).isSymbolicLink()) await symlink(await readlink(from), to);
+    else await copyFile(from, to);
+  }
 }

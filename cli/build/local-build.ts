@@ -20,7 +20,7 @@ import type {
   PhaseType,
   RunBuildOptions,
 } from '../build-runner';
-import { ArtifactUpload, artifactKey, listTree, zipEntries } from './artifacts';
+import { ArtifactUpload, artifactKey, copyArtifactFiles, listTree, zipEntries } from './artifacts';
 import { buildEnvironment } from './environment';
 import { Interrupt, Interrupted } from './interrupt';
 import { timestamp } from './log';
@@ -48,6 +48,7 @@ export class LocalBuild {
   private spec: Buildspec | undefined;
   private session: ShellSession | undefined;
   private artifact: BuildArtifact | null = null;
+  private artifactFiles: string[] = [];
   private succeeding = true;
 
   constructor(private readonly options: RunBuildOptions) {
@@ -110,6 +111,7 @@ export class LocalBuild {
       phases: this.phases,
       exportedVariables,
       artifact: this.artifact,
+      artifactFiles: this.artifactFiles,
       srcDir: this.dirs.src,
       workDir,
       warnings: this.warnings,
@@ -251,8 +253,9 @@ export class LocalBuild {
 
   private async uploadArtifacts(): Promise<PhaseContext | undefined> {
     const settings = this.options.artifacts;
+    const directory = this.options.artifactsDirectory;
     const spec = this.spec?.artifacts;
-    if (!settings || !this.options.s3) return undefined;
+    if (!(settings && this.options.s3) && directory === undefined) return undefined;
     if (!spec) {
       this.log('No artifacts section in the buildspec: nothing to upload');
       return undefined;
@@ -264,6 +267,12 @@ export class LocalBuild {
     this.log(`Expanding file paths for base directory ${base}`);
     const files = selectArtifactFiles(await listTree(this.dirs.src, spec.enableSymlinks), spec);
     this.log(`Found ${files.length} file(s)`);
+    this.artifactFiles = files.map((file) => file.archivePath);
+    if (!settings || !this.options.s3) {
+      await copyArtifactFiles(this.dirs.src, files, directory ?? '', spec.enableSymlinks);
+      this.log(`Copied the artifact's files to ${directory}`);
+      return undefined;
+    }
     const buildspecName =
       settings.overrideArtifactName && spec.name !== undefined && this.session
         ? await this.session.evaluate(spec.name)

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseBuildspec } from '../../functions/lib/buildspec';
+import { InvalidInputError } from '../../functions/lib/errors';
+import { type BuildRunResult, type EnvironmentVariable, runBuild } from '../build-runner';
+import type { Command } from './types';
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `NAME=VALUE` from `--env` or a line of `--env-file`; `where` names the flag or the file and line. */
+function variable(text: string, where: string): EnvironmentVariable {
+  const equals = text.indexOf('=');
+  const name = equals < 0 ? text : text.slice(0, equals);
+  if (equals < 0 || !NAME.test(name)) {
+    throw new InvalidInputError(
+      `${where}: "${text.slice(0, 80)}" is not NAME=VALUE with NAME a shell variable name (letters, digits, _)`,
+    );
+  }
+  return { name, value: text.slice(equals + 1), type: 'PLAINTEXT' };
+}
+
+/** An env file: one NAME=VALUE per line; blank lines and lines starting with # are skipped. */
+function envFile(path: string): EnvironmentVariable[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`--env-file ${path}: cannot read the file (${(error as Error).message})`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line, index) => ({ line: line.trim(), index }))
+    .filter(({ line }) => line !== '' && !line.startsWith('#'))
+    .map(({ line, index }) => variable(line, `--env-file ${path} line ${index + 1}`));
+}
+
+/** The result as CodeBuild's API shapes it (BatchGetBuilds' phases and exportedEnvironmentVariables). */
+function summary(result: BuildRunResult): Record<string, unknown> {
+  return {
+    status: result.status,
+    phases: result.phases.map((phase) => ({
+      phaseType: phase.phaseType,
+      ...(phase.phaseStatus ? { phaseStatus: phase.phaseStatus } : {}),
+      ...(phase.contexts ? { contexts: phase.contexts } : {}),
+    })),
+    warnings: result.warnings,
+    exportedVariables: result.exportedVariables,
+    artifactFiles: result.artifactFiles,
+  };
+}
+
+/** `switchyard run-build`: one buildspec run on this machine as CodeBuild runs it, like CodeBuild's local agent. */
+export const runBuildCommand: Command = {
+  summary: "run a buildspec on a source folder as CodeBuild would (phases, variables, the artifact's files)",
+  usage: `switchyard run-build --source DIR [--buildspec PATH] [--env NAME=VALUE]... [--env-file FILE]
+                     [--resolved-source-version SHA] [--source-version V] [--artifacts DIR]
+                     [--parse-only] [--json]
+
+Runs the buildspec's phases (install, pre_build, build, post_build, with their finally blocks and on-failure)
+in a copy of DIR with CodeBuild's environment variables, then collects the primary artifact's files as
+CodeBuild does. The build log goes to stderr.
+
+  --source DIR                    the source folder (CODEBUILD_SRC_DIR gets a copy; DIR is not changed)
+  --buildspec PATH                the buildspec, relative to DIR (default buildspec.yml)
+  --env NAME=VALUE                a build environment variable (as a project's PLAINTEXT variable); repeatable
+  --env-file FILE                 NAME=VALUE lines (# comments and blank lines skipped), before --env
+  --resolved-source-version SHA   CODEBUILD_RESOLVED_SOURCE_VERSION (CodePipeline sets the commit id)
+  --source-version V              CODEBUILD_SOURCE_VERSION
+  --artifacts DIR                 write the primary artifact's files under DIR, by their artifact paths
+  --parse-only                    validate the buildspec and run nothing (exit 1, the error on stderr, if invalid)
+  --json                          end stdout with one JSON line: {"status", "phases": [{"phaseType",
+                                  "phaseStatus", "contexts": [{"statusCode", "message"}]}], "warnings",
+                                  "exportedVariables": [{"name", "value"}], "artifactFiles": [paths]}
+
+Exit status 0 only when the build SUCCEEDED. Ctrl-C stops the build (status STOPPED).
+
+Example:
+  switchyard run-build --source examples/sample-app --resolved-source-version "$(git rev-parse HEAD)" \\
+    --artifacts /tmp/out --json`,
+  run: async (args) => {
+    const { values } = parseArgs({
+      args,
+      options: {
+        source: { type: 'string' },
+        buildspec: { type: 'string' },
+        env: { type: 'string', multiple: true },
+        'env-file': { type: 'string' },
+        'resolved-source-version': { type: 'string' },
+        'source-version': { type: 'string' },
+        artifacts: { type: 'string' },
+        'parse-only': { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      strict: true,
+    });
+    if (!values.source) throw new InvalidInputError('--source DIR is required: the folder to build');
+    const source = resolve(values.source);
+    const file = values.buildspec ?? 'buildspec.yml';
+    if (values['parse-only']) {
+      const path = resolve(source, file);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (error) {
+        throw new InvalidInputError(`--buildspec ${file}: cannot read ${path} (${(error as Error).message})`);
+      }
+      const parsed = parseBuildspec(text, file);
+      for (const warning of parsed.warnings) process.stderr.write(`warning: ${warning}\n`);
+      if (values.json)
+        process.stdout.write(`${JSON.stringify({ valid: true, warnings: parsed.warnings })}\n`);
+      else process.stdout.write(`${file}: valid\n`);
+      return 0;
+    }
+    const environmentVariables = [
+      ...(values['env-file'] ? envFile(values['env-file']) : []),
+      ...(values.env ?? []).map((text) => variable(text, '--env')),
+    ];
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    process.once('SIGINT', stop);
+    const started = Date.now();
+    let result: BuildRunResult;
+    try {
+      result = await runBuild({
+        projectName: 'switchyard-run-build',
+        source: { directory: source },
+        ...(values.buildspec ? { buildspec: values.buildspec } : {}),
+        sourceVersion: values['source-version'],
+        resolvedSourceVersion: values['resolved-source-version'],
+        environmentVariables,
+        ...(values.artifacts ? { artifactsDirectory: resolve(values.artifacts) } : {}),
+        onLog: (line) => process.stderr.write(`${line}\n`),
+        signal: controller.signal,
+      });
+    } finally {
+      process.removeListener('SIGINT', stop);
+    }
+    await rm(result.workDir, { recursive: true, force: true });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (values.json) process.stdout.write(`${JSON.stringify(summary(result))}\n`);
+    else {
+      const failed = result.phases.find((phase) => phase.phaseStatus && phase.phaseStatus !== 'SUCCEEDED');
+      const why = failed ? ` in ${failed.phaseType}: ${failed.contexts?.[0]?.message ?? ''}` : '';
+      process.stdout.write(`build ${result.status} in ${seconds} s${why}\n`);
+      for (const exported of result.exportedVariables)
+        process.stdout.write(`exported ${exported.name}=${exported.value}\n`);
+      if (values.artifacts)
+        process.stdout.write(`${result.artifactFiles.length} artifact file(s) in ${values.artifacts}\n`);
+    }
+    return result.status === 'SUCCEEDED' ? 0 : 1;
+  },
+};
