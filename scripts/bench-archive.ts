@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { CodeCommitClient, type GetFolderOutput } from '@aws-sdk/client-codecommit';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { startMoto } from '../cli/emulator/moto';
-import { archiveCommit } from '../functions/lib/archive';
+import { archiveCommit } from '../functions/lib/source/archive-source';
 
 const BUCKET = 'bench-artifacts';
 const REPOSITORY = 'bench-app';

@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { copyFile, lstat, mkdir, readdir, readFile, readlink, stat, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ArtifactFile, TreeEntry } from '../../functions/lib/buildspec';
-import { InvalidInputError } from '../../functions/lib/errors';
-import { type ZipEntry, ZipWriter } from '../../functions/lib/zip';
-import type { ArtifactsSettings, BuildArtifact } from '../build-runner';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { type ZipEntry, ZipWriter } from '../../functions/lib/zip/write';
+import type { ArtifactFile, TreeEntry } from './buildspec';
+import type { ArtifactsSettings, BuildArtifact } from './types';
 
 /** The S3 key CodeBuild writes an artifact to: path / build UUID (namespace BUILD_ID) / name. */
 export function artifactKey(

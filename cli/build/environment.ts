@@ -1,7 +1,7 @@
 /** The environment a build's commands start with, merged the way CodeBuild merges it. */
-import type { Buildspec } from '../../functions/lib/buildspec';
-import type { RunBuildOptions } from '../build-runner';
+import type { Buildspec } from './buildspec';
 import type { Dirs } from './shell-session';
+import type { RunBuildOptions } from './types';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -1,5 +1,5 @@
 /** The build's timeout and StopBuild signal: what cuts a build short, and how it reports that. */
-import type { PhaseContext } from '../build-runner';
+import type { PhaseContext } from './types';
 
 /** Why a build was cut short. */
 export class Interrupted extends Error {

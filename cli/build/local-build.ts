@@ -3,14 +3,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeError, InvalidInputError } from '../../functions/lib/shared/errors';
+import { ArtifactUpload, artifactKey, copyArtifactFiles, listTree, zipEntries } from './artifacts';
 import {
   type Buildspec,
   PHASE_NAMES,
   type PhaseName,
   parseBuildspec,
   selectArtifactFiles,
-} from '../../functions/lib/buildspec';
-import { describeError, InvalidInputError } from '../../functions/lib/errors';
+} from './buildspec';
+import { buildEnvironment } from './environment';
+import { Interrupt, Interrupted } from './interrupt';
+import { timestamp } from './log';
+import { type Dirs, resolveShell, ShellSession } from './shell-session';
+import { copySource, loadBuildspec } from './source';
 import type {
   BuildArtifact,
   BuildPhase,
@@ -19,13 +25,7 @@ import type {
   PhaseContext,
   PhaseType,
   RunBuildOptions,
-} from '../build-runner';
-import { ArtifactUpload, artifactKey, copyArtifactFiles, listTree, zipEntries } from './artifacts';
-import { buildEnvironment } from './environment';
-import { Interrupt, Interrupted } from './interrupt';
-import { timestamp } from './log';
-import { type Dirs, resolveShell, ShellSession } from './shell-session';
-import { copySource, loadBuildspec } from './source';
+} from './types';
 
 const PHASE_TYPES: Record<PhaseName, PhaseType> = {
   install: 'INSTALL',

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { InvalidInputError } from '../../functions/lib/errors';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
 import type { Interrupt } from './interrupt';
 import { LineSplitter } from './log';
 

@@ -1,9 +1,9 @@
 /** DOWNLOAD_SOURCE's inputs: the source copied into CODEBUILD_SRC_DIR, and the buildspec's text. */
 import { cp, readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { describeError } from '../../functions/lib/errors';
-import { extractZip } from '../../functions/lib/unzip';
-import type { BuildSource, PhaseContext } from '../build-runner';
+import { describeError } from '../../functions/lib/shared/errors';
+import { extractZip } from '../../functions/lib/zip/read';
+import type { BuildSource, PhaseContext } from './types';
 
 /** Copies (or unzips) the build's source into `dir`. */
 export async function copySource(source: BuildSource, dir: string): Promise<void> {

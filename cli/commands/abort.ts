@@ -1,4 +1,6 @@
-import { flagFromCommandLine, shortCommit, TARGET_USAGE } from '../stack';
+import { flagFromCommandLine } from '../stack/actions';
+import { shortCommit } from '../stack/describe';
+import { TARGET_USAGE } from '../stack/target';
 import type { Command } from './types';
 
 /** `switchyard abort`: rolls the running deployment back at its next pause check. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { samBuild } from '../sam-build';
+import { samBuild } from '../local/sam-build';
 import type { Command } from './types';
 
 /** `switchyard build`: `sam build` for the esbuild functions of template.yaml. */

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { InvalidInputError } from '../../functions/lib/errors';
-import { FOLLOW_OPTIONS, startFromCommandLine, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { FOLLOW_OPTIONS, startFromCommandLine } from '../stack/actions';
+import { TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
 import type { Command } from './types';
 
 /** The manual input Prepare accepts: `{"commitId"?, "branch"?, "force"?}`. */

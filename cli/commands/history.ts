@@ -1,19 +1,21 @@
 import { parseArgs } from 'node:util';
-import { DeploymentsTable } from '../../functions/lib/deployments';
-import { InvalidInputError } from '../../functions/lib/errors';
+import { DeploymentsTable } from '../../functions/lib/record/deployments';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
 import {
-  type DeploymentRecord,
   formatDuration,
   formatTable,
   recordDuration,
   recordTaskDefinition,
-  resolveTarget,
   shortCommit,
+  taskDefinitionRevision,
+} from '../stack/describe';
+import {
+  type DeploymentRecord,
+  resolveTarget,
   stackClients,
   TARGET_OPTIONS,
   TARGET_USAGE,
-  taskDefinitionRevision,
-} from '../stack';
+} from '../stack/target';
 import type { Command } from './types';
 
 const HEADERS = ['STARTED', 'ID', 'COMMIT', 'TRIGGER', 'STATUS', 'DURATION', 'TASK DEF', 'ERROR'] as const;

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { InvalidInputError } from '../../functions/lib/errors';
-import { invokeBundle, lambdaEnvironment } from '../local-invoke';
-import { localResolveContext } from '../runner';
-import { samBuild } from '../sam-build';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { invokeBundle, lambdaEnvironment } from '../local/invoke';
+import { samBuild } from '../local/sam-build';
+import { localResolveContext } from '../local/state-machine';
 import {
   type CfnValue,
   loadTemplate,
@@ -14,7 +14,7 @@ import {
   type SamTemplate,
   type TemplateFunction,
   templateFunctions,
-} from '../template';
+} from '../local/template';
 import type { Command } from './types';
 
 /** What `sam local invoke` resolves the pseudo parameters to when no stack exists. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { runLocal, SIMULATIONS, type Simulation } from '../local';
+import { runLocal, SIMULATIONS, type Simulation } from '../local/local-run';
 import type { Command } from './types';
 
 /** `switchyard local`: a whole blue/green deployment on this machine, against the embedded emulator. */

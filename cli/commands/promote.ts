@@ -1,4 +1,6 @@
-import { describeStep, flagFromCommandLine, recordSteps, shortCommit, TARGET_USAGE } from '../stack';
+import { flagFromCommandLine } from '../stack/actions';
+import { describeStep, recordSteps, shortCommit } from '../stack/describe';
+import { TARGET_USAGE } from '../stack/target';
 import type { Command } from './types';
 
 /** `switchyard promote`: ends the pause the running deployment is in. */

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseAppSpec, renderAppSpec } from '../../functions/lib/appspec';
-import { InvalidInputError } from '../../functions/lib/errors';
+import { parseAppSpec, renderAppSpec } from '../../functions/lib/render/appspec';
 import {
   DEFAULT_IMAGE_PLACEHOLDER,
   type ImageDetailFile,
   renderTaskDefinition,
-} from '../../functions/lib/render';
+} from '../../functions/lib/render/task-definition';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
 import type { Command } from './types';
 
 /** What the AppSpec's TaskDefinition holds when no ARN is given: the placeholder CodeDeploy users know. */

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { InvalidInputError } from '../../functions/lib/errors';
-import { parseRedeploy } from '../../functions/lib/redeploy';
-import { FOLLOW_OPTIONS, startFromCommandLine, TARGET_OPTIONS, TARGET_USAGE } from '../stack';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { parseRedeploy } from '../../functions/lib/source/redeploy';
+import { FOLLOW_OPTIONS, startFromCommandLine } from '../stack/actions';
+import { TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
 import type { Command } from './types';
 
 /** `switchyard rollback`: redeploys the previous task definition, or a given one, without a build. */

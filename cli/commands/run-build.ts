@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseBuildspec } from '../../functions/lib/buildspec';
-import { InvalidInputError } from '../../functions/lib/errors';
-import { type BuildRunResult, type EnvironmentVariable, runBuild } from '../build-runner';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { parseBuildspec } from '../build/buildspec';
+import { type BuildRunResult, type EnvironmentVariable, runBuild } from '../build/runner';
 import type { Command } from './types';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

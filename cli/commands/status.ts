@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { DeploymentsTable } from '../../functions/lib/deployments';
+import { DeploymentsTable } from '../../functions/lib/record/deployments';
+import { runningRecords } from '../stack/actions';
 import {
-  type DeploymentRecord,
   describeFlag,
   describeStep,
   formatDuration,
@@ -10,14 +10,16 @@ import {
   recordDuration,
   recordSteps,
   recordTaskDefinition,
-  resolveTarget,
-  runningRecords,
   shortCommit,
+  targetGroupName,
+} from '../stack/describe';
+import {
+  type DeploymentRecord,
+  resolveTarget,
   stackClients,
   TARGET_OPTIONS,
   TARGET_USAGE,
-  targetGroupName,
-} from '../stack';
+} from '../stack/target';
 import type { Command } from './types';
 
 /** The lines of `switchyard status` for a running deployment; `pause` and `execution` when they could be read. */

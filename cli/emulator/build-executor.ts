@@ -13,7 +13,7 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type ArtifactsSettings, type BuildPhase, type BuildRunResult, runBuild } from '../build-runner';
+import { type ArtifactsSettings, type BuildPhase, type BuildRunResult, runBuild } from '../build/runner';
 
 /** What the launcher writes on this process's stdin. */
 export interface ExecutorRequest {

@@ -3,7 +3,7 @@
  * of a local run, and test fixtures.
  */
 import { CreateFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
-import { zipToBuffer } from '../../functions/lib/zip';
+import { zipToBuffer } from '../../functions/lib/zip/write';
 
 /**
  * An IAM role for emulator functions (moto's CreateFunction checks that the role exists). There is no IAM client

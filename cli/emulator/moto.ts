@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildStatus, PhaseType } from '../build-runner';
+import type { BuildStatus, PhaseType } from '../build/runner';
 
 /** The launcher sits next to this file, in the source tree and in any copy of `cli/`. */
 const LAUNCHER = join(__dirname, 'moto_launcher.py');

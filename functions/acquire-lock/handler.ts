@@ -5,10 +5,10 @@
  * Throws InvalidInputError, ConfigurationError (EXECUTION_MODE), TransientAwsError (throttled), or AWS errors.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { configFromEnv } from '../lib/config';
-import type { LockState } from '../lib/deploy-state';
-import type { Deployment } from '../lib/deployments';
-import { acquireLock, lockTable, parseExecutionMode } from '../lib/lock';
+import type { Deployment } from '../lib/record/deployments';
+import type { LockState } from '../lib/record/lock';
+import { acquireLock, lockTable, parseExecutionMode } from '../lib/record/lock';
+import { configFromEnv } from '../lib/shared/config';
 
 const dynamodb = new DynamoDBClient({});
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME', 'EXECUTION_MODE']);

@@ -6,7 +6,7 @@
  * AWS errors.
  */
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type AllowTestTrafficOutput, allowTestTraffic, type GreenStepInput } from '../lib/deploy-green';
+import { type AllowTestTrafficOutput, allowTestTraffic, type GreenStepInput } from '../lib/deploy/green';
 
 const elbv2 = new ElasticLoadBalancingV2Client({});
 

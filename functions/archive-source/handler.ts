@@ -5,10 +5,10 @@
  */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { S3Client } from '@aws-sdk/client-s3';
-import { archiveCommit } from '../lib/archive';
-import { configFromEnv } from '../lib/config';
-import type { Deployment } from '../lib/deployments';
-import { InvalidInputError } from '../lib/errors';
+import type { Deployment } from '../lib/record/deployments';
+import { configFromEnv } from '../lib/shared/config';
+import { InvalidInputError } from '../lib/shared/errors';
+import { archiveCommit } from '../lib/source/archive-source';
 
 const codecommit = new CodeCommitClient({});
 const s3 = new S3Client({});

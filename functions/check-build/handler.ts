@@ -6,10 +6,10 @@
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { S3Client } from '@aws-sdk/client-s3';
-import { readZipArtifact } from '../lib/artifacts';
-import { type BuildCheck, type BuildRef, checkBuild } from '../lib/build';
-import { configFromEnv } from '../lib/config';
-import { findImageInput, type ImageInput } from '../lib/image-input';
+import { readZipArtifact } from '../lib/build/artifacts';
+import { type BuildCheck, type BuildRef, checkBuild } from '../lib/build/codebuild';
+import { findImageInput, type ImageInput } from '../lib/build/image-files';
+import { configFromEnv } from '../lib/shared/config';
 
 const codebuild = new CodeBuildClient({});
 const s3 = new S3Client({});

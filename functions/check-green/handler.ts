@@ -7,8 +7,8 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type GreenStepInput, pollGreen } from '../lib/deploy-green';
-import type { GreenCheckState } from '../lib/deploy-state';
+import { type GreenStepInput, pollGreen } from '../lib/deploy/green';
+import type { GreenCheckState } from '../lib/deploy/state';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});

@@ -7,10 +7,10 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { configFromEnv } from '../lib/config';
-import type { PauseCheckState } from '../lib/deploy-state';
-import { ConfigurationError } from '../lib/errors';
-import { type CheckPauseInput, checkPause, parseAlarmNames } from '../lib/shift';
+import { type CheckPauseInput, checkPause, parseAlarmNames } from '../lib/deploy/shift';
+import type { PauseCheckState } from '../lib/deploy/state';
+import { configFromEnv } from '../lib/shared/config';
+import { ConfigurationError } from '../lib/shared/errors';
 
 const cloudwatch = new CloudWatchClient({});
 const dynamodb = new DynamoDBClient({});

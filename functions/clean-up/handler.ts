@@ -9,12 +9,12 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up';
-import { configFromEnv } from '../lib/config';
-import { rollback } from '../lib/deploy-end';
-import { DEPLOY_ENV, deployConfig } from '../lib/deploy-green';
-import { DeploymentsTable } from '../lib/deployments';
-import { lockTable } from '../lib/lock';
+import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
+import { rollback } from '../lib/deploy/finalize-rollback';
+import { DEPLOY_ENV, deployConfig } from '../lib/deploy/green';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { lockTable } from '../lib/record/lock';
+import { configFromEnv } from '../lib/shared/config';
 
 const codebuild = new CodeBuildClient({});
 const dynamodb = new DynamoDBClient({});

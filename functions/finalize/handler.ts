@@ -8,9 +8,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { configFromEnv } from '../lib/config';
-import { type FinalizeInput, type FinalizeOutput, finalize } from '../lib/deploy-end';
-import { DeploymentsTable } from '../lib/deployments';
+import { type FinalizeInput, type FinalizeOutput, finalize } from '../lib/deploy/finalize-rollback';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { configFromEnv } from '../lib/shared/config';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});

@@ -9,9 +9,9 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { configFromEnv } from '../lib/config';
-import { DeploymentsTable } from '../lib/deployments';
-import { type PrepareInput, type PrepareOutput, prepare } from '../lib/prepare';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { configFromEnv } from '../lib/shared/config';
+import { type PrepareInput, type PrepareOutput, prepare } from '../lib/source/prepare';
 
 const codecommit = new CodeCommitClient({});
 const dynamodb = new DynamoDBClient({});

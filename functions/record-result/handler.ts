@@ -5,10 +5,10 @@
  * Throws InvalidInputError, ConfigurationError, TransientAwsError (throttled release), or AWS errors (retried by the machine).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { configFromEnv } from '../lib/config';
-import { DeploymentsTable } from '../lib/deployments';
-import { lockTable } from '../lib/lock';
-import { type RecordResultInput, recordResult } from '../lib/record-result';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { lockTable } from '../lib/record/lock';
+import { type RecordResultInput, recordResult } from '../lib/record/record-result';
+import { configFromEnv } from '../lib/shared/config';
 
 const dynamodb = new DynamoDBClient({});
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME']);

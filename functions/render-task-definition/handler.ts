@@ -9,9 +9,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
-import { configFromEnv } from '../lib/config';
-import { DeploymentsTable } from '../lib/deployments';
-import { type RenderStageInput, type RenderStageOutput, renderStage } from '../lib/render-stage';
+import { DeploymentsTable } from '../lib/record/deployments';
+import {
+  type RenderStageInput,
+  type RenderStageOutput,
+  renderStage,
+} from '../lib/render/render-task-definition';
+import { configFromEnv } from '../lib/shared/config';
 
 const s3 = new S3Client({});
 const ecs = new ECSClient({});

@@ -8,10 +8,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { configFromEnv } from '../lib/config';
-import { type RollbackInput, type RollbackOutput, rollback } from '../lib/deploy-end';
-import { DEPLOY_ENV, deployConfig } from '../lib/deploy-green';
-import { DeploymentsTable } from '../lib/deployments';
+import { type RollbackInput, type RollbackOutput, rollback } from '../lib/deploy/finalize-rollback';
+import { DEPLOY_ENV, deployConfig } from '../lib/deploy/green';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { configFromEnv } from '../lib/shared/config';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});

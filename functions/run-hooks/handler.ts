@@ -6,8 +6,8 @@
  * ConfigurationError, TransientAwsError.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { configFromEnv } from '../lib/config';
-import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/hooks';
+import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/deploy/hooks';
+import { configFromEnv } from '../lib/shared/config';
 
 const lambda = new LambdaClient({});
 const config = configFromEnv(['HOOK_FUNCTION_PREFIX']);

@@ -7,9 +7,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { configFromEnv } from '../lib/config';
-import type { TrafficState } from '../lib/deploy-state';
-import { parseTerminationWait, type ShiftTrafficInput, shiftTraffic } from '../lib/shift';
+import { parseTerminationWait, type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
+import type { TrafficState } from '../lib/deploy/state';
+import { configFromEnv } from '../lib/shared/config';
 
 const elbv2 = new ElasticLoadBalancingV2Client({});
 const dynamodb = new DynamoDBClient({});

@@ -5,9 +5,9 @@
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BuildRef, type SourceArtifact, startBuild } from '../lib/build';
-import { configFromEnv } from '../lib/config';
-import { type Deployment, DeploymentsTable } from '../lib/deployments';
+import { type BuildRef, type SourceArtifact, startBuild } from '../lib/build/codebuild';
+import { type Deployment, DeploymentsTable } from '../lib/record/deployments';
+import { configFromEnv } from '../lib/shared/config';
 
 const codebuild = new CodeBuildClient({});
 const dynamodb = new DynamoDBClient({});

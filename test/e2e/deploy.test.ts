@@ -8,15 +8,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { createNodeFunction } from '../../cli/emulator/functions';
-import { createLocalStack } from '../../cli/local-stack';
+import { createLocalStack } from '../../cli/local/local-stack';
 import {
   type LocalHandler,
   type LocalStack,
   type RunResult,
   runPipeline,
   startPipeline,
-} from '../../cli/runner';
-import { recordKey } from '../../functions/lib/deployments';
+} from '../../cli/local/state-machine';
+import { recordKey } from '../../functions/lib/record/deployments';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler';
 import { putTestAlarm } from '../support/deploy-fixture';
 import {

@@ -12,11 +12,11 @@ import {
   createBlueGreenFixture,
   putTargetErrorAlarm,
 } from '../../cli/emulator/fixture';
-import { createLocalStack } from '../../cli/local-stack';
-import type { DeployConfig } from '../../functions/lib/deploy-green';
-import type { RenderedRevision } from '../../functions/lib/deploy-state';
-import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/deployments';
-import { readForward } from '../../functions/lib/listener';
+import { createLocalStack } from '../../cli/local/local-stack';
+import type { DeployConfig } from '../../functions/lib/deploy/green';
+import { readForward } from '../../functions/lib/deploy/listener';
+import type { RenderedRevision } from '../../functions/lib/deploy/state';
+import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/record/deployments';
 import type { MotoControls } from './moto';
 
 const ecs = new ECSClient({});

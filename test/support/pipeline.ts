@@ -10,9 +10,9 @@ import {
   type RunOptions,
   type RunResult,
   startPipeline,
-} from '../../cli/runner';
-import { readForward } from '../../functions/lib/listener';
-import { findTaskSets } from '../../functions/lib/task-sets';
+} from '../../cli/local/state-machine';
+import { readForward } from '../../functions/lib/deploy/listener';
+import { findTaskSets } from '../../functions/lib/deploy/task-sets';
 import { loadEvent } from './events';
 
 const ecs = new ECSClient({});

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { PutObjectCommand, type PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type EnvironmentVariable, runBuild } from '../../cli/build-runner';
-import { type CfnValue, loadTemplate } from '../../cli/template';
-import { parseAppSpec } from '../../functions/lib/appspec';
-import { parseBuildspec } from '../../functions/lib/buildspec';
-import { renderTaskDefinition } from '../../functions/lib/render';
+import { parseBuildspec } from '../../cli/build/buildspec';
+import { type EnvironmentVariable, runBuild } from '../../cli/build/runner';
+import { type CfnValue, loadTemplate } from '../../cli/local/template';
+import { parseAppSpec } from '../../functions/lib/render/appspec';
+import { renderTaskDefinition } from '../../functions/lib/render/task-definition';
 import { readZip } from '../support/zip-reader';
 
 const ROOT = resolve(__dirname, '../..');

@@ -1,0 +1,188 @@
+/**
+ * The Build stage's core: start one CodeBuild build of the archived source (idempotently), and check it: still
+ * running, failed (with the failed phase, its message and the log link), or done (with the parsed image input).
+ */
+import {
+  BatchGetBuildsCommand,
+  type Build,
+  type CodeBuildClient,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import type { Deployment } from '../record/deployments';
+import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
+
+/** The source artifact as ArchiveSource returns it. */
+export interface SourceArtifact {
+  bucket: string;
+  key: string;
+  versionId: string | null;
+}
+
+/** What the machine carries between StartBuild and CheckBuild (`$.build`). */
+export interface BuildRef {
+  id: string;
+  startedAt: string;
+  pollSeconds: number;
+  timeoutMinutes: number;
+}
+
+/** The pipeline's build settings (from the stack's parameters). */
+export interface BuildSettings {
+  projectName: string;
+  artifactBucket: string;
+  pollSeconds: number;
+  timeoutMinutes: number;
+}
+
+/** S3 prefix of the build artifacts of a commit; the build id is added by CodeBuild (namespace BUILD_ID). */
+export function buildArtifactPath(repository: string, commitId: string): string {
+  return `build/${repository}/${commitId}`;
+}
+
+/**
+ * The idempotency token of a deployment's build: CodeBuild returns the same build for a repeated token (for five
+ * minutes), so a retried StartBuild never launches a second build.
+ */
+export function buildToken(deployment: Pick<Deployment, 'id' | 'commitId'>): string {
+  return `${deployment.id}-${deployment.commitId.slice(0, 12)}`.slice(0, 64);
+}
+
+/** Starts the build of a deployment's source archive. */
+export async function startBuild(
+  codebuild: CodeBuildClient,
+  input: { deployment: Deployment; source: SourceArtifact },
+  settings: BuildSettings,
+): Promise<BuildRef> {
+  const { deployment, source } = input;
+  if (!source?.bucket || !source.key) {
+    throw new InvalidInputError(
+      'StartBuild expects {"deployment", "source": {"bucket", "key", "versionId"}} as ArchiveSource returns it (see events/start-build.json)',
+    );
+  }
+  const out = await codebuild.send(
+    new StartBuildCommand({
+      projectName: settings.projectName,
+      sourceTypeOverride: 'S3',
+      sourceLocationOverride: `${source.bucket}/${source.key}`,
+      // For an S3 source the version is the object version: the build reads exactly the archive just written.
+      ...(source.versionId ? { sourceVersion: source.versionId } : {}),
+      environmentVariablesOverride: [
+        { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
+        { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },
+        { name: 'BRANCH', value: deployment.branch, type: 'PLAINTEXT' },
+        { name: 'REPOSITORY', value: deployment.repository, type: 'PLAINTEXT' },
+        { name: 'EXECUTION_ID', value: deployment.executionId, type: 'PLAINTEXT' },
+      ],
+      artifactsOverride: {
+        type: 'S3',
+        location: settings.artifactBucket,
+        path: buildArtifactPath(deployment.repository, deployment.commitId),
+        namespaceType: 'BUILD_ID',
+        name: 'build.zip',
+        packaging: 'ZIP',
+      },
+      timeoutInMinutesOverride: settings.timeoutMinutes,
+      idempotencyToken: buildToken(deployment),
+    }),
+  );
+  const id = out.build?.id;
+  if (!id) throw new Error(`CodeBuild StartBuild for project ${settings.projectName} returned no build id`);
+  return {
+    id,
+    startedAt: (out.build?.startTime ?? new Date()).toISOString(),
+    pollSeconds: settings.pollSeconds,
+    timeoutMinutes: settings.timeoutMinutes,
+  };
+}
+
+/** The outcome of one check of the build. */
+export type BuildCheck =
+  | { status: 'IN_PROGRESS'; phase: string; elapsedSeconds: number }
+  | { status: 'SUCCEEDED'; artifact: { bucket: string; key: string }; logsUrl: string | null };
+
+/** Reads a build by id. */
+export async function getBuild(codebuild: CodeBuildClient, id: string): Promise<Build> {
+  const out = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
+  const build = out.builds?.[0];
+  if (!build)
+    throw new InvalidInputError(`CodeBuild has no build ${id} (${out.buildsNotFound?.join(', ') ?? ''})`);
+  return build;
+}
+
+/** Stops a build; a build that already ended is left as it is. */
+export async function stopBuild(codebuild: CodeBuildClient, id: string): Promise<void> {
+  try {
+    await codebuild.send(new StopBuildCommand({ id }));
+  } catch (error) {
+    // CodeBuild answers InvalidInputException for a build that is already complete.
+    if (!(error instanceof Error && error.name === 'InvalidInputException')) throw error;
+  }
+}
+
+/** The link to a build's log: CodeBuild's deep link, else one built from the log group and stream. */
+export function logsUrl(build: Build, region: string): string | null {
+  if (build.logs?.deepLink) return build.logs.deepLink;
+  const { groupName, streamName } = build.logs ?? {};
+  if (!groupName || !streamName) return null;
+  const encode = (text: string) => encodeURIComponent(encodeURIComponent(text)).replaceAll('%', '$');
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#logsV2:log-groups/log-group/${encode(groupName)}/log-events/${encode(streamName)}`;
+}
+
+/** Why a finished build failed, from its phases: the first phase that did not succeed, with its context. */
+export function failureOf(build: Build): { phase: string; context: string } {
+  const failed = (build.phases ?? []).find(
+    (phase) => phase.phaseStatus !== undefined && phase.phaseStatus !== 'SUCCEEDED',
+  );
+  const contexts = (failed?.contexts ?? [])
+    .map((context) => [context.statusCode, context.message].filter(Boolean).join(': '))
+    .filter((text) => text !== '');
+  return {
+    phase: failed?.phaseType ?? build.currentPhase ?? 'UNKNOWN',
+    context: contexts.join('; ') || 'no context message',
+  };
+}
+
+function artifactLocation(build: Build): { bucket: string; key: string } {
+  const location = build.artifacts?.location ?? '';
+  const match = /^arn:aws[a-z-]*:s3:::([^/]+)\/(.+)$/.exec(location);
+  if (!match?.[1] || !match[2]) {
+    throw new BuildFailedError(
+      `build ${build.id} succeeded but reports no S3 artifact location ("${location}"); the project's artifacts must be S3`,
+    );
+  }
+  return { bucket: match[1], key: match[2] };
+}
+
+/**
+ * Checks a build once. A failed build throws BuildFailedError; one that ran past the pipeline's timeout is stopped
+ * and throws BuildTimeoutError.
+ */
+export async function checkBuild(
+  codebuild: CodeBuildClient,
+  ref: BuildRef,
+  options: { region: string; now?: Date },
+): Promise<BuildCheck> {
+  const build = await getBuild(codebuild, ref.id);
+  const now = options.now ?? new Date();
+  const link = logsUrl(build, options.region);
+  const elapsedSeconds = Math.round((now.getTime() - Date.parse(ref.startedAt)) / 1000);
+  switch (build.buildStatus) {
+    case 'IN_PROGRESS':
+      if (elapsedSeconds > ref.timeoutMinutes * 60) {
+        await stopBuild(codebuild, ref.id);
+        throw new BuildTimeoutError(
+          `build ${ref.id} ran ${Math.round(elapsedSeconds / 60)} minutes, over the pipeline's BuildTimeoutMinutes (${ref.timeoutMinutes}), and was stopped in phase ${build.currentPhase ?? 'UNKNOWN'}; logs: ${link ?? 'none'}`,
+        );
+      }
+      return { status: 'IN_PROGRESS', phase: build.currentPhase ?? 'UNKNOWN', elapsedSeconds };
+    case 'SUCCEEDED':
+      return { status: 'SUCCEEDED', artifact: artifactLocation(build), logsUrl: link };
+    default: {
+      const { phase, context } = failureOf(build);
+      throw new BuildFailedError(
+        `build ${ref.id} ended ${build.buildStatus} in phase ${phase}: ${context}; logs: ${link ?? 'none'}`,
+      );
+    }
+  }
+}

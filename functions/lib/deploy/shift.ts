@@ -1,0 +1,378 @@
+/**
+ * The traffic loop of the deploy stage: ShiftTraffic applies one step of the plan to the production listener and
+ * records it; CheckPause watches a pause (alarms, the abort flag, the promote flag, the time left).
+ *
+ * Time: a timed pause is counted in the machine's own Wait states, not against a clock. Each check gets how long
+ * the machine just waited (`waitedSeconds`) and returns what is left; Waits are exact in AWS (a check's own run
+ * time only lengthens the pause, which is safe), and local runs that shorten every Wait shorten the pause with them.
+ *
+ * Promote semantics: `promoteRequested` on the deployment record ends the pause in force when CheckPause sees it,
+ * whatever the pause is: a manual pause, a timed one (argo's `promote` skips the current pause) or the bake
+ * (CodeDeploy's "terminate the original task set now"). CheckPause only reads the flag; ShiftTraffic removes it in
+ * the same conditional write that records the next step. So a promote counts for the one pause in force when it
+ * was given, a later manual step needs a new one, a promote given before the shift starts is dropped by step 0,
+ * retried checks agree with each other, and no clock outside AWS (the CLI's) is compared with the pause's start.
+ */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Deployment, DeploymentsTable, recordKey } from '../record/deployments';
+import {
+  AlarmError,
+  asTransient,
+  ConfigurationError,
+  DeploymentAbortedError,
+  InvalidInputError,
+} from '../shared/errors';
+import { alarmsInAlarm, type FiringAlarm } from './alarms';
+import { setWeights } from './listener';
+import { planTraffic, type TrafficStep } from './plan';
+import {
+  type GreenState,
+  MAX_CHECK_INTERVAL_SECONDS,
+  nextWait,
+  type Pause,
+  type PauseCheckState,
+  type TrafficState,
+} from './state';
+
+export type { Pause } from './state';
+
+/** ShiftTraffic's configuration (from PRODUCTION_LISTENER_ARN, TRAFFIC_STRATEGY, TERMINATION_WAIT_MINUTES, TABLE_NAME). */
+export interface ShiftConfig {
+  productionListenerArn: string;
+  trafficStrategy: string;
+  terminationWaitMinutes: number;
+  tableName: string;
+}
+
+/** CheckPause's configuration (from ALARM_NAMES and TABLE_NAME). */
+export interface CheckPauseConfig {
+  alarmNames: readonly string[];
+  tableName: string;
+}
+
+/** Input of ShiftTraffic: the step of the plan to apply. */
+export interface ShiftTrafficInput {
+  deployment: Deployment;
+  green: GreenState;
+  step: number;
+}
+
+/** Input of CheckPause and CheckBake: the pause as the previous check left it, and the wait since that check. */
+export interface CheckPauseInput {
+  deployment: Deployment;
+  green?: GreenState;
+  /** `$.pauseCheck.pause` (StartPause / StartBake seed it with `$.traffic.pause`). */
+  pause: Pause;
+  /** `$.pauseCheck.waitSeconds`: seconds the machine just waited; 0 on the first check of a pause. */
+  waitedSeconds: number;
+}
+
+/** One applied step as the deployment record keeps it, in its `steps` list. */
+export interface RecordedStep {
+  step: number;
+  greenPercent: number;
+  observedWeights: Record<string, number>;
+  at: string;
+}
+
+/** A promote or abort flag as `switchyard promote` / `switchyard abort` write it: `{by?, at?, reason?}` (or `true`). */
+export interface OperatorRequest {
+  by?: string;
+  at?: string;
+  reason?: string;
+}
+
+/** CodeDeploy's limit for terminationWaitTimeInMinutes, which the template's parameter keeps too. */
+export const MAX_TERMINATION_WAIT_MINUTES = 2880;
+
+const now = (): Date => new Date();
+
+/** Parses TERMINATION_WAIT_MINUTES: a whole number of minutes from 0 to 2880; ConfigurationError otherwise. */
+export function parseTerminationWait(text: string): number {
+  const minutes = Number(text);
+  if (
+    text.trim() === '' ||
+    !Number.isInteger(minutes) ||
+    minutes < 0 ||
+    minutes > MAX_TERMINATION_WAIT_MINUTES
+  ) {
+    throw new ConfigurationError(
+      `TERMINATION_WAIT_MINUTES is ${JSON.stringify(text)}; expected a whole number of minutes from 0 to ` +
+        `${MAX_TERMINATION_WAIT_MINUTES} (the stack's TerminationWaitMinutes parameter)`,
+    );
+  }
+  return minutes;
+}
+
+/** Parses ALARM_NAMES (the AlarmNames parameter joined with commas; '' = no alarms). */
+export function parseAlarmNames(text: string): string[] {
+  return text
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
+
+/** The weights of one step: `greenPercent` to green, the rest to live. */
+export function stepWeights(green: GreenState, greenPercent: number): Record<string, number> {
+  return { [green.greenTargetGroupArn]: greenPercent, [green.liveTargetGroupArn]: 100 - greenPercent };
+}
+
+/**
+ * The pause after a step applied at `at`: the step's own pause, or for the step that reaches 100 % the bake
+ * (`terminationWaitMinutes`, even 0 so alarms are checked once more; blue keeps running). A timed pause of 0 s is
+ * no pause. The first check runs at once (`waitSeconds` 0).
+ */
+export function pauseAfter(
+  step: TrafficStep,
+  at: Date,
+  terminationWaitMinutes: number,
+): Pick<TrafficState, 'pause' | 'waitSeconds' | 'done'> {
+  if (step.greenPercent === 100) {
+    return { pause: { remainingSeconds: terminationWaitMinutes * 60 }, waitSeconds: 0, done: true };
+  }
+  if ('pause' in step) {
+    return { pause: { manual: true, since: at.toISOString() }, waitSeconds: 0, done: false };
+  }
+  if (step.pauseSeconds === 0) return { pause: null, waitSeconds: 0, done: false };
+  return { pause: { remainingSeconds: step.pauseSeconds }, waitSeconds: 0, done: false };
+}
+
+/**
+ * Pure: what CheckPause answers once alarms and abort have been checked, `waitedSeconds` after the previous check.
+ * A promote ends any pause; a timed pause ends once its remaining seconds are waited; a manual one waits for a
+ * promote. WAIT never asks for more than MAX_CHECK_INTERVAL_SECONDS.
+ */
+export function evaluatePause(
+  pause: Pause,
+  promote: OperatorRequest | undefined,
+  waitedSeconds: number,
+): PauseCheckState {
+  if (pause === null || promote) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
+  if ('manual' in pause) return { status: 'WAIT', waitSeconds: MAX_CHECK_INTERVAL_SECONDS, pause };
+  const remainingSeconds = pause.remainingSeconds - waitedSeconds;
+  if (remainingSeconds <= 0) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
+  return { status: 'WAIT', waitSeconds: nextWait(remainingSeconds), pause: { remainingSeconds } };
+}
+
+/** Reads a promote or abort flag of the record: absent/false/'' is none, `true` is an anonymous request. */
+export function operatorRequest(value: unknown): OperatorRequest | undefined {
+  if (value === undefined || value === null || value === false || value === '') return undefined;
+  if (typeof value === 'string') return { at: value };
+  if (typeof value !== 'object' || Array.isArray(value)) return {};
+  const request: OperatorRequest = {};
+  for (const key of ['by', 'at', 'reason'] as const) {
+    const field = (value as Record<string, unknown>)[key];
+    if (typeof field === 'string' && field !== '') request[key] = field;
+  }
+  return request;
+}
+
+/** ` by alice at 2026-…: reason`, from whatever the request carries. */
+export function describeRequest(request: OperatorRequest): string {
+  return `${request.by ? ` by ${request.by}` : ''}${request.at ? ` at ${request.at}` : ''}${request.reason ? `: ${request.reason}` : ''}`;
+}
+
+/** The AlarmError for alarms in ALARM: each alarm's name, CloudWatch's reason and when it changed. */
+export function alarmError(deployment: Deployment, firing: readonly FiringAlarm[]): AlarmError {
+  const list = firing
+    .map(
+      (alarm) =>
+        `"${alarm.name}" (${alarm.reason || 'no reason given'}${alarm.updatedAt ? `, since ${alarm.updatedAt}` : ''})`,
+    )
+    .join('; ');
+  const noun = firing.length === 1 ? 'CloudWatch alarm' : 'CloudWatch alarms';
+  return new AlarmError(
+    `${noun} in ALARM during deployment ${deployment.id}: ${list}; rolling back to the live task set`,
+  );
+}
+
+/**
+ * ShiftTraffic: applies step `step` of the TRAFFIC_STRATEGY plan to the production listener (read back by
+ * setWeights), appends it to the record's `steps` once (a retried step finds it there), and returns the pause
+ * that follows. The step that reaches 100 % is `done`, its pause the bake.
+ */
+export async function shiftTraffic(
+  input: ShiftTrafficInput,
+  deps: { elbv2: ElasticLoadBalancingV2Client; dynamodb: DynamoDBClient; now?: () => Date },
+  config: ShiftConfig,
+): Promise<TrafficState> {
+  const { deployment, green, step } = checkShiftInput(input, config);
+  const steps = planTraffic(config.trafficStrategy);
+  const current = steps[step];
+  if (!Number.isInteger(step) || !current) {
+    throw new InvalidInputError(
+      `ShiftTraffic field "step" is ${JSON.stringify(step)}; the plan "${config.trafficStrategy}" has steps 0 to ` +
+        `${steps.length - 1} (the machine passes $.traffic.nextStep, which StartTrafficShift sets to 0)`,
+    );
+  }
+
+  const observed = await setWeights(
+    deps.elbv2,
+    config.productionListenerArn,
+    stepWeights(green, current.greenPercent),
+  );
+  const observedWeights = Object.fromEntries(observed.targetGroups.map((group) => [group.arn, group.weight]));
+  const entry: RecordedStep = {
+    step,
+    greenPercent: current.greenPercent,
+    observedWeights,
+    at: (deps.now ?? now)().toISOString(),
+  };
+  const recorded = await recordStep(deps.dynamodb, config.tableName, deployment, entry);
+  console.log(
+    `step ${step + 1}/${steps.length}: ${current.greenPercent} % to green ${green.greenTargetGroupArn}` +
+      `${recorded.retried ? ' (already recorded: a retried step)' : ''}`,
+  );
+  return {
+    steps,
+    nextStep: step + 1,
+    greenPercent: current.greenPercent,
+    observedWeights,
+    // A retried step dates a manual pause from the first attempt, when the traffic moved.
+    ...pauseAfter(current, new Date(recorded.at), config.terminationWaitMinutes),
+  };
+}
+
+function checkShiftInput(input: ShiftTrafficInput, config: ShiftConfig): ShiftTrafficInput {
+  const green = input?.green;
+  if (
+    !input?.deployment ||
+    typeof input.deployment.id !== 'string' ||
+    typeof green?.greenTargetGroupArn !== 'string' ||
+    typeof green.liveTargetGroupArn !== 'string' ||
+    typeof input.step !== 'number'
+  ) {
+    throw new InvalidInputError(
+      'ShiftTraffic expects {"deployment": {...}, "green": {"greenTargetGroupArn", "liveTargetGroupArn", ...}, ' +
+        '"step": <index>} (see events/shift-traffic.json)',
+    );
+  }
+  if (green.productionListenerArn && green.productionListenerArn !== config.productionListenerArn) {
+    throw new InvalidInputError(
+      `green.productionListenerArn is ${green.productionListenerArn} but the stack's ProductionListenerArn is ` +
+        `${config.productionListenerArn}: the stack changed during the deployment; roll back and deploy again`,
+    );
+  }
+  return input;
+}
+
+/**
+ * Appends the step to the record's `steps` and removes `promoteRequested` (it ended the pause before this step),
+ * in one conditional write: the list must hold at most `step` entries, so a retried step is not appended twice.
+ * Returns when the step was first recorded.
+ */
+async function recordStep(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  deployment: Deployment,
+  entry: RecordedStep,
+): Promise<{ at: string; retried: boolean }> {
+  const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  try {
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: recordKey(deployment),
+        UpdateExpression:
+          'SET #steps = list_append(if_not_exists(#steps, :empty), :entry), #updatedAt = :at REMOVE #promote',
+        ConditionExpression:
+          'attribute_exists(#pk) AND (attribute_not_exists(#steps) OR size(#steps) <= :step)',
+        ExpressionAttributeNames: {
+          '#pk': 'pk',
+          '#steps': 'steps',
+          '#updatedAt': 'updatedAt',
+          '#promote': 'promoteRequested',
+        },
+        ExpressionAttributeValues: { ':empty': [], ':entry': [entry], ':at': entry.at, ':step': entry.step },
+      }),
+    );
+    return { at: entry.at, retried: false };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) {
+      throw asTransient(`UpdateItem of the record of deployment ${deployment.id}`, error);
+    }
+  }
+  const record = await readRecord(new DeploymentsTable(dynamodb, tableName), deployment);
+  const steps = Array.isArray(record.steps) ? (record.steps as Partial<RecordedStep>[]) : [];
+  const earlier = steps.find((recordedStep) => recordedStep?.step === entry.step);
+  return { at: typeof earlier?.at === 'string' ? earlier.at : entry.at, retried: true };
+}
+
+async function readRecord(table: DeploymentsTable, deployment: Deployment): Promise<Record<string, unknown>> {
+  let record: Record<string, unknown> | undefined;
+  try {
+    record = await table.getRecord(deployment);
+  } catch (error) {
+    throw asTransient(`GetItem of the record of deployment ${deployment.id}`, error);
+  }
+  if (!record) {
+    const { pk, sk } = recordKey(deployment);
+    throw new InvalidInputError(
+      `deployment ${deployment.id} has no record in the deployments table (pk ${pk}, sk ${sk}); Prepare writes it: ` +
+        'the "deployment" input must be the one Prepare returned',
+    );
+  }
+  return record;
+}
+
+/**
+ * CheckPause (and CheckBake): the configured alarms first (any in ALARM: AlarmError), then the record's
+ * `abortRequested` (DeploymentAbortedError), then the pause itself: see evaluatePause and the module's note on
+ * promote.
+ */
+export async function checkPause(
+  input: CheckPauseInput,
+  deps: { cloudwatch: CloudWatchClient; dynamodb: DynamoDBClient },
+  config: CheckPauseConfig,
+): Promise<PauseCheckState> {
+  const { deployment, pause, waitedSeconds } = checkPauseInput(input);
+  const firing = await alarmsInAlarm(deps.cloudwatch, config.alarmNames);
+  if (firing.length > 0) throw alarmError(deployment, firing);
+
+  const record = await readRecord(new DeploymentsTable(deps.dynamodb, config.tableName), deployment);
+  const abort = operatorRequest(record.abortRequested);
+  if (abort) {
+    throw new DeploymentAbortedError(
+      `deployment ${deployment.id} was aborted${describeRequest(abort)} (switchyard abort); rolling back to the live task set`,
+    );
+  }
+  const promote = operatorRequest(record.promoteRequested);
+  const result = evaluatePause(pause, promote, waitedSeconds);
+  if (promote && pause !== null) console.log(`pause ended by promote${describeRequest(promote)}`);
+  return result;
+}
+
+function checkPauseInput(input: CheckPauseInput): CheckPauseInput {
+  if (!input?.deployment || typeof input.deployment.id !== 'string' || input.pause === undefined) {
+    throw new InvalidInputError(
+      'CheckPause expects {"deployment": {...}, "green": {...}, "pause": <$.pauseCheck.pause>, ' +
+        '"waitedSeconds": <$.pauseCheck.waitSeconds>} (see events/check-pause.json)',
+    );
+  }
+  const { pause, waitedSeconds } = input;
+  if (!isSeconds(waitedSeconds)) {
+    throw new InvalidInputError(
+      `CheckPause field "waitedSeconds" is ${JSON.stringify(waitedSeconds) ?? 'missing'}; expected the seconds the ` +
+        'machine just waited, a number >= 0 ($.pauseCheck.waitSeconds, which StartPause / StartBake seed with 0)',
+    );
+  }
+  const valid =
+    pause === null ||
+    (typeof pause === 'object' &&
+      (('remainingSeconds' in pause && isSeconds(pause.remainingSeconds)) ||
+        ('manual' in pause && pause.manual === true && typeof pause.since === 'string')));
+  if (!valid) {
+    throw new InvalidInputError(
+      `CheckPause field "pause" is ${JSON.stringify(pause)}; expected null, {"remainingSeconds": <seconds >= 0>} ` +
+        'or {"manual": true, "since": <ISO time>} as ShiftTraffic or the previous CheckPause returns it',
+    );
+  }
+  return input;
+}
+
+function isSeconds(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}

@@ -1,0 +1,330 @@
+/**
+ * The service lock and the queue of deployments waiting for it, in the deployments table: executions never
+ * overlap on one service. The holder is one item (`LOCK#<cluster>/<service>`, `LOCK`) taken with a conditional
+ * put; each waiting deployment is one item (`QUEUE#<cluster>/<service>`, `<startedAt>#<deploymentId>`), so the
+ * queue reads back in start order. SUPERSEDED mode: the newest waiting deployment goes next and older waiting
+ * ones end as superseded. QUEUED mode: waiting deployments go one by one, oldest first.
+ *
+ * A dead holder: the lock has no lease and never expires on its own, because a deployment may legitimately hold
+ * it for hours (a manual pause) and nothing heartbeats while it does; breaking a live holder's lock would let two
+ * executions change one service at once. It is released by RecordResult at every end the machine reaches and by
+ * CleanUp when the execution is aborted or times out. Should both miss (CleanUp failing for longer than
+ * EventBridge retries), waiters keep reporting the holder with its execution id; an operator who has checked that
+ * execution deletes the item `{pk: "LOCK#<cluster>/<service>", sk: "LOCK"}` by hand.
+ * A dead waiter: a waiting deployment polls every few seconds, and every poll refreshes its queue item's
+ * `expiresAt`; an item not refreshed for STALE_WAITER_SECONDS belongs to an execution that died without CleanUp,
+ * and is ignored (then deleted by the table's TTL), so that it never blocks a QUEUED service for good.
+ */
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { asTransient, ConfigurationError, InvalidInputError } from '../shared/errors';
+import type { Deployment } from './deployments';
+
+/** `$.lock`: AcquireLock's answer. WAITING loops through a Wait; SUPERSEDED ends the execution. */
+export interface LockState {
+  status: 'ACQUIRED' | 'WAITING' | 'SUPERSEDED';
+  /** Who holds the lock while this one waits, or which newer commit superseded it. */
+  holder?: { deploymentId: string; commitId: string; since: string };
+  supersededBy?: { deploymentId: string; commitId: string };
+  /** Seconds the machine waits before asking again. */
+  pollSeconds: number;
+  waitingSince: string;
+}
+
+/** Seconds the machine waits (WaitForLock) before asking for the lock again. */
+export const LOCK_POLL_SECONDS = 10;
+
+/** A queue item not refreshed by its deployment's polls for this long belongs to a dead execution. */
+export const STALE_WAITER_SECONDS = 900;
+
+/** How deployments waiting for one service take turns (the stack's ExecutionMode). */
+export type ExecutionMode = 'SUPERSEDED' | 'QUEUED';
+
+/** Where the lock and queue items live: the deployments table, through a document client. */
+export interface LockTable {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+}
+
+/** The service a lock guards. */
+export interface ServiceRef {
+  cluster: string;
+  service: string;
+}
+
+/** The lock item: who deploys the service now. */
+interface LockItem {
+  deploymentId: string;
+  commitId: string;
+  executionId: string;
+  startedAt: string;
+  since: string;
+  waitingSince?: string;
+}
+
+/** A queue item: a deployment waiting for the lock. */
+interface QueueItem {
+  sk: string;
+  deploymentId: string;
+  commitId: string;
+  executionId: string;
+  enqueuedAt: string;
+  expiresAt?: number;
+}
+
+/** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable). */
+export function lockTable(client: DynamoDBClient, tableName: string): LockTable {
+  return {
+    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    tableName,
+  };
+}
+
+/** Reads the stack's EXECUTION_MODE; anything else is a configuration error. */
+export function parseExecutionMode(value: string): ExecutionMode {
+  if (value === 'SUPERSEDED' || value === 'QUEUED') return value;
+  throw new ConfigurationError(
+    `environment variable EXECUTION_MODE is "${value}"; expected SUPERSEDED or QUEUED (template.yaml parameter ExecutionMode)`,
+  );
+}
+
+/** Key of a service's lock item. */
+export function lockKey(ref: ServiceRef): { pk: string; sk: string } {
+  return { pk: `LOCK#${ref.cluster}/${ref.service}`, sk: 'LOCK' };
+}
+
+/** Key of a deployment's item in a service's queue; sorts by start time. */
+export function queueKey(
+  ref: ServiceRef,
+  deployment: Pick<Deployment, 'startedAt' | 'id'>,
+): { pk: string; sk: string } {
+  return { pk: `QUEUE#${ref.cluster}/${ref.service}`, sk: `${deployment.startedAt}#${deployment.id}` };
+}
+
+/**
+ * Takes the service's lock for a deployment, or queues it. Idempotent: the holder asking again gets ACQUIRED,
+ * a waiter asking again keeps its place and its `waitingSince`. The running holder is never interrupted.
+ */
+export async function acquireLock(
+  table: LockTable,
+  request: ServiceRef & { deployment: Deployment; mode: ExecutionMode; now?: Date },
+): Promise<LockState> {
+  const { deployment, mode } = request;
+  checkRequest(deployment, request);
+  const now = request.now ?? new Date();
+  const ref = { cluster: request.cluster, service: request.service };
+  const mine = queueKey(ref, deployment);
+  const base = { pollSeconds: LOCK_POLL_SECONDS };
+
+  const held = await getLock(table, ref);
+  if (held?.deploymentId === deployment.id) {
+    // A retry after the lock was taken but before the queue item went: remove it, or it would hold others back.
+    await deleteQueueItem(table, mine);
+    return { status: 'ACQUIRED', ...base, waitingSince: held.waitingSince ?? held.since };
+  }
+
+  const queue = await readQueue(table, mine.pk);
+  const waitingSince = queue.find((item) => item.sk === mine.sk)?.enqueuedAt ?? now.toISOString();
+  await enqueue(table, mine, deployment, waitingSince, now);
+  const others = queue.filter(
+    (item) => item.sk !== mine.sk && (item.expiresAt ?? Number.POSITIVE_INFINITY) > epochSeconds(now),
+  );
+  const holder = held && holderOf(held);
+
+  if (mode === 'SUPERSEDED') {
+    // Newer = started later. The holder counts too, so an older commit never follows a newer one onto the service.
+    const newer = [
+      ...others,
+      ...(held ? [{ ...held, sk: `${held.startedAt}#${held.deploymentId}` }] : []),
+    ].filter((item) => item.sk > mine.sk);
+    const newest = newer.sort((a, b) => (a.sk < b.sk ? -1 : 1)).at(-1);
+    if (newest) {
+      await deleteQueueItem(table, mine);
+      return {
+        status: 'SUPERSEDED',
+        ...(holder ? { holder } : {}),
+        supersededBy: { deploymentId: newest.deploymentId, commitId: newest.commitId },
+        ...base,
+        waitingSince,
+      };
+    }
+  } else if (others.some((item) => item.sk < mine.sk)) {
+    return { status: 'WAITING', ...(holder ? { holder } : {}), ...base, waitingSince };
+  }
+  if (holder) return { status: 'WAITING', holder, ...base, waitingSince };
+
+  if (!(await putLock(table, ref, deployment, now, waitingSince))) {
+    // Another deployment took the free lock between the read and the write.
+    const winner = await getLock(table, ref);
+    return { status: 'WAITING', ...(winner ? { holder: holderOf(winner) } : {}), ...base, waitingSince };
+  }
+  await deleteQueueItem(table, mine);
+  return { status: 'ACQUIRED', ...base, waitingSince };
+}
+
+/**
+ * Releases the service's lock if this deployment holds it (conditional delete) and removes its queue item if
+ * any. Idempotent; a deployment that does not hold the lock changes nothing but its own queue item.
+ */
+export async function releaseLock(
+  table: LockTable,
+  request: ServiceRef & { deployment: Deployment },
+): Promise<{ released: boolean; dequeued: boolean }> {
+  const { deployment } = request;
+  checkRequest(deployment, request, ['id', 'startedAt']);
+  const ref = { cluster: request.cluster, service: request.service };
+  let released = true;
+  try {
+    await table.doc.send(
+      new DeleteCommand({
+        TableName: table.tableName,
+        Key: lockKey(ref),
+        ConditionExpression: 'deploymentId = :self',
+        ExpressionAttributeValues: { ':self': deployment.id },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) {
+      throw asTransient(`DeleteItem ${lockKey(ref).pk} in ${table.tableName}`, error);
+    }
+    released = false;
+  }
+  const dequeued = await deleteQueueItem(table, queueKey(ref, deployment));
+  return { released, dequeued };
+}
+
+function checkRequest(
+  deployment: Deployment | undefined,
+  ref: ServiceRef,
+  fields: readonly (keyof Deployment)[] = ['id', 'commitId', 'executionId', 'startedAt'],
+): void {
+  const missing = deployment ? fields.filter((field) => typeof deployment[field] !== 'string') : fields;
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      `the service lock needs {"deployment": {"id", "commitId", "executionId", "startedAt", ...}} as Prepare returns it; missing or not a string: ${missing.join(', ')} (see events/acquire-lock.json)`,
+    );
+  }
+  if (!ref.cluster || !ref.service) {
+    throw new InvalidInputError(
+      `the service lock needs a cluster and a service, got "${ref.cluster}" and "${ref.service}" (CLUSTER_NAME, SERVICE_NAME)`,
+    );
+  }
+}
+
+function holderOf(item: LockItem): NonNullable<LockState['holder']> {
+  return { deploymentId: item.deploymentId, commitId: item.commitId, since: item.since };
+}
+
+function epochSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+async function getLock(table: LockTable, ref: ServiceRef): Promise<LockItem | undefined> {
+  try {
+    const out = await table.doc.send(
+      new GetCommand({ TableName: table.tableName, Key: lockKey(ref), ConsistentRead: true }),
+    );
+    return out.Item as LockItem | undefined;
+  } catch (error) {
+    throw asTransient(`GetItem ${lockKey(ref).pk} in ${table.tableName}`, error);
+  }
+}
+
+/**
+ * Puts the deployment's queue item, keeping when it first queued and moving its expiry on. Only this deployment
+ * writes this key, so the put needs no condition.
+ */
+async function enqueue(
+  table: LockTable,
+  key: { pk: string; sk: string },
+  deployment: Deployment,
+  enqueuedAt: string,
+  now: Date,
+): Promise<void> {
+  const item: Omit<QueueItem, 'sk'> = {
+    deploymentId: deployment.id,
+    commitId: deployment.commitId,
+    executionId: deployment.executionId,
+    enqueuedAt,
+    expiresAt: epochSeconds(now) + STALE_WAITER_SECONDS,
+  };
+  try {
+    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { ...key, ...item } }));
+  } catch (error) {
+    throw asTransient(`PutItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
+  }
+}
+
+/** The service's whole queue, oldest first (a queue holds a handful of items: one page). */
+async function readQueue(table: LockTable, pk: string): Promise<QueueItem[]> {
+  const items: QueueItem[] = [];
+  let start: Record<string, unknown> | undefined;
+  try {
+    do {
+      const out = await table.doc.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as QueueItem[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  } catch (error) {
+    throw asTransient(`Query ${pk} in ${table.tableName}`, error);
+  }
+  return items;
+}
+
+/** Takes the lock unless another deployment holds it; false when one does. */
+async function putLock(
+  table: LockTable,
+  ref: ServiceRef,
+  deployment: Deployment,
+  now: Date,
+  waitingSince: string,
+): Promise<boolean> {
+  const item: LockItem = {
+    deploymentId: deployment.id,
+    commitId: deployment.commitId,
+    executionId: deployment.executionId,
+    startedAt: deployment.startedAt,
+    since: now.toISOString(),
+    waitingSince,
+  };
+  try {
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { ...lockKey(ref), ...item },
+        ConditionExpression: 'attribute_not_exists(pk) OR deploymentId = :self',
+        ExpressionAttributeValues: { ':self': deployment.id },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw asTransient(`PutItem ${lockKey(ref).pk} in ${table.tableName}`, error);
+  }
+}
+
+/** Deletes a queue item; true when there was one. */
+async function deleteQueueItem(table: LockTable, key: { pk: string; sk: string }): Promise<boolean> {
+  try {
+    const out = await table.doc.send(
+      new DeleteCommand({ TableName: table.tableName, Key: key, ReturnValues: 'ALL_OLD' }),
+    );
+    return out.Attributes !== undefined;
+  } catch (error) {
+    throw asTransient(`DeleteItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
+  }
+}

@@ -1,0 +1,174 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { CodeCommitClient, GetBlobCommand } from '@aws-sdk/client-codecommit';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { type ArchiveInput, archiveCommit } from '../../../functions/lib/source/archive-source';
+import {
+  type FakeRepository,
+  fakeCodeCommit,
+  mockCodeCommit,
+  sampleRepository,
+} from '../../support/fake-codecommit';
+import { useMoto } from '../../support/moto';
+import { readZip } from '../../support/zip-reader';
+
+const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as const;
+const BUCKET = 'switchyard-artifacts';
+const MiB = 1024 * 1024;
+
+/** The sample repository plus `count` incompressible files of `size` bytes: a tree whose zip needs several parts. */
+function largeRepository(count: number, size: number): FakeRepository {
+  const repo = sampleRepository();
+  for (let i = 0; i < count; i += 1) repo.files[`assets/blob-${i}.bin`] = { content: randomBytes(size) };
+  return repo;
+}
+
+describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
+  useMoto();
+  const s3 = new S3Client({});
+  let codecommit: ReturnType<typeof mockCodeCommit> | undefined;
+
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+  });
+  const archive = (repo: FakeRepository, overrides: Partial<ArchiveInput> = {}) => {
+    codecommit ??= mockCodeCommit(repo);
+    return archiveCommit({
+      codecommit: new CodeCommitClient({}),
+      s3,
+      bucket: BUCKET,
+      repository: repo.name,
+      commitId: repo.commitId,
+      ...overrides,
+    });
+  };
+  const download = async (key: string, versionId?: string) => {
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, VersionId: versionId }));
+    return {
+      body: Buffer.from((await object.Body?.transformToByteArray()) ?? []),
+      metadata: object.Metadata,
+    };
+  };
+  const versions = async () =>
+    (await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }))).Versions ?? [];
+  const expectTree = (zip: Buffer, repo: FakeRepository) => {
+    const actual = readZip(zip).map((e) => [e.path, e.mode, createHash('sha1').update(e.data).digest('hex')]);
+    const expected = Object.entries(repo.files)
+      .map(([path, file]) => [
+        path,
+        MODES[file.mode ?? 'file'],
+        createHash('sha1').update(file.content).digest('hex'),
+      ])
+      .sort((a, b) => Buffer.compare(Buffer.from(String(a[0])), Buffer.from(String(b[0]))));
+    expect(actual).toEqual(expected);
+  };
+
+  afterEach(() => {
+    codecommit?.restore();
+    codecommit = undefined;
+  });
+
+  it('stores a zip of exactly the tree, with sha256, file count and commit id as metadata', async () => {
+    const repo = sampleRepository();
+
+    const result = await archive(repo);
+
+    const { body, metadata } = await download(result.key, result.versionId ?? undefined);
+    expectTree(body, repo);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    expect(result).toMatchObject({ sha256, bytes: body.length, files: 9, reused: false });
+    expect(result.versionId).toEqual(expect.any(String));
+    expect(metadata).toEqual({ sha256, files: '9', 'commit-id': repo.commitId });
+  });
+
+  it('reuses the stored artifact on a second run: same version, no new upload', async () => {
+    const repo = sampleRepository();
+    const first = await archive(repo);
+
+    const second = await archive(repo);
+
+    expect(second).toEqual({ ...first, reused: true });
+    expect(await versions()).toHaveLength(1);
+  });
+
+  it('uploads a large tree in parts, then adds the sha256 by copying the object onto itself', async () => {
+    const repo = largeRepository(3, 4 * MiB);
+
+    const result = await archive(repo, { tuning: { partSize: 5 * MiB } });
+
+    const [latest, uploaded] = await versions();
+    expect(uploaded?.ETag).toMatch(/-3"$/);
+    expect(latest?.VersionId).toBe(result.versionId);
+    const { body, metadata } = await download(result.key);
+    expectTree(body, repo);
+    expect(metadata).toEqual({
+      sha256: createHash('sha256').update(body).digest('hex'),
+      files: String(Object.keys(repo.files).length),
+      'commit-id': repo.commitId,
+    });
+    expect(await archive(repo)).toMatchObject({ reused: true, versionId: result.versionId });
+  });
+
+  it('copies with UploadPartCopy when the archive is over the CopyObject limit (lowered here)', async () => {
+    const repo = largeRepository(3, 4 * MiB);
+
+    const result = await archive(repo, { tuning: { partSize: 5 * MiB, copyLimit: 5 * MiB } });
+
+    const { body, metadata } = await download(result.key);
+    expectTree(body, repo);
+    expect(metadata?.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(await versions()).toHaveLength(2);
+  });
+
+  it('aborts the multipart upload when a file late in the tree is over 6 MB: no object, no parts left', async () => {
+    const repo = largeRepository(4, 4 * MiB);
+    repo.files['zz-late/too-big.bin'] = { content: Buffer.alloc(6 * MiB + 1, 7) };
+    const calls: string[] = [];
+    let partUploaded: () => void = () => undefined;
+    const firstPart = new Promise<void>((resolve) => {
+      partUploaded = resolve;
+    });
+    const recording = new S3Client({});
+    recording.middlewareStack.add(
+      (next, context) => async (args) => {
+        const output = await next(args);
+        calls.push(String(context.commandName));
+        if (context.commandName === 'UploadPartCommand') partUploaded();
+        return output;
+      },
+      { step: 'initialize' },
+    );
+    // The big blob is answered only once a part is in S3, so the failure surely comes mid-upload.
+    const fake = fakeCodeCommit(repo);
+    codecommit = mockCodeCommit(repo);
+    codecommit.on(GetBlobCommand).callsFake(async (input: { blobId?: string }) => {
+      if ((fake.blobs.get(input.blobId ?? '')?.length ?? 0) > 6 * MiB) await firstPart;
+      return fake.getBlob(input);
+    });
+
+    const failure = archive(repo, { s3: recording, tuning: { partSize: 5 * MiB } });
+
+    await expect(failure).rejects.toThrow(/file "zz-late\/too-big\.bin" .* it is 6291457 bytes, over/);
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        'CreateMultipartUploadCommand',
+        'UploadPartCommand',
+        'AbortMultipartUploadCommand',
+      ]),
+    );
+    expect(calls).not.toContain('CompleteMultipartUploadCommand');
+    expect(await versions()).toHaveLength(0);
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []).toHaveLength(
+      0,
+    );
+  });
+});

@@ -1,0 +1,211 @@
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeregisterTaskDefinitionCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import { createLocalStack } from '../../../cli/local/local-stack';
+import { DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { recordResult } from '../../../functions/lib/record/record-result';
+import { type PrepareInput, prepare } from '../../../functions/lib/source/prepare';
+import { loadEvent } from '../../support/events';
+import { mockCodeCommit, sampleRepository } from '../../support/fake-codecommit';
+import { useMoto } from '../../support/moto';
+
+const pipeline = { repository: 'switchyard-sample-app', branch: 'main' };
+const repo = sampleRepository();
+
+function execution(name: string, input: unknown): PrepareInput {
+  return {
+    input,
+    execution: {
+      id: `arn:aws:states:us-east-1:123456789012:execution:switchyard-pipeline:${name}`,
+      name,
+      startTime: new Date().toISOString(),
+    },
+  };
+}
+
+const push = () => {
+  const event = loadEvent<{ detail: Record<string, unknown> }>('push');
+  return { ...event, detail: { ...event.detail, commitId: repo.commitId } };
+};
+
+describe('Prepare against the deployments table', () => {
+  useMoto();
+  let table: DeploymentsTable;
+  let deps: Parameters<typeof prepare>[1];
+  let codecommit: ReturnType<typeof mockCodeCommit>;
+
+  beforeEach(async () => {
+    const stack = await createLocalStack({});
+    table = new DeploymentsTable(new DynamoDBClient({}), stack.resources.DeploymentsTable as string);
+    codecommit = mockCodeCommit(repo);
+    deps = { codecommit: new CodeCommitClient({}), ecs: new ECSClient({}), table, pipeline };
+  });
+  afterEach(() => codecommit.restore());
+
+  it('claims a new commit and opens a RUNNING record', async () => {
+    const out = await prepare(execution('e1', push()), deps);
+
+    expect(out).toMatchObject({
+      action: 'deploy',
+      deployment: { id: 'e1', commitId: repo.commitId, trigger: 'push' },
+    });
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toMatchObject({
+      deploymentId: 'e1',
+      status: 'RUNNING',
+    });
+  });
+
+  it('skips a commit that another execution is deploying, naming it', async () => {
+    await prepare(execution('e1', push()), deps);
+
+    const out = await prepare(execution('e2', push()), deps);
+
+    expect(out.action).toBe('skip');
+    expect(out).toMatchObject({
+      reason: expect.stringMatching(/is being deployed by deployment e1 \(RUNNING/),
+    });
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toMatchObject({ deploymentId: 'e1' });
+  });
+
+  it('lets exactly one of two simultaneous executions for one commit go on', async () => {
+    const outcomes = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((name) => prepare(execution(name, push()), deps)),
+    );
+
+    expect(outcomes.filter((o) => o.action === 'deploy')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.action === 'skip')).toHaveLength(3);
+  });
+
+  it('is idempotent when the same execution retries Prepare', async () => {
+    const first = await prepare(execution('e1', push()), deps);
+    const retried = await prepare(execution('e1', push()), deps);
+
+    expect(first.action).toBe('deploy');
+    expect(retried.action).toBe('deploy');
+  });
+
+  it('runs a commit again after a failed deployment, without force', async () => {
+    const first = await prepare(execution('e1', push()), deps);
+    await recordResult(
+      { deployment: first.deployment, status: 'FAILED', error: { Error: 'SourceError', Cause: 'missing' } },
+      table,
+    );
+
+    const again = await prepare(execution('e2', push()), deps);
+
+    expect(again.action).toBe('deploy');
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toMatchObject({ deploymentId: 'e2' });
+  });
+
+  it('deploys a deployed commit again only with force', async () => {
+    const first = await prepare(execution('e1', push()), deps);
+    await recordResult({ deployment: first.deployment, status: 'SUCCEEDED' }, table);
+
+    const skipped = await prepare(execution('e2', { commitId: repo.commitId }), deps);
+    const forced = await prepare(execution('e3', { commitId: repo.commitId, force: true }), deps);
+
+    expect(skipped).toMatchObject({
+      action: 'skip',
+      reason: expect.stringMatching(/was deployed by deployment e1/),
+    });
+    expect(forced).toMatchObject({ action: 'deploy', deployment: { force: true, trigger: 'manual' } });
+  });
+
+  it('does not let an older run that ends overwrite the claim of a newer forced run', async () => {
+    const older = await prepare(execution('old', push()), deps);
+    await prepare(execution('new', { commitId: repo.commitId, force: true }), deps);
+
+    await recordResult(
+      { deployment: older.deployment, status: 'FAILED', error: { Error: 'X', Cause: 'y' } },
+      table,
+    );
+
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toMatchObject({
+      deploymentId: 'new',
+      status: 'RUNNING',
+    });
+  });
+
+  it('deploys the head of the branch for a manual input without a commit', async () => {
+    const out = await prepare(execution('manual', loadEvent('manual')), deps);
+
+    expect(out).toMatchObject({
+      action: 'deploy',
+      deployment: { commitId: repo.commitId, trigger: 'manual' },
+    });
+  });
+
+  describe('manual redeploys', () => {
+    const appspec = { containerName: 'web', containerPort: 8080, hooks: {} };
+    const ecs = new ECSClient({});
+    const register = async () =>
+      (
+        await ecs.send(
+          new RegisterTaskDefinitionCommand({
+            family: 'web',
+            containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }],
+            tags: [{ key: 'switchyard:commit', value: 'c'.repeat(40) }],
+          }),
+        )
+      ).taskDefinition?.taskDefinitionArn as string;
+    const succeeded = async (name: string, taskDefinitionArn: string) => {
+      const { deployment } = await prepare(execution(name, { commitId: name.padEnd(40, '0'), force: true }), {
+        ...deps,
+      });
+      await recordResult(
+        { deployment, status: 'SUCCEEDED', render: { taskDefinitionArn, appspec } } as never,
+        table,
+      );
+    };
+
+    it('rolls back to the task definition that was live before the current one', async () => {
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await succeeded('b0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2');
+
+      const out = await prepare(execution('rollback-1', { rollback: true }), deps);
+
+      expect(out).toMatchObject({
+        action: 'redeploy',
+        deployment: { trigger: 'rollback', commitId: 'a0'.padEnd(40, '0') },
+        render: { taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1', appspec },
+        source: null,
+        buildResult: null,
+      });
+    });
+
+    it('says there is nothing to roll back to without an earlier revision', async () => {
+      await expect(prepare(execution('rollback-1', { rollback: true }), deps)).rejects.toThrow(
+        /has no successful deployment yet/,
+      );
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1');
+      await expect(prepare(execution('rollback-2', { rollback: true }), deps)).rejects.toThrow(
+        /nothing to roll back to/,
+      );
+    });
+
+    it('deploys a given ACTIVE task definition with the last AppSpec settings, and refuses an inactive one', async () => {
+      const arn = await register();
+      await succeeded('a0', 'arn:aws:ecs:us-east-1:123456789012:task-definition/other:1');
+
+      const out = await prepare(execution('given', { taskDefinitionArn: arn }), deps);
+      expect(out).toMatchObject({
+        action: 'redeploy',
+        render: { taskDefinitionArn: arn, appspec },
+        deployment: { commitId: 'c'.repeat(40) },
+      });
+
+      await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+      await expect(prepare(execution('inactive', { taskDefinitionArn: arn }), deps)).rejects.toThrow(
+        /is INACTIVE/,
+      );
+      await expect(prepare(execution('bad', { taskDefinitionArn: 'web:1' }), deps)).rejects.toThrow(
+        /exactly \{"taskDefinitionArn"/,
+      );
+    });
+  });
+});

@@ -1,0 +1,211 @@
+import {
+  BatchGetBuildsCommand,
+  CodeBuildClient,
+  StartBuildCommand,
+  StopBuildCommand,
+} from '@aws-sdk/client-codebuild';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  buildToken,
+  checkBuild,
+  failureOf,
+  logsUrl,
+  startBuild,
+} from '../../../functions/lib/build/codebuild';
+import type { Deployment } from '../../../functions/lib/record/deployments';
+import { BuildFailedError, BuildTimeoutError } from '../../../functions/lib/shared/errors';
+import { loadEvent } from '../../support/events';
+
+const { deployment, source } = loadEvent<{
+  deployment: Deployment;
+  source: { bucket: string; key: string; versionId: string };
+}>('start-build');
+const settings = {
+  projectName: 'switchyard-build',
+  artifactBucket: 'artifacts',
+  pollSeconds: 15,
+  timeoutMinutes: 30,
+};
+const ref = {
+  id: 'switchyard-build:1234',
+  startedAt: '2026-11-26T12:00:00.000Z',
+  pollSeconds: 15,
+  timeoutMinutes: 30,
+};
+const codebuild = mockClient(CodeBuildClient);
+const client = new CodeBuildClient({});
+
+beforeEach(() => codebuild.reset());
+
+describe('startBuild', () => {
+  it('builds the exact archive version with the commit variables, a per-commit artifact and a token', async () => {
+    codebuild
+      .on(StartBuildCommand)
+      .resolves({ build: { id: 'switchyard-build:1', startTime: new Date('2026-11-26T12:00:05Z') } });
+
+    const out = await startBuild(client, { deployment, source }, settings);
+
+    expect(out).toEqual({
+      id: 'switchyard-build:1',
+      startedAt: '2026-11-26T12:00:05.000Z',
+      pollSeconds: 15,
+      timeoutMinutes: 30,
+    });
+    const input = codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input;
+    expect(input).toEqual({
+      projectName: 'switchyard-build',
+      sourceTypeOverride: 'S3',
+      sourceLocationOverride: `${source.bucket}/${source.key}`,
+      sourceVersion: source.versionId,
+      environmentVariablesOverride: [
+        { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
+        { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },
+        { name: 'BRANCH', value: 'main', type: 'PLAINTEXT' },
+        { name: 'REPOSITORY', value: 'switchyard-sample-app', type: 'PLAINTEXT' },
+        { name: 'EXECUTION_ID', value: deployment.executionId, type: 'PLAINTEXT' },
+      ],
+      artifactsOverride: {
+        type: 'S3',
+        location: 'artifacts',
+        path: `build/switchyard-sample-app/${deployment.commitId}`,
+        namespaceType: 'BUILD_ID',
+        name: 'build.zip',
+        packaging: 'ZIP',
+      },
+      timeoutInMinutesOverride: 30,
+      idempotencyToken: buildToken(deployment),
+    });
+  });
+
+  it('derives the same token for a retry of the same deployment, and another for another deployment', () => {
+    expect(buildToken(deployment)).toBe(buildToken({ ...deployment }));
+    expect(buildToken(deployment)).not.toBe(buildToken({ ...deployment, id: 'another-execution' }));
+  });
+
+  it('says what it expects when the source is missing', async () => {
+    await expect(startBuild(client, { deployment, source: undefined as never }, settings)).rejects.toThrow(
+      /StartBuild expects .*"source"/,
+    );
+    expect(codebuild.commandCalls(StartBuildCommand)).toHaveLength(0);
+  });
+});
+
+describe('checkBuild', () => {
+  const now = new Date('2026-11-26T12:05:00Z');
+
+  it('reports a running build with its phase', async () => {
+    codebuild
+      .on(BatchGetBuildsCommand)
+      .resolves({ builds: [{ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' }] });
+
+    await expect(checkBuild(client, ref, { region: 'us-east-1', now })).resolves.toEqual({
+      status: 'IN_PROGRESS',
+      phase: 'BUILD',
+      elapsedSeconds: 300,
+    });
+    expect(codebuild.commandCalls(StopBuildCommand)).toHaveLength(0);
+  });
+
+  it('stops a build that runs past the timeout and fails with BuildTimeoutError', async () => {
+    codebuild
+      .on(BatchGetBuildsCommand)
+      .resolves({ builds: [{ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' }] });
+    codebuild.on(StopBuildCommand).resolves({});
+
+    const late = new Date('2026-11-26T12:31:00Z');
+    await expect(checkBuild(client, ref, { region: 'us-east-1', now: late })).rejects.toThrow(
+      BuildTimeoutError,
+    );
+    expect(codebuild.commandCalls(StopBuildCommand)[0]?.args[0].input).toEqual({ id: ref.id });
+  });
+
+  it('fails with the failed phase, its context and the log link', async () => {
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id: ref.id,
+          buildStatus: 'FAILED',
+          phases: [
+            { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED' },
+            {
+              phaseType: 'BUILD',
+              phaseStatus: 'FAILED',
+              contexts: [
+                {
+                  statusCode: 'COMMAND_EXECUTION_ERROR',
+                  message: 'Error while executing command: make. Reason: exit status 2',
+                },
+              ],
+            },
+            { phaseType: 'POST_BUILD', phaseStatus: 'SUCCEEDED' },
+            { phaseType: 'COMPLETED' },
+          ],
+          logs: {
+            deepLink:
+              'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=g;stream=s',
+          },
+        },
+      ],
+    });
+
+    const failure = checkBuild(client, ref, { region: 'us-east-1', now });
+    await expect(failure).rejects.toThrow(BuildFailedError);
+    await expect(failure).rejects.toThrow(
+      'build switchyard-build:1234 ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2; logs: https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=g;stream=s',
+    );
+  });
+
+  it.each(['FAULT', 'STOPPED', 'TIMED_OUT'] as const)(
+    'fails with BuildFailedError for a %s build',
+    async (status) => {
+      codebuild
+        .on(BatchGetBuildsCommand)
+        .resolves({ builds: [{ id: ref.id, buildStatus: status, currentPhase: 'PROVISIONING' }] });
+
+      await expect(checkBuild(client, ref, { region: 'us-east-1', now })).rejects.toThrow(
+        new RegExp(`ended ${status} in phase PROVISIONING: no context message; logs: none`),
+      );
+    },
+  );
+
+  it('returns the artifact location of a build that succeeded', async () => {
+    codebuild.on(BatchGetBuildsCommand).resolves({
+      builds: [
+        {
+          id: ref.id,
+          buildStatus: 'SUCCEEDED',
+          artifacts: { location: 'arn:aws:s3:::artifacts/build/app/c/1234/build.zip' },
+        },
+      ],
+    });
+
+    await expect(checkBuild(client, ref, { region: 'us-east-1', now })).resolves.toEqual({
+      status: 'SUCCEEDED',
+      artifact: { bucket: 'artifacts', key: 'build/app/c/1234/build.zip' },
+      logsUrl: null,
+    });
+  });
+});
+
+describe('logsUrl and failureOf', () => {
+  it('builds a CloudWatch console link from the group and stream when there is no deep link', () => {
+    expect(logsUrl({ logs: { groupName: '/aws/codebuild/p', streamName: 'a/b' } }, 'eu-west-1')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Fcodebuild$252Fp/log-events/a$252Fb',
+    );
+  });
+
+  it('names the first phase that did not succeed', () => {
+    expect(
+      failureOf({
+        phases: [
+          { phaseType: 'PRE_BUILD', phaseStatus: 'SUCCEEDED' },
+          {
+            phaseType: 'BUILD',
+            phaseStatus: 'TIMED_OUT',
+            contexts: [{ statusCode: 'BUILD_TIMED_OUT', message: 'Build has timed out.' }],
+          },
+        ],
+      }),
+    ).toEqual({ phase: 'BUILD', context: 'BUILD_TIMED_OUT: Build has timed out.' });
+  });
+});

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import {
+  CodeCommitClient,
+  FileTooLargeException,
+  GetBlobCommand,
+  GetCommitCommand,
+  GetFolderCommand,
+} from '@aws-sdk/client-codecommit';
+import {
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SourceError, TransientAwsError } from '../../../functions/lib/shared/errors';
+import { type ArchiveInput, archiveCommit } from '../../../functions/lib/source/archive-source';
+import { type FakeRepository, fakeCodeCommit, sampleRepository } from '../../support/fake-codecommit';
+import { readZip } from '../../support/zip-reader';
+
+const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as const;
+const BUCKET = 'artifacts';
+
+const codecommitMock = mockClient(CodeCommitClient);
+const s3Mock = mockClient(S3Client);
+const sleeps: number[] = [];
+
+/** Answers CodeCommit calls from the fake repository; tests override single commands on top. */
+function serve(repo: FakeRepository) {
+  const fake = fakeCodeCommit(repo);
+  codecommitMock.on(GetCommitCommand).callsFake(fake.getCommit);
+  codecommitMock.on(GetFolderCommand).callsFake(fake.getFolder);
+  codecommitMock.on(GetBlobCommand).callsFake(fake.getBlob);
+  return fake;
+}
+
+function archive(repo: FakeRepository, overrides: Partial<ArchiveInput> = {}) {
+  return archiveCommit({
+    codecommit: new CodeCommitClient({}),
+    s3: new S3Client({}),
+    bucket: BUCKET,
+    repository: repo.name,
+    commitId: repo.commitId,
+    retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, sleep: async (ms) => void sleeps.push(ms) },
+    ...overrides,
+  });
+}
+
+const throttled = () =>
+  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} });
+const uploadedBody = () => s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input as PutObjectCommandInput;
+const s3Writes = () =>
+  s3Mock.commandCalls(PutObjectCommand).length + s3Mock.commandCalls(CreateMultipartUploadCommand).length;
+
+beforeEach(() => {
+  codecommitMock.reset();
+  s3Mock.reset();
+  sleeps.length = 0;
+  s3Mock
+    .on(HeadObjectCommand)
+    .rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
+  s3Mock.on(PutObjectCommand).resolves({ VersionId: 'v1' });
+});
+
+describe('archiveCommit', () => {
+  it('zips exactly the tree: nested folders, an executable, a symlink, unicode names, an empty file', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+
+    const result = await archive(repo);
+
+    const put = uploadedBody();
+    const body = put.Body as Buffer;
+    const entries = readZip(body).map((e) => [e.path, e.mode, e.data.toString('utf8')]);
+    const expected = Object.entries(repo.files)
+      .map(([path, file]) => [path, MODES[file.mode ?? 'file'], Buffer.from(file.content).toString('utf8')])
+      .sort((a, b) => Buffer.compare(Buffer.from(String(a[0])), Buffer.from(String(b[0]))));
+    expect(entries).toEqual(expected);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    expect(put).toMatchObject({
+      Bucket: BUCKET,
+      Key: `source/${repo.name}/${repo.commitId}.zip`,
+      ContentType: 'application/zip',
+      Metadata: { sha256, files: String(expected.length), 'commit-id': repo.commitId },
+    });
+    expect(result).toEqual({
+      bucket: BUCKET,
+      key: `source/${repo.name}/${repo.commitId}.zip`,
+      versionId: 'v1',
+      sha256,
+      files: expected.length,
+      bytes: body.length,
+      commit: {
+        id: repo.commitId,
+        author: 'Ada Lovelace',
+        message: repo.message,
+        timestamp: '2026-11-20T10:00:00.000Z',
+      },
+      reused: false,
+      warnings: [],
+    });
+  });
+
+  it('gives the same bytes and sha256 every time for the same commit', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+    const first = await archive(repo);
+    const firstBody = uploadedBody().Body as Buffer;
+    s3Mock.resetHistory();
+
+    const second = await archive(repo, { concurrency: 1 });
+
+    expect(second.sha256).toBe(first.sha256);
+    expect((uploadedBody().Body as Buffer).equals(firstBody)).toBe(true);
+  });
+
+  it.each([
+    ['buildspec.yml', /lacks buildspec\.yml at its root/],
+    ['taskdef.json', /lacks taskdef\.json at its root/],
+    ['appspec.yaml', /lacks an appspec \(appspec\.yaml, appspec\.yml or appspec\.json\)/],
+  ])(
+    'fails with a SourceError before any S3 write when %s is missing, listing the root',
+    async (missing, message) => {
+      const repo = sampleRepository();
+      delete repo.files[missing];
+      serve(repo);
+
+      const failure = archive(repo);
+
+      await expect(failure).rejects.toThrow(SourceError);
+      await expect(failure).rejects.toThrow(message);
+      await expect(failure).rejects.toThrow(/the root holds: .*current, .*docs\/, .*scripts\/, src\//);
+      expect(codecommitMock.commandCalls(GetBlobCommand)).toHaveLength(0);
+      expect(s3Writes()).toBe(0);
+    },
+  );
+
+  it.each(['appspec.json', 'appspec.yml'])('accepts %s instead of appspec.yaml', async (name) => {
+    const repo = sampleRepository();
+    repo.files[name] = { content: 'version: 0.0\n' };
+    delete repo.files['appspec.yaml'];
+    serve(repo);
+
+    await expect(archive(repo)).resolves.toMatchObject({ reused: false });
+  });
+
+  it('names a file CodeCommit refuses as over 6 MB (FileTooLargeException), before any S3 write', async () => {
+    const repo = sampleRepository();
+    repo.files['assets/model.bin'] = { content: 'stand-in for a big file' };
+    const fake = serve(repo);
+    codecommitMock.on(GetBlobCommand).callsFake((input: { blobId?: string }) => {
+      if (fake.blobs.get(input.blobId ?? '')?.toString() === 'stand-in for a big file') {
+        throw new FileTooLargeException({ message: 'The file exceeds the size limit', $metadata: {} });
+      }
+      return fake.getBlob(input);
+    });
+
+    const failure = archive(repo);
+
+    await expect(failure).rejects.toThrow(SourceError);
+    await expect(failure).rejects.toThrow(
+      /file "assets\/model\.bin" .* larger than the 6291456 bytes \(6 MB\) that CodeCommit GetBlob returns/,
+    );
+    expect(s3Writes()).toBe(0);
+  });
+
+  it('names a blob over 6 MB with its size when CodeCommit returns it anyway', async () => {
+    const repo = sampleRepository();
+    repo.files['big.bin'] = { content: Buffer.alloc(6 * 1024 * 1024 + 1) };
+    serve(repo);
+
+    await expect(archive(repo)).rejects.toThrow(
+      /file "big\.bin" .* it is 6291457 bytes, over the 6291456 bytes \(6 MB\)/,
+    );
+    expect(s3Writes()).toBe(0);
+  });
+
+  it('retries throttled GetCommit, GetFolder and GetBlob calls with jittered backoff, then succeeds', async () => {
+    const repo = sampleRepository();
+    const fake = serve(repo);
+    codecommitMock.on(GetCommitCommand).rejectsOnce(throttled()).callsFake(fake.getCommit);
+    codecommitMock.on(GetFolderCommand).rejectsOnce(throttled()).callsFake(fake.getFolder);
+    codecommitMock
+      .on(GetBlobCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .callsFake(fake.getBlob);
+
+    const result = await archive(repo);
+
+    expect(result.files).toBe(Object.keys(repo.files).length);
+    expect(sleeps).toHaveLength(4);
+    expect(sleeps.every((ms) => ms >= 0 && ms <= 1000)).toBe(true);
+  });
+
+  it('gives up with a TransientAwsError after the last attempt when throttling never stops', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+    codecommitMock.on(GetBlobCommand).rejects(throttled());
+
+    const failure = archive(repo);
+
+    await expect(failure).rejects.toThrow(TransientAwsError);
+    await expect(failure).rejects.toThrow(
+      /GetBlob of ".*" .* still failed after 4 attempts \(last: ThrottlingException: Rate exceeded\)/,
+    );
+    expect(s3Writes()).toBe(0);
+  });
+
+  it('reuses the artifact already stored for the commit and reads no tree', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+    s3Mock.on(HeadObjectCommand).resolves({
+      VersionId: 'v0',
+      ContentLength: 1234,
+      Metadata: { 'commit-id': repo.commitId, sha256: 'ab'.repeat(32), files: '9' },
+    });
+
+    const result = await archive(repo);
+
+    expect(result).toMatchObject({
+      versionId: 'v0',
+      sha256: 'ab'.repeat(32),
+      files: 9,
+      bytes: 1234,
+      reused: true,
+    });
+    expect(codecommitMock.commandCalls(GetFolderCommand)).toHaveLength(0);
+    expect(s3Writes()).toBe(0);
+  });
+
+  it('rebuilds when the object at the key lacks the sha256 (an upload that never finished)', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolves({ VersionId: 'v0', Metadata: { 'commit-id': repo.commitId, files: '9' } });
+
+    const result = await archive(repo);
+
+    expect(result).toMatchObject({ versionId: 'v1', reused: false });
+  });
+
+  it('leaves submodules out with a warning that says why', async () => {
+    const repo = sampleRepository();
+    const fake = serve(repo);
+    codecommitMock.on(GetFolderCommand).callsFake((input: { folderPath?: string }) => {
+      const folder = fake.getFolder(input);
+      if (input.folderPath !== '/') return folder;
+      return {
+        ...folder,
+        subModules: [{ commitId: 'c'.repeat(40), absolutePath: 'vendor/lib', relativePath: 'lib' }],
+      };
+    });
+
+    const result = await archive(repo);
+
+    expect(result.files).toBe(Object.keys(repo.files).length);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^submodule "vendor\/lib" is not in the archive: the CodeCommit API cannot read/),
+    ]);
+  });
+
+  it('says which commit does not exist', async () => {
+    const repo = sampleRepository();
+    serve(repo);
+
+    await expect(archive(repo, { commitId: 'f'.repeat(40) })).rejects.toThrow(
+      `commit ${'f'.repeat(40)} does not exist in CodeCommit repository "${repo.name}"`,
+    );
+  });
+});
