@@ -123,3 +123,38 @@ describe('the layout', () => {
     expect(long).toEqual([]);
   });
 });
+
+describe('docs/ARCHITECTURE.md', () => {
+  const page = readFileSync(join(ROOT, 'docs/ARCHITECTURE.md'), 'utf8');
+  const named = [...page.matchAll(/`((?:functions|cli|test|events|statemachine|bin)\/[^`*]+)`/g)]
+    .map((m) => m[1] ?? '')
+    .filter((path) => !/[<…]/.test(path));
+
+  it('names only paths that exist', () => {
+    const missing = named.filter((path) => {
+      try {
+        statSync(join(ROOT, path));
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('maps every folder of the core and the CLI, and every function of the template', () => {
+    const folders = [
+      ...readdirSync(join(ROOT, 'functions/lib')).map((name) => `functions/lib/${name}/`),
+      ...readdirSync(join(ROOT, 'cli'))
+        .filter((name) => statSync(join(ROOT, 'cli', name)).isDirectory())
+        .map((name) => `cli/${name}/`),
+    ];
+    expect(folders.filter((folder) => !page.includes(folder))).toEqual([]);
+    const template = readFileSync(join(ROOT, 'template.yaml'), 'utf8');
+    const functions = [
+      ...template.matchAll(/^ {2}(\w+Function):\n(?: {4}.*\n)*? {4}Type: AWS::Serverless::Function/gm),
+    ].map((m) => m[1] ?? '');
+    expect(functions.length).toBeGreaterThan(10);
+    expect(functions.filter((id) => !page.includes(`\`${id}\``))).toEqual([]);
+  });
+});
