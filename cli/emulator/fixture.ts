@@ -124,8 +124,7 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
           {
             name: containerName,
             image: options.image ?? 'public.ecr.aws/nginx/nginx:latest',
-            // moto starts Fargate tasks only when every container has its own memory.
-            memory: 512,
+            // The usual Fargate shape: the task's memory only, none of the container's own.
             essential: true,
             portMappings: [{ containerPort, protocol: 'tcp' }],
           },

@@ -32,6 +32,10 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      reports back (cli/emulator/codebuild_executor.py, cli/emulator/build-executor.ts):
                     POST /moto-api/switchyard/codebuild/executor, POST /moto-api/switchyard/codebuild/report
   9. --parent-pid: the server exits by itself once that process is gone (parent_watchdog.py).
+ 10. ECS task placement that reckons a task's size as ECS does: task-level memory and cpu (the Fargate shape,
+     containers without their own memory) instead of a TypeError (ecs_task_resources.py).
+ 11. An unexpected exception in moto answered as an `EmulatorFailure` error naming the call, never as an HTML 500
+     that the SDK would retry and the pipeline take for a transient AWS error (emulator_failures.py).
 The /moto-api/switchyard/ controls are answered by a middleware in front of moto (control_endpoints.py).
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
@@ -68,11 +72,13 @@ import codebuild_state  # noqa: E402
 import codecommit_git  # noqa: E402
 import codecommit_timestamps  # noqa: E402
 import ecs_task_lifecycle  # noqa: E402
+import ecs_task_resources  # noqa: E402
 import ecs_task_set_control  # noqa: E402
 import ecs_task_sets  # noqa: E402
 import elbv2_target_health  # noqa: E402
 import lambda_node  # noqa: E402
 from control_endpoints import ControlError, Handler, controls  # noqa: E402
+from emulator_failures import reporting_failures  # noqa: E402
 from parent_watchdog import watch_parent  # noqa: E402
 
 
@@ -110,6 +116,7 @@ def apply_patches() -> None:
     codebuild_api.patch_codebuild()
     elbv2_target_health.patch_elbv2_target_health()
     ecs_task_lifecycle.patch_ecs_task_lifecycle()
+    ecs_task_resources.patch_ecs_task_resources()
     codecommit_git.patch_codecommit()
     ecs_task_sets.patch_ecs_task_sets()
     lambda_node.patch_lambda_node()
@@ -129,7 +136,10 @@ def main() -> None:
         )
     apply_patches()
     server = make_server(
-        args.host, args.port, controls(DomainDispatcherApplication(create_backend_app), ROUTES), threaded=True
+        args.host,
+        args.port,
+        controls(DomainDispatcherApplication(reporting_failures(create_backend_app)), ROUTES),
+        threaded=True,
     )
     port = server.server_address[1]
     # moto builds some URLs (Lambda env, CloudFormation custom resources) from MOTO_PORT.

@@ -8,6 +8,7 @@ import {
   ECSClient,
   InvalidParameterException,
   ListTasksCommand,
+  RegisterTaskDefinitionCommand,
   type TaskSet,
   UpdateServiceCommand,
   UpdateServicePrimaryTaskSetCommand,
@@ -110,6 +111,45 @@ describe('the emulator: ECS task sets behind a load balancer', () => {
       runningCount: 2,
       stabilityStatus: 'STEADY_STATE',
     });
+  });
+
+  it('runs a Fargate task definition whose containers have no memory of their own, as ECS does', async () => {
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'task-level-memory',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '1024',
+        containerDefinitions: [
+          { name: 'web', image: 'nginx', essential: true, portMappings: [{ containerPort: 80 }] },
+          { name: 'sidecar', image: 'busybox', essential: false, memoryReservation: 64 },
+        ],
+      }),
+    );
+    const green = await createGreen({ taskDefinition: taskDefinition?.taskDefinitionArn ?? '' });
+    expect(green).toMatchObject({
+      computedDesiredCount: 2,
+      runningCount: 2,
+      stabilityStatus: 'STEADY_STATE',
+    });
+    const tasks = await tasksOf(green);
+    expect(tasks.map((task) => [task.lastStatus, task.taskDefinitionArn])).toEqual([
+      ['RUNNING', taskDefinition?.taskDefinitionArn],
+      ['RUNNING', taskDefinition?.taskDefinitionArn],
+    ]);
+  });
+
+  it('still refuses, as ECS does, a container without memory in a task without memory', async () => {
+    await expect(
+      ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family: 'no-memory-at-all',
+          requiresCompatibilities: ['EC2'],
+          containerDefinitions: [{ name: 'web', image: 'nginx' }],
+        }),
+      ),
+    ).rejects.toThrow(/memory/i);
   });
 
   it('reports targets marked unhealthy by the control, one or the whole group including later targets, and stabilizes only when healthy', async () => {
