@@ -1,5 +1,5 @@
 /** The environment a build's commands start with, merged the way CodeBuild merges it. */
-import type { Buildspec } from './buildspec';
+import type { Buildspec } from './buildspec-schema';
 import type { Dirs } from './shell-session';
 import type { RunBuildOptions } from './types';
 
@@ -57,7 +57,9 @@ export function buildEnvironment(build: {
     CODEBUILD_INITIATOR: options.initiator ?? 'switchyard-local',
     CODEBUILD_KMS_KEY_ID: 'alias/aws/s3',
     CODEBUILD_LOG_PATH: id.slice(id.indexOf(':') + 1),
-    CODEBUILD_RESOLVED_SOURCE_VERSION: options.resolvedSourceVersion ?? options.sourceVersion,
+    // Only the sources that resolve a commit have one (CodeCommit, GitHub, Bitbucket, CodePipeline); an S3 source
+    // leaves it unset: https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html
+    CODEBUILD_RESOLVED_SOURCE_VERSION: options.resolvedSourceVersion,
     CODEBUILD_SOURCE_VERSION: options.sourceVersion,
     CODEBUILD_SRC_DIR: dirs.src,
     CODEBUILD_START_TIME: String(startTime.getTime()),

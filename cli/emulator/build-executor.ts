@@ -4,8 +4,12 @@
  * the local build runner, uploads the artifact where CodeBuild would, writes the log to the emulator's
  * CloudWatch Logs, and reports the phases and the final status back, so BatchGetBuilds shows a real build.
  */
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -13,7 +17,13 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type ArtifactsSettings, type BuildPhase, type BuildRunResult, runBuild } from '../build/runner';
+import {
+  type ArtifactsSettings,
+  type BuildPhase,
+  type BuildRunResult,
+  type BuildSource,
+  runBuild,
+} from '../build/runner';
 
 /** What the launcher writes on this process's stdin. */
 export interface ExecutorRequest {
@@ -30,6 +40,8 @@ export interface ExecutorRequest {
     timeoutInMinutes?: number;
     logs?: { groupName?: string; streamName?: string };
   };
+  /** For a CODECOMMIT source: the bound git repository and the commit to build, or why CodeBuild would fail. */
+  gitSource?: { gitDir: string; commit: string } | { error: string } | null;
   /** The artifacts settings in force (StartBuild's override, else the project's), as the API names them. */
   artifacts?: {
     type?: string;
@@ -111,12 +123,32 @@ function artifactsSettings(request: ExecutorRequest): ArtifactsSettings | undefi
   };
 }
 
-async function downloadSource(s3: S3Client, request: ExecutorRequest): Promise<Buffer> {
-  const location = request.build.source.location ?? '';
+/** The build's source, and the commit CodeBuild resolves it to (CODECOMMIT only; an S3 source has none). */
+interface FetchedSource {
+  source: BuildSource;
+  resolvedSourceVersion?: string;
+  /** A folder to remove when the build is done. */
+  cleanup?: string;
+}
+
+/** CODECOMMIT: a clone of the bound repository, checked out at the commit, as CodeBuild clones it. */
+async function cloneSource(gitSource: ExecutorRequest['gitSource']): Promise<FetchedSource> {
+  if (!gitSource) throw new Error('the emulator has no git repository bound to this CodeCommit source');
+  if ('error' in gitSource) throw new Error(gitSource.error);
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-codecommit-'));
+  const git = promisify(execFile);
+  await git('git', ['clone', '--quiet', '--no-checkout', gitSource.gitDir, join(dir, 'src')]);
+  await git('git', ['-C', join(dir, 'src'), 'checkout', '--quiet', '--detach', gitSource.commit]);
+  return { source: { directory: join(dir, 'src') }, resolvedSourceVersion: gitSource.commit, cleanup: dir };
+}
+
+async function fetchSource(s3: S3Client, request: ExecutorRequest): Promise<FetchedSource> {
+  const { type, location = '' } = request.build.source;
+  if (type === 'CODECOMMIT') return cloneSource(request.gitSource);
   const slash = location.indexOf('/');
-  if (request.build.source.type !== 'S3' || slash <= 0) {
+  if (type !== 'S3' || slash <= 0) {
     throw new Error(
-      `the emulator builds S3 sources only; this build's source is ${request.build.source.type} "${location}"`,
+      `the emulator builds S3 and CODECOMMIT sources only; this build's source is ${type} "${location}"`,
     );
   }
   const out = await s3.send(
@@ -126,9 +158,10 @@ async function downloadSource(s3: S3Client, request: ExecutorRequest): Promise<B
       ...(request.build.sourceVersion ? { VersionId: request.build.sourceVersion } : {}),
     }),
   );
-  return Buffer.from(
+  const zip = Buffer.from(
     await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
   );
+  return { source: { zip } };
 }
 
 /** Runs one build as the emulator's CodeBuild and reports it. */
@@ -152,17 +185,19 @@ export async function executeBuild(
   };
   try {
     await report(request, { currentPhase: 'DOWNLOAD_SOURCE' });
-    const zip = await downloadSource(s3, request);
+    const fetched = await fetchSource(s3, request);
+    if (fetched.resolvedSourceVersion)
+      await report(request, { resolvedSourceVersion: fetched.resolvedSourceVersion });
     const result = await runBuild({
       projectName: request.build.projectName,
-      source: { zip },
+      source: fetched.source,
       buildspec: request.build.source.buildspec || undefined,
       buildId: request.build.id,
       buildNumber: request.build.buildNumber,
       region: request.region,
       accountId: request.accountId,
       sourceVersion: request.build.sourceVersion,
-      resolvedSourceVersion: request.build.sourceVersion,
+      resolvedSourceVersion: fetched.resolvedSourceVersion,
       initiator: 'switchyard-emulator',
       image: request.build.environment?.image,
       environmentVariables: (request.build.environment?.environmentVariables ?? []).map((v) => ({
@@ -177,6 +212,7 @@ export async function executeBuild(
       signal,
     });
     await rm(result.workDir, { recursive: true, force: true });
+    if (fetched.cleanup) await rm(fetched.cleanup, { recursive: true, force: true });
     await progress;
     await sink.flush().catch(() => undefined);
     await report(request, {

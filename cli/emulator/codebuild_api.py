@@ -21,6 +21,7 @@ from moto.codebuild import exceptions as codebuild_errors
 from moto.codebuild.responses import CodeBuildResponse
 
 import codebuild_executor
+import codebuild_sources
 from codebuild_overrides import new_build
 from codebuild_phases import advance, finish, run_until
 from codebuild_state import DEFAULT_OUTCOME, EMULATOR, BuildScript, codebuild_lock, scripting
@@ -64,8 +65,9 @@ def start_build(self: CodeBuildResponse) -> str:
         if state.executor is not None and not script.scripted:
             artifacts = request.get("artifactsOverride") or backend.codebuild_projects[project_name].project_metadata.get("artifacts") or {}
             run_until(build, "PROVISIONING", now)
+            git = codebuild_sources.git_source(build, backend.account_id, backend.region_name)
             script.process = codebuild_executor.launch(
-                state.executor, EMULATOR["endpoint"], build, artifacts, backend.account_id, backend.region_name
+                state.executor, EMULATOR["endpoint"], build, artifacts, backend.account_id, backend.region_name, git
             )
         if token:
             state.tokens[token] = (_fingerprint(request), build["id"], now)

@@ -27,6 +27,7 @@ REPORTABLE = {
     "endTime",
     "artifacts",
     "exportedEnvironmentVariables",
+    "resolvedSourceVersion",
 }
 FINAL_STATUSES = {"SUCCEEDED", "FAILED", "FAULT", "STOPPED", "TIMED_OUT"}
 
@@ -59,6 +60,7 @@ def launch(
     artifacts: dict[str, Any],
     account_id: str,
     region: str,
+    git: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start the executor for one build; its request goes on stdin, its log to this server's stderr."""
     request = {
@@ -67,6 +69,8 @@ def launch(
         "region": region,
         "build": build,
         "artifacts": artifacts,
+        # A CODECOMMIT source: the bound git repository and the commit (codebuild_sources.py), or why not.
+        "gitSource": git,
     }
     env = {**os.environ, **config.env, "AWS_REGION": region, "AWS_ACCESS_KEY_ID": "emulator",
            "AWS_SECRET_ACCESS_KEY": "emulator"}

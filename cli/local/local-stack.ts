@@ -6,8 +6,8 @@
 import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { describeDefaultNetwork } from '../emulator/default-network';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../emulator/fixture';
-import { describeDefaultNetwork } from '../emulator/moto';
 import { createNetwork } from '../emulator/network';
 import type { LocalStack } from './state-machine';
 import { loadTemplate, type SamTemplate } from './template';
@@ -30,6 +30,9 @@ function tableKeys(template: SamTemplate): {
     AttributeDefinitions: props.AttributeDefinitions as never,
   };
 }
+
+/** The repository a local stack deploys unless its parameters name another. */
+const SAMPLE_REPOSITORY = 'switchyard-sample-app';
 
 /** Creates the bucket and the table; returns the LocalStack description a run needs. */
 export async function createLocalStack(options: {
@@ -72,11 +75,15 @@ export async function createLocalStack(options: {
       }),
     );
     await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
-    // As template.yaml's BuildProject: the source is overridden by every build, artifacts are zipped per build.
+    // As template.yaml's BuildProject: the CodeCommit repository (each build names its commit), artifacts zipped per
+    // build.
     await codebuild.send(
       new CreateProjectCommand({
         name: buildProject,
-        source: { type: 'S3', location: `${bucket}/source/` },
+        source: {
+          type: 'CODECOMMIT',
+          location: `https://git-codecommit.${region}.amazonaws.com/v1/repos/${options.parameters?.RepositoryName ?? SAMPLE_REPOSITORY}`,
+        },
         artifacts: {
           type: 'S3',
           location: bucket,
@@ -131,7 +138,7 @@ export async function createLocalStack(options: {
     region,
     accountId,
     parameters: {
-      RepositoryName: 'switchyard-sample-app',
+      RepositoryName: SAMPLE_REPOSITORY,
       BranchName: 'main',
       EcrRepositoryName: 'switchyard-sample-app',
       TaskExecutionRoleArn: `arn:aws:iam::${accountId}:role/switchyard-sample-execution`,

@@ -1,11 +1,11 @@
 /**
  * State `StartBuild` (StartBuildFunction).
- * Input: `{deployment, source}` (ArchiveSource's output). Output: `{id, startedAt, pollSeconds, timeoutMinutes}`.
+ * Input: `{deployment, ...}` (ArchiveSource's output; the build clones the commit from CodeCommit). Output: `{id, startedAt, pollSeconds, timeoutMinutes}`.
  * Throws InvalidInputError, ConfigurationError, or AWS errors (a retried start returns the same build).
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type BuildRef, type SourceArtifact, startBuild } from '../lib/build/codebuild';
+import { type BuildRef, startBuild } from '../lib/build/codebuild';
 import { type Deployment, DeploymentsTable } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';
 
@@ -20,7 +20,7 @@ const config = configFromEnv([
 ]);
 
 /** Lambda entry point. */
-export async function handler(event: { deployment: Deployment; source: SourceArtifact }): Promise<BuildRef> {
+export async function handler(event: { deployment: Deployment }): Promise<BuildRef> {
   const env = config();
   const build = await startBuild(codebuild, event, {
     projectName: env.BUILD_PROJECT_NAME,
@@ -32,6 +32,6 @@ export async function handler(event: { deployment: Deployment; source: SourceArt
   await new DeploymentsTable(dynamodb, env.TABLE_NAME).update(event.deployment, {
     build: { id: build.id, startedAt: build.startedAt },
   });
-  console.log(`started build ${build.id} of ${event.source.key}`);
+  console.log(`started build ${build.id} of commit ${event.deployment.commitId}`);
   return build;
 }

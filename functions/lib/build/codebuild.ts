@@ -12,13 +12,6 @@ import {
 import type { Deployment } from '../record/deployments';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
 
-/** The source artifact as ArchiveSource returns it. */
-export interface SourceArtifact {
-  bucket: string;
-  key: string;
-  versionId: string | null;
-}
-
 /** What the machine carries between StartBuild and CheckBuild (`$.build`). */
 export interface BuildRef {
   id: string;
@@ -48,25 +41,28 @@ export function buildToken(deployment: Pick<Deployment, 'id' | 'commitId'>): str
   return `${deployment.id}-${deployment.commitId.slice(0, 12)}`.slice(0, 64);
 }
 
-/** Starts the build of a deployment's source archive. */
+/**
+ * Starts the build of a deployment's commit. The project's source is the CodeCommit repository (template.yaml's
+ * BuildProject) and `sourceVersion` is the commit id, so CodeBuild clones exactly that commit and sets
+ * CODEBUILD_RESOLVED_SOURCE_VERSION to it, as it is under CodePipeline ("For CodeCommit ... it is the commit ID";
+ * an S3 source leaves it unset): https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html
+ * and https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html#CodeBuild-StartBuild-request-sourceVersion
+ */
 export async function startBuild(
   codebuild: CodeBuildClient,
-  input: { deployment: Deployment; source: SourceArtifact },
+  input: { deployment: Deployment },
   settings: BuildSettings,
 ): Promise<BuildRef> {
-  const { deployment, source } = input;
-  if (!source?.bucket || !source.key) {
+  const { deployment } = input;
+  if (!deployment?.commitId || !/^[0-9a-f]{40}$/.test(deployment.commitId)) {
     throw new InvalidInputError(
-      'StartBuild expects {"deployment", "source": {"bucket", "key", "versionId"}} as ArchiveSource returns it (see events/start-build.json)',
+      `StartBuild expects {"deployment": {"commitId": <40 hex digits>, ...}} as Prepare returns it (see events/start-build.json); got commitId ${JSON.stringify(deployment?.commitId)}`,
     );
   }
   const out = await codebuild.send(
     new StartBuildCommand({
       projectName: settings.projectName,
-      sourceTypeOverride: 'S3',
-      sourceLocationOverride: `${source.bucket}/${source.key}`,
-      // For an S3 source the version is the object version: the build reads exactly the archive just written.
-      ...(source.versionId ? { sourceVersion: source.versionId } : {}),
+      sourceVersion: deployment.commitId,
       environmentVariablesOverride: [
         { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
         { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },

@@ -7,10 +7,7 @@ import { BuildFailedError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const { deployment, source } = loadEvent<{
-  deployment: Deployment;
-  source: { bucket: string; key: string; versionId: string };
-}>('start-build');
+const { deployment } = loadEvent<{ deployment: Deployment }>('start-build');
 
 describe('StartBuild and CheckBuild against the emulator', () => {
   const moto = useMoto();
@@ -36,16 +33,14 @@ describe('StartBuild and CheckBuild against the emulator', () => {
   };
 
   it('starts one build with the overrides, even when the start is retried', async () => {
-    const first = await startBuild(codebuild, { deployment, source }, settings);
-    const retried = await startBuild(codebuild, { deployment, source }, settings);
+    const first = await startBuild(codebuild, { deployment }, settings);
+    const retried = await startBuild(codebuild, { deployment }, settings);
 
     expect(retried.id).toBe(first.id);
     const builds = await moto.listRecordedBuilds();
     expect(builds).toHaveLength(1);
     expect(builds[0]?.overrides).toMatchObject({
-      sourceTypeOverride: 'S3',
-      sourceLocationOverride: `${source.bucket}/${source.key}`,
-      sourceVersion: source.versionId,
+      sourceVersion: deployment.commitId,
       artifactsOverride: {
         path: `build/switchyard-sample-app/${deployment.commitId}`,
         namespaceType: 'BUILD_ID',
@@ -55,7 +50,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
 
   it('sees IN_PROGRESS, then SUCCEEDED with the per-commit, per-build artifact location', async () => {
     await moto.scriptBuildOutcomes(settings.projectName, [{ status: 'SUCCEEDED', inProgressPolls: 2 }]);
-    const ref = await startBuild(codebuild, { deployment, source }, settings);
+    const ref = await startBuild(codebuild, { deployment }, settings);
 
     expect(await poll(ref, 2)).toEqual(['IN_PROGRESS', 'IN_PROGRESS']);
     const done = await checkBuild(codebuild, ref, { region: 'us-east-1' });
@@ -78,7 +73,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
           'COMMAND_EXECUTION_ERROR: Error while executing command: docker build . Reason: exit status 1',
       },
     ]);
-    const ref = await startBuild(codebuild, { deployment, source }, settings);
+    const ref = await startBuild(codebuild, { deployment }, settings);
 
     expect(await poll(ref, 1)).toEqual(['IN_PROGRESS']);
     const failure = checkBuild(codebuild, ref, { region: 'us-east-1' });
@@ -90,7 +85,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
 
   it('fails with BuildFailedError for a STOPPED build', async () => {
     await moto.scriptBuildOutcomes(settings.projectName, [{ status: 'STOPPED', failedPhase: 'PRE_BUILD' }]);
-    const ref = await startBuild(codebuild, { deployment, source }, settings);
+    const ref = await startBuild(codebuild, { deployment }, settings);
 
     await expect(checkBuild(codebuild, ref, { region: 'us-east-1' })).rejects.toThrow(
       /ended STOPPED in phase PRE_BUILD/,
@@ -99,7 +94,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
 
   it('stops a build that is still running past the timeout', async () => {
     await moto.scriptBuildOutcomes(settings.projectName, [{ status: 'SUCCEEDED', inProgressPolls: 10 }]);
-    const ref = await startBuild(codebuild, { deployment, source }, { ...settings, timeoutMinutes: 5 });
+    const ref = await startBuild(codebuild, { deployment }, { ...settings, timeoutMinutes: 5 });
     const late = new Date(Date.parse(ref.startedAt) + 6 * 60_000);
 
     await expect(checkBuild(codebuild, ref, { region: 'us-east-1', now: late })).rejects.toThrow(

@@ -16,10 +16,7 @@ import type { Deployment } from '../../../functions/lib/record/deployments';
 import { BuildFailedError, BuildTimeoutError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
 
-const { deployment, source } = loadEvent<{
-  deployment: Deployment;
-  source: { bucket: string; key: string; versionId: string };
-}>('start-build');
+const { deployment } = loadEvent<{ deployment: Deployment }>('start-build');
 const settings = {
   projectName: 'switchyard-build',
   artifactBucket: 'artifacts',
@@ -38,12 +35,12 @@ const client = new CodeBuildClient({});
 beforeEach(() => codebuild.reset());
 
 describe('startBuild', () => {
-  it('builds the exact archive version with the commit variables, a per-commit artifact and a token', async () => {
+  it("builds the exact commit from the project's CodeCommit source, with the commit variables, a per-commit artifact and a token", async () => {
     codebuild
       .on(StartBuildCommand)
       .resolves({ build: { id: 'switchyard-build:1', startTime: new Date('2026-11-26T12:00:05Z') } });
 
-    const out = await startBuild(client, { deployment, source }, settings);
+    const out = await startBuild(client, { deployment }, settings);
 
     expect(out).toEqual({
       id: 'switchyard-build:1',
@@ -54,9 +51,7 @@ describe('startBuild', () => {
     const input = codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input;
     expect(input).toEqual({
       projectName: 'switchyard-build',
-      sourceTypeOverride: 'S3',
-      sourceLocationOverride: `${source.bucket}/${source.key}`,
-      sourceVersion: source.versionId,
+      sourceVersion: deployment.commitId,
       environmentVariablesOverride: [
         { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
         { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },
@@ -82,10 +77,12 @@ describe('startBuild', () => {
     expect(buildToken(deployment)).not.toBe(buildToken({ ...deployment, id: 'another-execution' }));
   });
 
-  it('says what it expects when the source is missing', async () => {
-    await expect(startBuild(client, { deployment, source: undefined as never }, settings)).rejects.toThrow(
-      /StartBuild expects .*"source"/,
-    );
+  it('says what it expects when the commit is missing or not a commit id', async () => {
+    for (const commitId of [undefined, 'main', deployment.commitId.slice(0, 7)]) {
+      await expect(
+        startBuild(client, { deployment: { ...deployment, commitId: commitId as never } }, settings),
+      ).rejects.toThrow(/StartBuild expects \{"deployment": \{"commitId": <40 hex digits>/);
+    }
     expect(codebuild.commandCalls(StartBuildCommand)).toHaveLength(0);
   });
 });

@@ -1,10 +1,15 @@
 /**
- * The emulator's CodeBuild with an executor: StartBuild runs the buildspec of the archived source for real, and
- * BatchGetBuilds reports what happened, so StartBuild/CheckBuild are exercised end to end without AWS.
+ * The emulator's CodeBuild with an executor: StartBuild clones the commit from the CodeCommit repository (a local
+ * git repository the emulator serves) and runs its buildspec for real, and BatchGetBuilds reports what happened,
+ * so StartBuild/CheckBuild are exercised end to end without AWS.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CodeBuildClient, StopBuildCommand } from '@aws-sdk/client-codebuild';
+import { CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import type { LocalStack } from '../../../../cli/local/state-machine';
@@ -51,23 +56,38 @@ describe('the emulator runs builds with the local build runner', () => {
     await moto.setBuildExecutor();
   });
 
-  async function start(buildspec: string) {
-    const { zip } = await zipToBuffer(
-      [
-        { path: 'buildspec.yml', mode: 'file', data: Buffer.from(buildspec) },
-        { path: 'taskdef.json', mode: 'file', data: Buffer.from('{}') },
-      ],
-      { mtime: new Date('2026-11-26T12:00:00Z') },
-    );
-    const bucket = stack.resources.ArtifactBucket as string;
-    const key = `source/switchyard-sample-app/${deployment.commitId}.zip`;
-    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zip }));
+  /** A git repository with this buildspec, served as the stack's CodeCommit repository; its commit's deployment. */
+  async function commit(buildspec: string): Promise<Deployment> {
+    const dir = mkdtempSync(join(tmpdir(), 'emulated-codecommit-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, ...args], {
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@e',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@e',
+        },
+      })
+        .toString()
+        .trim();
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(dir, 'buildspec.yml'), buildspec);
+    writeFileSync(join(dir, 'taskdef.json'), '{}');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'the commit to build');
+    await moto.serveGitRepository({ name: stack.parameters.RepositoryName ?? '', path: dir });
+    return { ...deployment, commitId: git('rev-parse', 'HEAD') };
+  }
+
+  async function start(buildspec: string, built?: Deployment) {
+    const target = built ?? (await commit(buildspec));
     return startBuild(
       codebuild,
-      { deployment, source: { bucket, key, versionId: put.VersionId ?? null } },
+      { deployment: target },
       {
         projectName: stack.resources.BuildProject as string,
-        artifactBucket: bucket,
+        artifactBucket: stack.resources.ArtifactBucket as string,
         pollSeconds: 1,
         timeoutMinutes: 5,
       },
@@ -84,18 +104,19 @@ describe('the emulator runs builds with the local build runner', () => {
   }
 
   it('runs the buildspec with the commit variables and uploads the artifact where CodeBuild would', async () => {
-    const ref = await start(BUILDSPEC_OK);
+    const built = await commit(BUILDSPEC_OK);
+    const ref = await start(BUILDSPEC_OK, built);
 
     const done = await waitForEnd(ref);
 
     expect(done.status).toBe('SUCCEEDED');
     if (done.status !== 'SUCCEEDED') return;
     expect(done.artifact.key).toBe(
-      `build/switchyard-sample-app/${deployment.commitId}/${ref.id.split(':')[1]}/build.zip`,
+      `build/switchyard-sample-app/${built.commitId}/${ref.id.split(':')[1]}/build.zip`,
     );
     const files = await readZipArtifact(s3, done.artifact);
     expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
-      ImageURI: `registry.local/app:${deployment.commitId.slice(0, 7)}`,
+      ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
     });
     const build = await getBuild(codebuild, ref.id);
     expect(build.phases?.map((phase) => phase.phaseType)).toEqual(
@@ -115,7 +136,75 @@ describe('the emulator runs builds with the local build runner', () => {
         logStreamNames: [build.logs?.streamName ?? ''],
       }),
     );
-    expect(logs.events?.map((event) => event.message)).toContain(`building ${deployment.commitId} on main`);
+    expect(logs.events?.map((event) => event.message)).toContain(`building ${built.commitId} on main`);
+  });
+
+  it('gives the build the commit as CODEBUILD_RESOLVED_SOURCE_VERSION, as CodeBuild does for a CodeCommit source', async () => {
+    const built = await commit(`version: 0.2
+phases:
+  build:
+    commands:
+      - test "$(git rev-parse HEAD)" = "$CODEBUILD_RESOLVED_SOURCE_VERSION"
+      - printf '{"ImageURI":"registry.local/app:%s"}' "$(echo $CODEBUILD_RESOLVED_SOURCE_VERSION | cut -c 1-7)" > imageDetail.json
+artifacts:
+  files: [imageDetail.json]
+`);
+    const ref = await start('', built);
+
+    const done = await waitForEnd(ref);
+
+    if (done.status !== 'SUCCEEDED') throw new Error(`the build ended ${done.status}`);
+    const files = await readZipArtifact(s3, done.artifact);
+    expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
+      ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
+    });
+    const build = await getBuild(codebuild, ref.id);
+    expect(build.sourceVersion).toBe(built.commitId);
+    expect(build.resolvedSourceVersion).toBe(built.commitId);
+  });
+
+  it('leaves CODEBUILD_RESOLVED_SOURCE_VERSION unset for an S3 source, as CodeBuild does', async () => {
+    const bucket = stack.resources.ArtifactBucket as string;
+    const { zip } = await zipToBuffer(
+      [
+        {
+          path: 'buildspec.yml',
+          mode: 'file',
+          data: Buffer.from(
+            'version: 0.2\nphases:\n  build:\n    commands:\n      - "! env | grep -q \'^CODEBUILD_RESOLVED_SOURCE_VERSION=\'"\n',
+          ),
+        },
+      ],
+      { mtime: new Date('2026-11-26T12:00:00Z') },
+    );
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'source/s3-source.zip', Body: zip }),
+    );
+    const { build } = await codebuild.send(
+      new StartBuildCommand({
+        projectName: stack.resources.BuildProject as string,
+        sourceTypeOverride: 'S3',
+        sourceLocationOverride: `${bucket}/source/s3-source.zip`,
+        sourceVersion: put.VersionId,
+      }),
+    );
+    const done = await waitForEnd({
+      id: build?.id ?? '',
+      startedAt: new Date().toISOString(),
+      pollSeconds: 1,
+      timeoutMinutes: 5,
+    });
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await getBuild(codebuild, build?.id ?? '')).resolvedSourceVersion).toBeUndefined();
+  });
+
+  it('fails DOWNLOAD_SOURCE when the commit is not in the repository, as CodeBuild does', async () => {
+    const built = await commit(BUILDSPEC_OK);
+    const ref = await start('', { ...built, commitId: 'f'.repeat(40) });
+
+    await expect(waitForEnd(ref)).rejects.toThrow(
+      /ended FAULT in phase DOWNLOAD_SOURCE: .*reference not found/,
+    );
   });
 
   it('reports a failing command as CodeBuild does: FAILED in BUILD with the command and its exit status', async () => {
