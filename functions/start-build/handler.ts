@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type BuildRef, startBuild } from '../lib/build/codebuild';
 import { type Deployment, DeploymentsTable } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';
+import { readSettings } from '../lib/shared/settings';
 
 const codebuild = new CodeBuildClient({});
 const dynamodb = new DynamoDBClient({});
@@ -22,7 +23,10 @@ const config = configFromEnv([
 /** Lambda entry point. */
 export async function handler(event: { deployment: Deployment }): Promise<BuildRef> {
   const env = config();
+  const settings = readSettings();
   const build = await startBuild(codebuild, event, {
+    buildspecPath: settings.buildspecPath,
+    buildVariables: settings.buildVariables,
     projectName: env.BUILD_PROJECT_NAME,
     artifactBucket: env.ARTIFACT_BUCKET,
     pollSeconds: Number(env.BUILD_POLL_SECONDS),

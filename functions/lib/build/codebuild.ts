@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import type { Deployment } from '../record/deployments';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
+import type { BuildVariable } from '../shared/settings';
 
 /** What the machine carries between StartBuild and CheckBuild (`$.build`). */
 export interface BuildRef {
@@ -26,6 +27,21 @@ export interface BuildSettings {
   artifactBucket: string;
   pollSeconds: number;
   timeoutMinutes: number;
+  /** BuildspecPath: relative to the source root; absent means CodeBuild's buildspec.yml. */
+  buildspecPath?: string;
+  /** BuildEnvironmentVariables: the team's own, which win over Switchyard's commit variables of the same name. */
+  buildVariables?: BuildVariable[];
+}
+
+/** The variables every build gets, telling it which commit of which branch it builds. */
+function commitVariables(deployment: Deployment): BuildVariable[] {
+  return [
+    { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
+    { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },
+    { name: 'BRANCH', value: deployment.branch, type: 'PLAINTEXT' },
+    { name: 'REPOSITORY', value: deployment.repository, type: 'PLAINTEXT' },
+    { name: 'EXECUTION_ID', value: deployment.executionId, type: 'PLAINTEXT' },
+  ];
 }
 
 /** S3 prefix of the build artifacts of a commit; the build id is added by CodeBuild (namespace BUILD_ID). */
@@ -63,12 +79,15 @@ export async function startBuild(
     new StartBuildCommand({
       projectName: settings.projectName,
       sourceVersion: deployment.commitId,
+      // A path in the source, as the project's BuildSpec would name it (StartBuild's buildspecOverride).
+      ...(settings.buildspecPath && settings.buildspecPath !== 'buildspec.yml'
+        ? { buildspecOverride: settings.buildspecPath }
+        : {}),
       environmentVariablesOverride: [
-        { name: 'COMMIT_ID', value: deployment.commitId, type: 'PLAINTEXT' },
-        { name: 'SHORT_COMMIT', value: deployment.commitId.slice(0, 7), type: 'PLAINTEXT' },
-        { name: 'BRANCH', value: deployment.branch, type: 'PLAINTEXT' },
-        { name: 'REPOSITORY', value: deployment.repository, type: 'PLAINTEXT' },
-        { name: 'EXECUTION_ID', value: deployment.executionId, type: 'PLAINTEXT' },
+        ...commitVariables(deployment).filter(
+          (variable) => !settings.buildVariables?.some((own) => own.name === variable.name),
+        ),
+        ...(settings.buildVariables ?? []),
       ],
       artifactsOverride: {
         type: 'S3',

@@ -209,3 +209,29 @@ describe('Prepare against the deployments table', () => {
     });
   });
 });
+
+describe('the Prepare handler', () => {
+  useMoto();
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('refuses a bad repository setting before it claims anything', async () => {
+    const stack = await createLocalStack({});
+    const tableName = stack.resources.DeploymentsTable as string;
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      REPOSITORY_NAME: pipeline.repository,
+      BRANCH_NAME: pipeline.branch,
+      IMAGE_PLACEHOLDERS: 'IMAGE1_NAME=/etc/imageDetail.json',
+    });
+    const { handler } = await import('../../../functions/prepare/handler');
+
+    await expect(handler(execution('bad-setting', push()))).rejects.toThrow(
+      /stack parameter ImagePlaceholders is "IMAGE1_NAME=\/etc\/imageDetail.json": the file of IMAGE1_NAME: give a path relative/,
+    );
+    const table = new DeploymentsTable(new DynamoDBClient({}), tableName);
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toBeUndefined();
+  });
+});

@@ -72,6 +72,42 @@ describe('startBuild', () => {
     });
   });
 
+  it("names the buildspec path and passes the team's variables, which win over the commit variables", async () => {
+    codebuild.on(StartBuildCommand).resolves({ build: { id: 'switchyard-build:2' } });
+
+    await startBuild(
+      client,
+      { deployment },
+      {
+        ...settings,
+        buildspecPath: 'codedeploy/buildspec.yml',
+        buildVariables: [
+          { name: 'BRANCH', value: 'release', type: 'PLAINTEXT' },
+          { name: 'TOKEN', value: '/app/token', type: 'PARAMETER_STORE' },
+          { name: 'DB_PASSWORD', value: 'prod/db:password', type: 'SECRETS_MANAGER' },
+        ],
+      },
+    );
+
+    const input = codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input;
+    expect(input?.buildspecOverride).toBe('codedeploy/buildspec.yml');
+    expect(input?.environmentVariablesOverride?.map((v) => [v.name, v.value, v.type])).toEqual([
+      ['COMMIT_ID', deployment.commitId, 'PLAINTEXT'],
+      ['SHORT_COMMIT', deployment.commitId.slice(0, 7), 'PLAINTEXT'],
+      ['REPOSITORY', 'switchyard-sample-app', 'PLAINTEXT'],
+      ['EXECUTION_ID', deployment.executionId, 'PLAINTEXT'],
+      ['BRANCH', 'release', 'PLAINTEXT'],
+      ['TOKEN', '/app/token', 'PARAMETER_STORE'],
+      ['DB_PASSWORD', 'prod/db:password', 'SECRETS_MANAGER'],
+    ]);
+  });
+
+  it("leaves the project's buildspec.yml when the path is the default", async () => {
+    codebuild.on(StartBuildCommand).resolves({ build: { id: 'switchyard-build:3' } });
+    await startBuild(client, { deployment }, { ...settings, buildspecPath: 'buildspec.yml' });
+    expect(codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input.buildspecOverride).toBeUndefined();
+  });
+
   it('derives the same token for a retry of the same deployment, and another for another deployment', () => {
     expect(buildToken(deployment)).toBe(buildToken({ ...deployment }));
     expect(buildToken(deployment)).not.toBe(buildToken({ ...deployment, id: 'another-execution' }));
