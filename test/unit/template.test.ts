@@ -2,10 +2,12 @@
  * template.yaml: what cfn-lint cannot see. cfn-lint checks resources and properties, but not the ASL behind
  * DefinitionUri, the substitution keys, the esbuild Metadata or how narrow the IAM statements are.
  */
+
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { GRANTS, SETTINGS } from '../../functions/lib/shared/settings';
 
 interface Resource {
   Type: string;
@@ -109,6 +111,15 @@ describe('the stack parameters', () => {
         'BuildPollSeconds',
         'BuildTimeoutMinutes',
         'LogRetentionDays',
+        'BuildspecPath',
+        'TaskDefinitionTemplatePath',
+        'TaskDefinitionTemplateArtifact',
+        'AppSpecTemplatePath',
+        'AppSpecTemplateArtifact',
+        'ImagePlaceholders',
+        'BuildEnvironmentVariables',
+        'BuildParameterStoreArns',
+        'BuildSecretsManagerArns',
       ].sort(),
     );
     expect(template.Parameters).toMatchObject({
@@ -118,6 +129,21 @@ describe('the stack parameters', () => {
       AlarmNames: { Type: 'CommaDelimitedList', Default: '' },
       ExecutionMode: { Default: 'SUPERSEDED', AllowedValues: ['SUPERSEDED', 'QUEUED'] },
     });
+  });
+
+  it('defaults the repository settings to what CodePipeline assumes, and gives each its environment variable', () => {
+    const defaults = Object.fromEntries(
+      Object.values(SETTINGS).map((setting) => [
+        setting.parameter,
+        template.Parameters[setting.parameter]?.Default,
+      ]),
+    );
+    expect(defaults).toEqual(
+      Object.fromEntries(Object.values(SETTINGS).map((setting) => [setting.parameter, setting.fallback])),
+    );
+    const variables = template.Globals.Function.Environment.Variables;
+    for (const setting of [...Object.values(SETTINGS), ...Object.values(GRANTS)])
+      expect(variables[setting.env]).toBeDefined();
   });
 
   it('reach every function as environment variables', () => {
