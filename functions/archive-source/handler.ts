@@ -1,16 +1,17 @@
 /**
  * State `ArchiveSource` (ArchiveSourceFunction).
  * Input: `{deployment}` (from Prepare). Output: `{bucket, key, versionId, sha256, files, bytes, commit, reused}`.
- * Throws SourceError (missing buildspec/taskdef/appspec, file over 6 MB), TransientAwsError (throttled), or AWS errors.
+ * Throws SourceError (missing buildspec/taskdef/appspec, file over 6 MB), TransientAwsError (still throttled
+ * after the client's retries), or AWS errors.
  */
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Deployment } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';
 import { InvalidInputError } from '../lib/shared/errors';
 import { archiveCommit } from '../lib/source/archive-source';
+import { createCodeCommitClient } from '../lib/source/codecommit-client';
 
-const codecommit = new CodeCommitClient({});
+const codecommit = createCodeCommitClient();
 const s3 = new S3Client({});
 const config = configFromEnv(['ARTIFACT_BUCKET']);
 

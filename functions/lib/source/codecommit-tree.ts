@@ -1,6 +1,7 @@
 /**
  * Reads a commit and its whole tree through the CodeCommit API (GetCommit, GetFolder per directory,
- * GetBlob per file), with bounded concurrency and retries with backoff on throttling.
+ * GetBlob per file), with bounded concurrency. The client retries throttled and transient calls (see
+ * codecommit-client.ts); what still fails after its attempts is thrown here as a TransientAwsError.
  */
 import {
   type CodeCommitClient,
@@ -9,21 +10,13 @@ import {
   GetFolderCommand,
   type GetFolderOutput,
 } from '@aws-sdk/client-codecommit';
+import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { describeError, isTransient, SourceError, TransientAwsError } from '../shared/errors';
 import type { EntryMode } from '../zip/write';
+import { mapLimit } from './map-limit';
 
 /** GetBlob returns at most 6 MB of content (FileTooLargeException beyond). */
 export const GET_BLOB_LIMIT = 6 * 1024 * 1024;
-
-/** How throttled and other transient CodeCommit calls are retried. */
-export interface RetryOptions {
-  maxAttempts?: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
-  /** Injected by tests so that nothing really sleeps. */
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-}
 
 /** A commit, as the pipeline records it. */
 export interface CommitInfo {
@@ -57,36 +50,33 @@ export interface ReadOptions {
   repository: string;
   commitId: string;
   concurrency?: number;
-  retry?: RetryOptions;
 }
 
-/** Calls `call`, retrying transient failures with full-jitter exponential backoff, then gives up with a TransientAwsError. */
-export async function withRetry<T>(
-  label: string,
-  call: () => Promise<T>,
-  options: RetryOptions = {},
-): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 6;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isTransient(error)) throw error;
-      if (attempt >= maxAttempts) {
-        const last = describeError(error);
-        throw new TransientAwsError(`${label} still failed after ${attempt} attempts (last: ${last})`, {
-          cause: error,
-        });
-      }
-      const ceiling = Math.min(
-        options.maxDelayMs ?? 5_000,
-        (options.baseDelayMs ?? 200) * 2 ** (attempt - 1),
-      );
-      await sleep(Math.floor(random() * ceiling));
-    }
+/**
+ * Sends one CodeCommit read, which the client has already retried; a transient failure that outlived
+ * those attempts becomes a TransientAwsError naming the call (the state machine retries the state).
+ */
+async function sendRead<T>(label: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!outlivedRetries(error)) throw error;
+    // The SDK's retry middleware records how many attempts it made on the error it finally throws.
+    const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+    const last = describeError(error);
+    throw new TransientAwsError(
+      `${label} still failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (last: ${last})`,
+      { cause: error },
+    );
   }
+}
+
+/** Transient by our list, or by the SDK's own classification (a 429 or 502 without an error type is "Unknown"). */
+function outlivedRetries(error: unknown): boolean {
+  if (isTransient(error)) return true;
+  if (!(error instanceof Error)) return false;
+  const sdkError = error as Parameters<typeof isThrottlingError>[0];
+  return isThrottlingError(sdkError) || isTransientError(sdkError);
 }
 
 const UNKNOWN_COMMIT_ERRORS = new Set([
@@ -99,10 +89,8 @@ const UNKNOWN_COMMIT_ERRORS = new Set([
 export async function readCommit(client: CodeCommitClient, options: ReadOptions): Promise<CommitInfo> {
   const { repository, commitId } = options;
   const label = `CodeCommit GetCommit ${commitId} in ${repository}`;
-  const output = await withRetry(
-    label,
-    () => client.send(new GetCommitCommand({ repositoryName: repository, commitId })),
-    options.retry,
+  const output = await sendRead(label, () =>
+    client.send(new GetCommitCommand({ repositoryName: repository, commitId })),
   ).catch((error: unknown) => {
     // GetCommit answers CommitIdDoesNotExist (or InvalidCommitId); the folder calls answer CommitDoesNotExist.
     if (error instanceof Error && UNKNOWN_COMMIT_ERRORS.has(error.name)) {
@@ -197,7 +185,7 @@ export async function* readBlobs(
 async function getBlob(client: CodeCommitClient, options: ReadOptions, entry: TreeEntry): Promise<Buffer> {
   const input = { repositoryName: options.repository, blobId: entry.blobId };
   const label = `CodeCommit GetBlob of "${entry.path}" in ${options.repository}@${options.commitId}`;
-  const output = await withRetry(label, () => client.send(new GetBlobCommand(input)), options.retry).catch(
+  const output = await sendRead(label, () => client.send(new GetBlobCommand(input))).catch(
     (error: unknown) => {
       if (error instanceof Error && error.name === 'FileTooLargeException') {
         throw tooLarge(options, entry, 'CodeCommit reports it is larger than', error);
@@ -228,7 +216,7 @@ async function getFolder(
 ): Promise<GetFolderOutput> {
   const input = { repositoryName: options.repository, commitSpecifier: options.commitId, folderPath: path };
   const label = `CodeCommit GetFolder "${path}" of ${options.repository}@${options.commitId}`;
-  return withRetry(label, () => client.send(new GetFolderCommand(input)), options.retry);
+  return sendRead(label, () => client.send(new GetFolderCommand(input)));
 }
 
 function collect(tree: Tree, folder: GetFolderOutput): void {
@@ -261,19 +249,4 @@ function rootNames(folder: GetFolderOutput): string[] {
 /** CodeCommit paths may come with a leading slash; zip entries must not have one. */
 function clean(path: string | undefined): string {
   return (path ?? '').replace(/^\/+/, '');
-}
-
-/** Maps `items` through `fn`, at most `limit` calls at a time, keeping the order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CodeCommitClient, GetBlobCommand } from '@aws-sdk/client-codecommit';
 import {
   CreateBucketCommand,
@@ -9,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { type ArchiveInput, archiveCommit } from '../../../functions/lib/source/archive-source';
+import { createCodeCommitClient } from '../../../functions/lib/source/codecommit-client';
 import {
   type FakeRepository,
   fakeCodeCommit,
@@ -27,6 +32,47 @@ function largeRepository(count: number, size: number): FakeRepository {
   const repo = sampleRepository();
   for (let i = 0; i < count; i += 1) repo.files[`assets/blob-${i}.bin`] = { content: randomBytes(size) };
   return repo;
+}
+
+/** The zip holds exactly the repository's files: paths in byte order, modes and contents. */
+function expectTree(zip: Buffer, repo: FakeRepository): void {
+  const actual = readZip(zip).map((e) => [e.path, e.mode, createHash('sha1').update(e.data).digest('hex')]);
+  const expected = Object.entries(repo.files)
+    .map(([path, file]) => [
+      path,
+      MODES[file.mode ?? 'file'],
+      createHash('sha1').update(file.content).digest('hex'),
+    ])
+    .sort((a, b) => Buffer.compare(Buffer.from(String(a[0])), Buffer.from(String(b[0]))));
+  expect(actual).toEqual(expected);
+}
+
+/** Commits the fake repository's files, modes and author date to a new git repository; returns its path and commit. */
+function gitRepository(repo: FakeRepository): { dir: string; commitId: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-archive-'));
+  const date = `${Math.floor(Date.parse(repo.author.date) / 1000)} +0000`;
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: repo.author.name,
+    GIT_AUTHOR_EMAIL: repo.author.email,
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_NAME: repo.author.name,
+    GIT_COMMITTER_EMAIL: repo.author.email,
+    GIT_COMMITTER_DATE: date,
+  };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8' }).trim();
+  git('init', '--quiet', `--initial-branch=${repo.branch}`);
+  for (const [path, file] of Object.entries(repo.files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    if (file.mode === 'symlink') symlinkSync(String(file.content), join(dir, path));
+    else writeFileSync(join(dir, path), file.content);
+    if (file.mode === 'executable') chmodSync(join(dir, path), 0o755);
+  }
+  git('add', '--all');
+  git('commit', '--quiet', '--message', repo.message);
+  return { dir, commitId: git('rev-parse', 'HEAD') };
 }
 
 describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
@@ -60,18 +106,6 @@ describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
   };
   const versions = async () =>
     (await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET }))).Versions ?? [];
-  const expectTree = (zip: Buffer, repo: FakeRepository) => {
-    const actual = readZip(zip).map((e) => [e.path, e.mode, createHash('sha1').update(e.data).digest('hex')]);
-    const expected = Object.entries(repo.files)
-      .map(([path, file]) => [
-        path,
-        MODES[file.mode ?? 'file'],
-        createHash('sha1').update(file.content).digest('hex'),
-      ])
-      .sort((a, b) => Buffer.compare(Buffer.from(String(a[0])), Buffer.from(String(b[0]))));
-    expect(actual).toEqual(expected);
-  };
-
   afterEach(() => {
     codecommit?.restore();
     codecommit = undefined;
@@ -170,5 +204,59 @@ describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []).toHaveLength(
       0,
     );
+  });
+});
+
+describe('archiveCommit from a git repository the emulator serves as CodeCommit, into moto S3', () => {
+  const moto = useMoto();
+  const s3 = new S3Client({});
+  let served: { dir: string; commitId: string } | undefined;
+
+  beforeEach(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterEach(() => {
+    if (served) rmSync(served.dir, { recursive: true, force: true });
+    served = undefined;
+  });
+
+  it("reads the tree over the wire with the handler's client and zips the same bytes as from the API mock", async () => {
+    const repo = sampleRepository();
+    served = gitRepository(repo);
+    await moto.serveGitRepository({ name: repo.name, path: served.dir });
+
+    const result = await archiveCommit({
+      codecommit: createCodeCommitClient(),
+      s3,
+      bucket: BUCKET,
+      repository: repo.name,
+      commitId: served.commitId,
+    });
+
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: result.key }));
+    const zip = Buffer.from((await object.Body?.transformToByteArray()) ?? []);
+    expectTree(zip, repo);
+    expect(result).toMatchObject({
+      key: `source/${repo.name}/${served.commitId}.zip`,
+      sha256: createHash('sha256').update(zip).digest('hex'),
+      files: Object.keys(repo.files).length,
+      commit: { id: served.commitId, author: repo.author.name, timestamp: '2026-11-20T10:00:00.000Z' },
+      reused: false,
+      warnings: [],
+    });
+    // The same tree and commit date through the mocked API: an archive does not depend on where it was read.
+    const mocked = mockCodeCommit(repo);
+    try {
+      const fromMock = await archiveCommit({
+        codecommit: new CodeCommitClient({}),
+        s3,
+        bucket: BUCKET,
+        repository: repo.name,
+        commitId: repo.commitId,
+      });
+      expect(fromMock.sha256).toBe(result.sha256);
+    } finally {
+      mocked.restore();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { createLocalStack } from '../../../cli/local/local-stack';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
 import { recordResult } from '../../../functions/lib/record/record-result';
 import { type PrepareInput, prepare } from '../../../functions/lib/source/prepare';
+import { handler } from '../../../functions/prepare/handler';
 import { loadEvent } from '../../support/events';
 import { mockCodeCommit, sampleRepository } from '../../support/fake-codecommit';
 import { useMoto } from '../../support/moto';
@@ -226,7 +227,6 @@ describe('the Prepare handler', () => {
       BRANCH_NAME: pipeline.branch,
       IMAGE_PLACEHOLDERS: 'IMAGE1_NAME=/etc/imageDetail.json',
     });
-    const { handler } = await import('../../../functions/prepare/handler');
 
     await expect(handler(execution('bad-setting', push()))).rejects.toThrow(
       /stack parameter ImagePlaceholders is "IMAGE1_NAME=\/etc\/imageDetail.json": the file of IMAGE1_NAME: give a path relative/,

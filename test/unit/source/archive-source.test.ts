@@ -24,7 +24,6 @@ const BUCKET = 'artifacts';
 
 const codecommitMock = mockClient(CodeCommitClient);
 const s3Mock = mockClient(S3Client);
-const sleeps: number[] = [];
 
 /** Answers CodeCommit calls from the fake repository; tests override single commands on top. */
 function serve(repo: FakeRepository) {
@@ -42,13 +41,13 @@ function archive(repo: FakeRepository, overrides: Partial<ArchiveInput> = {}) {
     bucket: BUCKET,
     repository: repo.name,
     commitId: repo.commitId,
-    retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, sleep: async (ms) => void sleeps.push(ms) },
     ...overrides,
   });
 }
 
-const throttled = () =>
-  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} });
+/** A throttle as the SDK throws it once its retry middleware has given up (aws-sdk-client-mock skips that middleware). */
+const throttledAfter = (attempts: number) =>
+  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { attempts } });
 const uploadedBody = () => s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input as PutObjectCommandInput;
 const s3Writes = () =>
   s3Mock.commandCalls(PutObjectCommand).length + s3Mock.commandCalls(CreateMultipartUploadCommand).length;
@@ -56,7 +55,6 @@ const s3Writes = () =>
 beforeEach(() => {
   codecommitMock.reset();
   s3Mock.reset();
-  sleeps.length = 0;
   s3Mock
     .on(HeadObjectCommand)
     .rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
@@ -176,35 +174,20 @@ describe('archiveCommit', () => {
     expect(s3Writes()).toBe(0);
   });
 
-  it('retries throttled GetCommit, GetFolder and GetBlob calls with jittered backoff, then succeeds', async () => {
-    const repo = sampleRepository();
-    const fake = serve(repo);
-    codecommitMock.on(GetCommitCommand).rejectsOnce(throttled()).callsFake(fake.getCommit);
-    codecommitMock.on(GetFolderCommand).rejectsOnce(throttled()).callsFake(fake.getFolder);
-    codecommitMock
-      .on(GetBlobCommand)
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .callsFake(fake.getBlob);
-
-    const result = await archive(repo);
-
-    expect(result.files).toBe(Object.keys(repo.files).length);
-    expect(sleeps).toHaveLength(4);
-    expect(sleeps.every((ms) => ms >= 0 && ms <= 1000)).toBe(true);
-  });
-
-  it('gives up with a TransientAwsError after the last attempt when throttling never stops', async () => {
+  // The retries themselves run in the SDK's middleware: test/unit/source/codecommit-client.test.ts.
+  it("turns a throttle that outlasted the client's retries into a TransientAwsError naming the call", async () => {
     const repo = sampleRepository();
     serve(repo);
-    codecommitMock.on(GetBlobCommand).rejects(throttled());
+    codecommitMock.on(GetBlobCommand).rejects(throttledAfter(6));
 
     const failure = archive(repo);
 
     await expect(failure).rejects.toThrow(TransientAwsError);
     await expect(failure).rejects.toThrow(
-      /GetBlob of ".*" .* still failed after 4 attempts \(last: ThrottlingException: Rate exceeded\)/,
+      /GetBlob of ".*" .* still failed after 6 attempts \(last: ThrottlingException: Rate exceeded\)/,
     );
+    const blobIds = codecommitMock.commandCalls(GetBlobCommand).map((call) => call.args[0].input.blobId);
+    expect(new Set(blobIds).size).toBe(blobIds.length);
     expect(s3Writes()).toBe(0);
   });
 
