@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseAppSpec, renderAppSpec } from '../../functions/lib/render/appspec';
-import {
-  DEFAULT_IMAGE_PLACEHOLDER,
-  type ImageDetailFile,
-  renderTaskDefinition,
-} from '../../functions/lib/render/task-definition';
+import { DEFAULT_IMAGE_PLACEHOLDER } from '../../functions/lib/build/image-input';
+import { parseAppSpec } from '../../functions/lib/render/appspec';
+import { renderAppSpec } from '../../functions/lib/render/appspec-render';
+import { renderTaskDefinition } from '../../functions/lib/render/task-definition';
+import type { ImageDetailFile } from '../../functions/lib/render/task-definition-images';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import type { Command } from './types';
 

@@ -1,25 +1,23 @@
 /**
- * The AppSpec: CodeDeploy's ECS AppSpec (YAML or JSON, keys in any case) parsed into what CreateTaskSet
- * and the hooks need, and rendered with the registered task definition's ARN and nothing else changed.
+ * The AppSpec: CodeDeploy's ECS AppSpec (YAML or JSON, keys in any case) parsed into what CreateTaskSet and the
+ * hooks need, and checked against the rendered task definition (the container and port exist, awsvpc for a
+ * network configuration). Reading the document is appspec-document.ts's; writing the ARN, appspec-render.ts's.
  */
 import type {
   CapacityProviderStrategyItem,
   NetworkConfiguration,
   RegisterTaskDefinitionCommandInput,
 } from '@aws-sdk/client-ecs';
+import { isMap, isNode, isSeq, type YAMLMap } from 'yaml';
 import {
-  type Document,
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  type Pair,
-  parseDocument,
-  parse as parseYaml,
-  type YAMLMap,
-} from 'yaml';
-import { InvalidInputError } from '../shared/errors';
-import { parseJson, stripBom } from './task-definition';
+  type AppSpecEntry,
+  type AppSpecSource,
+  ensure,
+  findKey,
+  findTarget,
+  keyOf,
+  loadAppSpec,
+} from './appspec-document';
 
 /** The lifecycle events of an ECS deployment that can run a hook, in the order they happen. */
 export const HOOK_EVENTS = [
@@ -52,36 +50,21 @@ export type AppSpecTaskDefinition = Pick<
 const LAMBDA_FUNCTION =
   /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 
-interface Source {
-  file: string;
-  text: string;
-  json: boolean;
-  doc: Document.Parsed;
-}
-
-/** A key found in a map: its node, its value as plain data (null when empty) and its path for messages. */
-interface Entry {
-  pair: Pair;
-  node: unknown;
-  data: unknown;
-  where: string;
-}
-
 /** Parses and checks the AppSpec against the task definition; throws InvalidInputError naming file, field and fix. */
 export function parseAppSpec(
   text: string,
   file: string,
   taskDefinition: AppSpecTaskDefinition,
 ): ParsedAppSpec {
-  const source = load(text, file);
+  const source = loadAppSpec(text, file);
   const { properties, where } = findTarget(source);
-  const lb = get(source, properties, 'LoadBalancerInfo', where);
+  const lb = findKey(source, properties, 'LoadBalancerInfo', where);
   ensure(
     source,
     isMap(lb?.node),
     `${where} needs LoadBalancerInfo: {ContainerName: <container>, ContainerPort: <port>}`,
   );
-  const name = get(source, lb.node, 'ContainerName', lb.where)?.data;
+  const name = findKey(source, lb.node, 'ContainerName', lb.where)?.data;
   const containers = taskDefinition.containerDefinitions ?? [];
   const container = containers.find((candidate) => candidate.name === name);
   ensure(
@@ -90,7 +73,13 @@ export function parseAppSpec(
     `${lb.where}.ContainerName: container ${JSON.stringify(name)} is not in task definition "${taskDefinition.family}" (containers: ${containers.map((c) => c.name).join(', ')})`,
   );
   const portWhere = `${lb.where}.ContainerPort`;
-  const port = integer(source, get(source, lb.node, 'ContainerPort', lb.where)?.data, portWhere, 1, 65535);
+  const port = integer(
+    source,
+    findKey(source, lb.node, 'ContainerPort', lb.where)?.data,
+    portWhere,
+    1,
+    65535,
+  );
   const ports = (container.portMappings ?? []).map((mapping) => mapping.containerPort);
   ensure(
     source,
@@ -98,9 +87,9 @@ export function parseAppSpec(
     `${portWhere} is ${port}, not a containerPort of container "${name}" (portMappings: ${ports.join(', ') || 'none'}): add {"containerPort": ${port}} to its portMappings or fix the port`,
   );
   const parsed: ParsedAppSpec = { containerName: name, containerPort: port, hooks: parseHooks(source) };
-  const network = get(source, properties, 'NetworkConfiguration', where);
+  const network = findKey(source, properties, 'NetworkConfiguration', where);
   if (network?.data != null) parsed.networkConfiguration = parseNetwork(source, network, taskDefinition);
-  const platform = get(source, properties, 'PlatformVersion', where);
+  const platform = findKey(source, properties, 'PlatformVersion', where);
   if (platform?.data != null) {
     const version = platform.data;
     ensure(
@@ -110,126 +99,12 @@ export function parseAppSpec(
     );
     parsed.platformVersion = String(version);
   }
-  const strategy = get(source, properties, 'CapacityProviderStrategy', where);
+  const strategy = findKey(source, properties, 'CapacityProviderStrategy', where);
   if (strategy?.data != null) parsed.capacityProviderStrategy = parseStrategy(source, strategy);
   return parsed;
 }
 
-/** The AppSpec text with TaskDefinition set to the ARN; comments, order and every other byte are kept. */
-export function renderAppSpec(text: string, file: string, taskDefinitionArn: string): string {
-  const source = load(text, file);
-  const { properties, where } = findTarget(source);
-  const found = get(source, properties, 'TaskDefinition', where);
-  ensure(
-    source,
-    found,
-    `${where} has no TaskDefinition: add "TaskDefinition: <TASK_DEFINITION>", Switchyard writes the ARN there`,
-  );
-  const node = found.node;
-  ensure(
-    source,
-    isScalar(node) && node.range,
-    `${found.where} must be a single value such as <TASK_DEFINITION>`,
-  );
-  // Splicing the value's source range keeps the rest of the text exactly; re-serialising the document would
-  // re-indent lists, reflow flow collections and lose the comment that sat on the old value.
-  const [start, end] = node.range;
-  let value = scalar(taskDefinitionArn, source.json ? 'QUOTE_DOUBLE' : node.type);
-  if (start === end) value = ` ${value}`;
-  if (source.text.slice(start, end).endsWith('\n')) value += '\n';
-  return source.text.slice(0, start) + value + source.text.slice(end);
-}
-
-function scalar(value: string, type: string | undefined): string {
-  if (type === 'QUOTE_SINGLE') return `'${value.replaceAll("'", "''")}'`;
-  const plain =
-    type !== 'QUOTE_DOUBLE' && /^[A-Za-z<][\w:/.<>@+=-]*$/.test(value) && parseYaml(value) === value;
-  return plain ? value : JSON.stringify(value);
-}
-
-function load(text: string, file: string): Source {
-  const body = stripBom(text);
-  // A .json file gets JSON's errors (line and column); text like JSON in a .yaml file may be YAML flow style.
-  // Either way the YAML parser then gives every node its source range.
-  let json = /\.json$/i.test(file);
-  if (json) parseJson(body, file);
-  else if (/^\s*[{[]/.test(body)) json = isJson(body);
-  const doc = parseDocument(body);
-  const error = doc.errors[0]?.message.split('\n')[0]?.replace(/:$/, '');
-  if (error) throw new InvalidInputError(`${file}: not valid YAML: ${error}`);
-  return { file, text: body, json, doc };
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function ensure(source: Source, condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvalidInputError(`${source.file}: ${message}`);
-}
-
-function keyOf(pair: Pair): string {
-  return String(isScalar(pair.key) ? pair.key.value : pair.key);
-}
-
-/** The entry of `map` whose key matches case-insensitively, as AppSpec keys do; two such keys are ambiguous. */
-function get(source: Source, map: YAMLMap, key: string, where: string): Entry | undefined {
-  const matches = map.items.filter((pair) => keyOf(pair).toLowerCase() === key.toLowerCase());
-  ensure(
-    source,
-    matches.length < 2,
-    `${where || 'the top level'} has ${matches.map(keyOf).join(' and ')}: keep one ${key}`,
-  );
-  const pair = matches[0];
-  if (!pair) return undefined;
-  const data = isNode(pair.value) ? pair.value.toJS(source.doc) : pair.value;
-  return {
-    pair,
-    node: pair.value,
-    data: data ?? null,
-    where: where ? `${where}.${keyOf(pair)}` : keyOf(pair),
-  };
-}
-
-function findTarget(source: Source): { properties: YAMLMap; where: string } {
-  const root = source.doc.contents;
-  const example = '"- TargetService: {Type: AWS::ECS::Service, Properties: …}"';
-  ensure(source, isMap(root), 'expected an AppSpec with version, Resources and Hooks');
-  const resources = get(source, root, 'Resources', '');
-  ensure(source, isSeq(resources?.node), `Resources must be a list holding the ECS service: ${example}`);
-  const items = resources.node.items;
-  const names = items.map((item) => (isMap(item) ? item.items.map(keyOf).join('+') : '?'));
-  ensure(
-    source,
-    items.length === 1,
-    `${resources.where} lists ${items.length} resources (${names.join(', ')}): an ECS AppSpec has exactly one target service with LoadBalancerInfo`,
-  );
-  const item = items[0];
-  const entry = isMap(item) && item.items.length === 1 ? item.items[0] : undefined;
-  ensure(source, entry && isMap(entry.value), `${resources.where}[0] must be one named resource: ${example}`);
-  const target = entry.value as YAMLMap;
-  const where = `${resources.where}[0].${keyOf(entry)}`;
-  const type = get(source, target, 'Type', where)?.data;
-  ensure(
-    source,
-    type === undefined || type === 'AWS::ECS::Service',
-    `${where}.Type is ${JSON.stringify(type)}: Switchyard deploys AWS::ECS::Service`,
-  );
-  const properties = get(source, target, 'Properties', where);
-  ensure(
-    source,
-    isMap(properties?.node),
-    `${where} needs a Properties map with TaskDefinition and LoadBalancerInfo`,
-  );
-  return { properties: properties.node, where: properties.where };
-}
-
-function integer(source: Source, value: unknown, where: string, min: number, max: number): number {
+function integer(source: AppSpecSource, value: unknown, where: string, min: number, max: number): number {
   const number = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   ensure(
     source,
@@ -239,7 +114,7 @@ function integer(source: Source, value: unknown, where: string, min: number, max
   return number;
 }
 
-function ids(source: Source, entry: Entry | undefined, where: string, max: number): string[] {
+function ids(source: AppSpecSource, entry: AppSpecEntry | undefined, where: string, max: number): string[] {
   const value = entry?.data;
   ensure(
     source,
@@ -253,8 +128,8 @@ function ids(source: Source, entry: Entry | undefined, where: string, max: numbe
 }
 
 function parseNetwork(
-  source: Source,
-  network: Entry,
+  source: AppSpecSource,
+  network: AppSpecEntry,
   taskDefinition: AppSpecTaskDefinition,
 ): NetworkConfiguration {
   ensure(
@@ -263,14 +138,14 @@ function parseNetwork(
     `${network.where} needs a task definition with "networkMode": "awsvpc"; "${taskDefinition.family}" has ${taskDefinition.networkMode ?? 'none (bridge)'}`,
   );
   const awsvpc = isMap(network.node)
-    ? get(source, network.node, 'AwsvpcConfiguration', network.where)
+    ? findKey(source, network.node, 'AwsvpcConfiguration', network.where)
     : undefined;
   ensure(
     source,
     isMap(awsvpc?.node),
     `${network.where} needs AwsvpcConfiguration: {Subnets: [...], SecurityGroups: [...]}`,
   );
-  const field = (key: string) => get(source, awsvpc.node as YAMLMap, key, awsvpc.where);
+  const field = (key: string) => findKey(source, awsvpc.node as YAMLMap, key, awsvpc.where);
   const config: NetworkConfiguration['awsvpcConfiguration'] = {
     subnets: ids(source, field('Subnets'), `${awsvpc.where}.Subnets`, 16),
   };
@@ -289,13 +164,13 @@ function parseNetwork(
   return { awsvpcConfiguration: config };
 }
 
-function parseStrategy(source: Source, strategy: Entry): CapacityProviderStrategyItem[] {
+function parseStrategy(source: AppSpecSource, strategy: AppSpecEntry): CapacityProviderStrategyItem[] {
   const shape = 'must be a list of {CapacityProvider, Weight?, Base?}';
   ensure(source, isSeq(strategy.node) && strategy.node.items.length > 0, `${strategy.where} ${shape}`);
   return strategy.node.items.map((item, index) => {
     const where = `${strategy.where}[${index}]`;
     ensure(source, isMap(item), `${where} ${shape}`);
-    const value = (key: string) => get(source, item, key, where)?.data;
+    const value = (key: string) => findKey(source, item, key, where)?.data;
     const capacityProvider = value('CapacityProvider');
     ensure(
       source,
@@ -317,8 +192,8 @@ function isScript(value: unknown): boolean {
   );
 }
 
-function parseHooks(source: Source): Partial<Record<HookEvent, string[]>> {
-  const found = get(source, source.doc.contents as YAMLMap, 'Hooks', '');
+function parseHooks(source: AppSpecSource): Partial<Record<HookEvent, string[]>> {
+  const found = findKey(source, source.doc.contents as YAMLMap, 'Hooks', '');
   const hooks: Partial<Record<HookEvent, string[]>> = {};
   if (found?.data == null) return hooks;
   // CodeDeploy writes a list of one-entry maps; a plain map of events is accepted too.

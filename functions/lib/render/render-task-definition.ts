@@ -7,11 +7,12 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type ArtifactLocation, readZipArtifact } from '../build/artifacts';
 import { findImageInputFile } from '../build/image-files';
+import { DEFAULT_IMAGE_PLACEHOLDER } from '../build/image-input';
 import type { Deployment } from '../record/deployments';
 import { SourceError } from '../shared/errors';
 import { type ParsedAppSpec, parseAppSpec } from './appspec';
 import { registerTaskDefinition } from './register';
-import { DEFAULT_IMAGE_PLACEHOLDER, renderTaskDefinition } from './task-definition';
+import { renderTaskDefinition } from './task-definition';
 
 /** Input of RenderTaskDefinition, as the machine passes it. */
 export interface RenderStageInput {
@@ -55,10 +56,10 @@ export async function renderStage(
     taskdefFile: taskdef.file,
     imageDetails:
       image.kind === 'imageDetail.json'
-        ? [{ name: DEFAULT_IMAGE_PLACEHOLDER, file: `build artifact ${image.path}`, text: image.text }]
+        ? [{ name: DEFAULT_IMAGE_PLACEHOLDER, file: image.label, text: image.text }]
         : [],
     ...(image.kind === 'imagedefinitions.json'
-      ? { imageDefinitions: { file: `build artifact ${image.path}`, text: image.text } }
+      ? { imageDefinitions: { file: image.label, text: image.text } }
       : {}),
   });
   // The AppSpec is checked against the rendered revision before anything is registered.

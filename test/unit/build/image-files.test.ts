@@ -52,24 +52,32 @@ describe('findImageInput', () => {
     [
       'malformed JSON',
       { 'imageDetail.json': '{"ImageURI":' },
-      /imageDetail.json in the build artifact is not valid JSON.*expected \{"ImageURI"/,
+      /^build artifact imageDetail\.json: not valid JSON at line 1, column 13: .*; an imageDetail\.json is \{"ImageURI"/,
     ],
     [
       'no ImageURI',
       { 'imageDetail.json': '{"imageUri":"r/app:1"}' },
-      /imageDetail.json has no non-empty string field "ImageURI"/,
+      /^build artifact imageDetail\.json: ImageURI is missing: expected a non-empty string, e.g. \{"ImageURI": .*\(keys are case-sensitive: found "imageUri"\)$/,
     ],
-    ['an empty ImageURI', { 'imageDetail.json': '{"ImageURI":""}' }, /"ImageURI"/],
-    ['a list instead of an object', { 'imageDetail.json': '["r/app:1"]' }, /"ImageURI"/],
+    [
+      'an empty ImageURI',
+      { 'imageDetail.json': '{"ImageURI":""}' },
+      /imageDetail\.json: ImageURI is "": expected a non-empty string, e.g. \{"ImageURI"/,
+    ],
+    [
+      'a list instead of an object',
+      { 'imageDetail.json': '["r/app:1"]' },
+      /imageDetail\.json: the file is an array: expected a JSON object, e.g. \{"ImageURI"/,
+    ],
     [
       'imagedefinitions as an object',
       { 'imagedefinitions.json': '{"name":"web"}' },
-      /must be a non-empty JSON array/,
+      /^build artifact imagedefinitions\.json: the file is an object: expected a non-empty JSON array, e.g. \[\{"name": /,
     ],
     [
       'an entry without imageUri',
       { 'imagedefinitions.json': '[{"name":"web"}]' },
-      /entry 0 .* needs non-empty string fields "name" and "imageUri"/,
+      /^build artifact imagedefinitions\.json: \[0\]\.imageUri is missing: expected a non-empty string, e.g. \[\{"name": "<container name>", "imageUri": /,
     ],
     [
       'neither file',

@@ -3,8 +3,8 @@ import {
   type AppSpecTaskDefinition,
   type ParsedAppSpec,
   parseAppSpec,
-  renderAppSpec,
 } from '../../../functions/lib/render/appspec';
+import { renderAppSpec } from '../../../functions/lib/render/appspec-render';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 
 const ARN = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:42';

@@ -1,9 +1,7 @@
-import {
-  MAX_TASK_DEFINITION_BYTES,
-  READ_ONLY_FIELDS,
-  type RenderInput,
-  renderTaskDefinition,
-} from '../../../functions/lib/render/task-definition';
+import { findImageInput } from '../../../functions/lib/build/image-files';
+import { type RenderInput, renderTaskDefinition } from '../../../functions/lib/render/task-definition';
+import { MAX_TASK_DEFINITION_BYTES } from '../../../functions/lib/render/task-definition-checks';
+import { READ_ONLY_FIELDS } from '../../../functions/lib/render/task-definition-cleanup';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 
 const IMAGE = `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:${'a'.repeat(64)}`;
@@ -48,6 +46,15 @@ const render = (input: Partial<RenderInput> = {}) =>
   renderTaskDefinition({ taskdefText: taskdef(), imageDetails: [detail()], ...input });
 const web = (input: Partial<RenderInput> = {}) => render(input).containerDefinitions?.[0];
 
+function thrownBy(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
 describe('renderTaskDefinition', () => {
   it('fills the image placeholder and returns the RegisterTaskDefinition input', () => {
     const expected = baseTaskdef();
@@ -64,6 +71,11 @@ describe('renderTaskDefinition', () => {
     [
       'an imageDetail.json with a byte order mark and other keys',
       { imageDetails: [{ ...detail(), text: `\uFEFF{"ImageURI": "${IMAGE}", "ImageSizeInBytes": 1234}` }] },
+      (out) => expect(out.containerDefinitions?.[0]?.image).toBe(IMAGE),
+    ],
+    [
+      'an ImageURI with spaces around it, trimmed as CheckBuild records it',
+      { imageDetails: [{ ...detail(), text: JSON.stringify({ ImageURI: ` ${IMAGE}\n` }) }] },
       (out) => expect(out.containerDefinitions?.[0]?.image).toBe(IMAGE),
     ],
     [
@@ -283,12 +295,12 @@ describe('renderTaskDefinition', () => {
     [
       'an imageDetail.json without ImageURI',
       { imageDetails: [{ ...detail(), text: '{"imageUri": "x"}' }] },
-      /imageDetail\.json: expected \{"ImageURI": .*non-empty string ImageURI/,
+      /^imageDetail\.json: ImageURI is missing: expected a non-empty string, e.g. \{"ImageURI": .*\(keys are case-sensitive: found "imageUri"\)$/,
     ],
     [
       'an imageDetail.json with an empty ImageURI',
       { imageDetails: [{ ...detail(), text: '{"ImageURI": " "}' }] },
-      /imageDetail\.json: expected \{"ImageURI"/,
+      /^imageDetail\.json: ImageURI is " ": expected a non-empty string, e.g. \{"ImageURI"/,
     ],
     [
       'an image whose placeholder is not in the task definition',
@@ -336,12 +348,12 @@ describe('renderTaskDefinition', () => {
       {
         imageDefinitions: { file: 'imagedefinitions.json', text: `{"name": "web", "imageUri": "${IMAGE}"}` },
       },
-      /imagedefinitions\.json: expected \[\{"name": "<container name>", "imageUri": "<image URI>"\}, …\]/,
+      /^imagedefinitions\.json: the file is an object: expected a non-empty JSON array, e.g. \[\{"name": "<container name>", "imageUri": /,
     ],
     [
       'an imagedefinitions.json entry without imageUri',
       { imageDefinitions: { file: 'imagedefinitions.json', text: '[{"name": "web", "image": "x"}]' } },
-      /imagedefinitions\.json: \[0\]: expected/,
+      /^imagedefinitions\.json: \[0\]\.imageUri is missing: expected a non-empty string, e.g. \[\{"name": /,
     ],
     [
       'a placeholder left in an image, naming it',
@@ -419,6 +431,28 @@ describe('renderTaskDefinition', () => {
     expect((thrown as Error).name).toBe('InvalidInputError');
     expect((thrown as Error).message).toMatch(message);
   });
+
+  it.each([
+    ['imageDetail.json', '{"imageUri": "r/web:1"}'],
+    ['imageDetail.json', '[]'],
+    ['imagedefinitions.json', '[{"name": "web", "imageURI": "r/web:1"}]'],
+    ['imagedefinitions.json', '{"name": "web"'],
+  ])(
+    'reports a malformed %s (%s) with the message CheckBuild gives, as an InvalidInputError',
+    (kind, text) => {
+      const file = `build artifact ${kind}`;
+      const input: Partial<RenderInput> =
+        kind === 'imageDetail.json'
+          ? { imageDetails: [{ name: 'IMAGE1_NAME', file, text }] }
+          : { imageDefinitions: { file, text } };
+      const fromCheckBuild = thrownBy(() => findImageInput(new Map([[kind, Buffer.from(text)]])));
+      const fromRender = thrownBy(() => render(input));
+      expect(fromCheckBuild.name).toBe('BuildArtifactError');
+      expect(fromRender).toBeInstanceOf(InvalidInputError);
+      expect(fromRender.message).toBe(fromCheckBuild.message);
+      expect(fromRender.message.startsWith(`${file}: `)).toBe(true);
+    },
+  );
 
   it('keeps ECS container fields it does not know as they are', () => {
     const out = web({

@@ -146,6 +146,30 @@ describe('switchyard render', () => {
       ],
       /bad-appspec\.yaml: .*container "api" is not in task definition "web" \(containers: web, envoy\)/,
     ],
+    [
+      'an image detail file without ImageURI, naming the file, the field and the fix',
+      () => [
+        '--taskdef',
+        join(dir, 'taskdef.json'),
+        '--image-detail',
+        file('lowercase.json', JSON.stringify({ imageUri: IMAGE })),
+      ],
+      /lowercase\.json: ImageURI is missing: expected a non-empty string, e\.g\. \{"ImageURI": .*\(keys are case-sensitive: found "imageUri"\)/,
+    ],
+    [
+      'an --image-definitions file that is an object',
+      () => [
+        '--taskdef',
+        join(dir, 'taskdef.json'),
+        '--image-detail',
+        join(dir, 'imageDetail.json'),
+        '--image-detail',
+        `IMAGE2_NAME=${join(dir, 'envoy.json')}`,
+        '--image-definitions',
+        file('object-definitions.json', JSON.stringify({ name: 'envoy', imageUri: SIDECAR })),
+      ],
+      /object-definitions\.json: the file is an object: expected a non-empty JSON array, e\.g\. \[\{"name": /,
+    ],
     ['no --taskdef', () => [], /--taskdef FILE is required/],
     [
       'a missing file',
