@@ -3,7 +3,8 @@
  * errors, the pause in progress, and tables.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import { describeRequest, operatorRequest, type RecordedStep } from '../../functions/lib/deploy/shift';
+import { describeRequest, operatorRequest } from '../../functions/lib/deploy/operator-requests';
+import type { RecordedStep } from '../../functions/lib/record/traffic-record';
 import type { DeploymentRecord } from './target';
 
 /** Every status after which a deployment record does not change any more. */

@@ -7,7 +7,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Deployment } from '../lib/record/deployments';
 import type { LockState } from '../lib/record/lock';
-import { acquireLock, lockTable, parseExecutionMode } from '../lib/record/lock';
+import { acquireLock, parseExecutionMode } from '../lib/record/lock';
+import { lockTable } from '../lib/record/lock-table';
 import { configFromEnv } from '../lib/shared/config';
 
 const dynamodb = new DynamoDBClient({});

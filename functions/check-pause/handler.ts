@@ -7,7 +7,8 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type CheckPauseInput, checkPause, parseAlarmNames } from '../lib/deploy/shift';
+import { type CheckPauseInput, checkPause } from '../lib/deploy/shift';
+import { parseAlarmNames } from '../lib/deploy/shift-config';
 import type { PauseCheckState } from '../lib/deploy/state';
 import { configFromEnv } from '../lib/shared/config';
 import { ConfigurationError } from '../lib/shared/errors';

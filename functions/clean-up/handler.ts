@@ -10,10 +10,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
+import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { rollback } from '../lib/deploy/finalize-rollback';
-import { DEPLOY_ENV, deployConfig } from '../lib/deploy/green';
 import { DeploymentsTable } from '../lib/record/deployments';
-import { lockTable } from '../lib/record/lock';
+import { lockTable } from '../lib/record/lock-table';
 import { configFromEnv } from '../lib/shared/config';
 
 const codebuild = new CodeBuildClient({});

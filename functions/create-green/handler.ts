@@ -8,7 +8,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type CreateGreenInput, createGreen, DEPLOY_ENV, deployConfig } from '../lib/deploy/green';
+import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
+import { type CreateGreenInput, createGreen } from '../lib/deploy/green';
 import type { GreenState } from '../lib/deploy/state';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';

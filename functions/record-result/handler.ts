@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeploymentsTable } from '../lib/record/deployments';
-import { lockTable } from '../lib/record/lock';
+import { lockTable } from '../lib/record/lock-table';
 import { type RecordResultInput, recordResult } from '../lib/record/record-result';
 import { configFromEnv } from '../lib/shared/config';
 

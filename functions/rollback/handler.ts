@@ -8,8 +8,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { type RollbackInput, type RollbackOutput, rollback } from '../lib/deploy/finalize-rollback';
-import { DEPLOY_ENV, deployConfig } from '../lib/deploy/green';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';
 

@@ -7,7 +7,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { parseTerminationWait, type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
+import { type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
+import { parseTerminationWait } from '../lib/deploy/shift-config';
 import type { TrafficState } from '../lib/deploy/state';
 import { configFromEnv } from '../lib/shared/config';
 

@@ -13,7 +13,7 @@ import {
   putTargetErrorAlarm,
 } from '../../cli/emulator/fixture';
 import { createLocalStack } from '../../cli/local/local-stack';
-import type { DeployConfig } from '../../functions/lib/deploy/green';
+import type { DeployConfig } from '../../functions/lib/deploy/deploy-config';
 import { readForward } from '../../functions/lib/deploy/listener';
 import type { RenderedRevision } from '../../functions/lib/deploy/state';
 import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/record/deployments';

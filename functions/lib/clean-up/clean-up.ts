@@ -7,7 +7,8 @@ import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { getBuild, stopBuild } from '../build/codebuild';
 import type { GreenState } from '../deploy/state';
 import type { Deployment, DeploymentsTable } from '../record/deployments';
-import { type LockTable, releaseLock, type ServiceRef } from '../record/lock';
+import { releaseLock } from '../record/lock';
+import type { LockTable, ServiceRef } from '../record/lock-table';
 import { InvalidInputError } from '../shared/errors';
 
 /** The part of the EventBridge "Step Functions Execution Status Change" event CleanUp reads. */

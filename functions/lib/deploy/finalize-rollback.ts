@@ -8,17 +8,18 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Deployment, DeploymentsTable } from '../record/deployments';
 import { type CaughtError, type FailureSummary, summarizeFailure } from '../record/record-result';
 import { InvalidInputError, ServiceNotReadyError } from '../shared/errors';
+import type { DeployClients, DeployConfig } from './deploy-config';
+import { greenClientToken } from './green-task-set';
+import { classifyForward, readForward, setWeights, weightsOf } from './listener';
 import {
-  type DeployClients,
-  type DeployConfig,
-  greenClientToken,
+  type DeployInput,
+  type GreenState,
   requireDeployment,
   requireGreen,
-  weightsOf,
-} from './green';
-import { classifyForward, readForward, setWeights } from './listener';
-import type { DeployInput, GreenState, TrafficState } from './state';
-import { deleteTaskSet, findTaskSets, makePrimary, type TaskSetInfo } from './task-sets';
+  type TrafficState,
+} from './state';
+import type { TaskSetInfo } from './task-set-info';
+import { deleteTaskSet, findTaskSets, makePrimary } from './task-sets';
 
 /** Input of Finalize. */
 export interface FinalizeInput {

@@ -4,114 +4,29 @@
  * listener to green). Each core gets a typed config and its clients; nothing here reads the environment.
  */
 
-import { createHash } from 'node:crypto';
-import type { NetworkConfiguration } from '@aws-sdk/client-ecs';
-import {
-  DescribeTaskDefinitionCommand,
-  DescribeTaskSetsCommand,
-  type ECSClient,
-  type LaunchType,
-} from '@aws-sdk/client-ecs';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ECSClient, LaunchType } from '@aws-sdk/client-ecs';
 import type { Deployment, DeploymentsTable } from '../record/deployments';
 import {
-  asTransient,
   ConfigurationError,
   GreenUnhealthyError,
   InvalidInputError,
   ServiceNotReadyError,
 } from '../shared/errors';
-import { classifyForward, type ForwardState, readForward, setWeights } from './listener';
-import type { DeployInput, GreenCheckState, GreenState } from './state';
-import { checkGreen, createGreenTaskSet, describeService, findTaskSets } from './task-sets';
-
-/** Where the deploy stage deploys: the stack's parameters, typed. */
-export interface DeployConfig {
-  cluster: string;
-  service: string;
-  productionListenerArn: string;
-  /** '' when the stack has no test listener. */
-  testListenerArn: string;
-  /** TARGET_GROUP_A_ARN and TARGET_GROUP_B_ARN; live and green swap each deployment. */
-  targetGroups: readonly [string, string];
-  greenHealthTimeoutMinutes: number;
-  /** The network of a first deployment when the AppSpec gives none (stack parameters TaskSubnetIds, TaskSecurityGroupIds). */
-  defaultNetworkConfiguration?: NetworkConfiguration;
-}
-
-/** The environment variables a DeployConfig is read from (TEST_LISTENER_ARN is optional and read apart). */
-export const DEPLOY_ENV = [
-  'CLUSTER_NAME',
-  'SERVICE_NAME',
-  'PRODUCTION_LISTENER_ARN',
-  'TARGET_GROUP_A_ARN',
-  'TARGET_GROUP_B_ARN',
-  'GREEN_HEALTH_TIMEOUT_MINUTES',
-] as const;
+import type { DeployClients, DeployConfig } from './deploy-config';
+import { checkGreen } from './green-health';
+import { createGreenTaskSet, greenClientToken } from './green-task-set';
+import { classifyForward, type ForwardState, readForward, setWeights, weightsOf } from './listener';
+import {
+  type DeployInput,
+  type GreenCheckState,
+  type GreenState,
+  requireDeployment,
+  requireGreen,
+} from './state';
+import { describeService, describeTaskDefinition, findTaskSets, taskSetCreatedAt } from './task-sets';
 
 /** Seconds between two CheckGreen polls. */
 export const GREEN_POLL_SECONDS = 10;
-
-/** Clients of the deploy-stage cores. */
-export interface DeployClients {
-  ecs: ECSClient;
-  elbv2: ElasticLoadBalancingV2Client;
-}
-
-/** Builds the DeployConfig from the environment's values (as configFromEnv returns them); ConfigurationError names the bad one. */
-export function deployConfig(
-  env: Readonly<Record<(typeof DEPLOY_ENV)[number], string>>,
-  testListenerArn = '',
-): DeployConfig {
-  // Checked where it is used (CreateGreen): a bad value must not stop Rollback, Finalize or CleanUp.
-  const minutes = Number(env.GREEN_HEALTH_TIMEOUT_MINUTES);
-  if (env.TARGET_GROUP_A_ARN === env.TARGET_GROUP_B_ARN) {
-    throw new ConfigurationError(
-      `TARGET_GROUP_A_ARN and TARGET_GROUP_B_ARN are both ${env.TARGET_GROUP_A_ARN}: blue/green needs two target groups`,
-    );
-  }
-  return {
-    cluster: env.CLUSTER_NAME,
-    service: env.SERVICE_NAME,
-    productionListenerArn: env.PRODUCTION_LISTENER_ARN,
-    testListenerArn: testListenerArn.trim(),
-    targetGroups: [env.TARGET_GROUP_A_ARN, env.TARGET_GROUP_B_ARN],
-    greenHealthTimeoutMinutes: minutes,
-    ...defaultNetwork(),
-  };
-}
-
-/** TASK_SUBNET_IDS and TASK_SECURITY_GROUP_IDS (comma-separated, optional) as an awsvpc configuration. */
-function defaultNetwork(): { defaultNetworkConfiguration?: NetworkConfiguration } {
-  const list = (name: string) =>
-    (process.env[name] ?? '')
-      .split(',')
-      .map((id) => id.trim())
-      .filter(Boolean);
-  const subnets = list('TASK_SUBNET_IDS');
-  if (subnets.length === 0) return {};
-  const securityGroups = list('TASK_SECURITY_GROUP_IDS');
-  return {
-    defaultNetworkConfiguration: {
-      awsvpcConfiguration: {
-        subnets,
-        ...(securityGroups.length ? { securityGroups } : {}),
-        assignPublicIp: 'DISABLED',
-      },
-    },
-  };
-}
-
-const CLIENT_TOKEN = /^[\x21-\x7e]{1,36}$/;
-
-/**
- * The CreateTaskSet client token, also the task set's externalId, of a deployment: the deployment id itself when
- * it fits ECS's limit (36 printable ASCII characters), else a hash of it. Stable, so a retry never makes two.
- */
-export function greenClientToken(deploymentId: string): string {
-  if (CLIENT_TOKEN.test(deploymentId)) return deploymentId;
-  return `sy-${createHash('sha256').update(deploymentId).digest('hex').slice(0, 33)}`;
-}
 
 /** Input of CreateGreen. */
 export type CreateGreenInput = Pick<DeployInput, 'deployment' | 'render'>;
@@ -196,7 +111,7 @@ export async function createGreen(
   });
 
   // The deadline counts from the task set's creation, so a retried CreateGreen returns the same state.
-  const created = (await taskSetCreatedAt(ecs, cluster, service, taskSet.arn)) ?? now();
+  const created = (await taskSetCreatedAt(ecs, { cluster, service, taskSetArn: taskSet.arn })) ?? now();
   const state: GreenState = {
     cluster,
     service,
@@ -266,37 +181,6 @@ export async function allowTestTraffic(
   return { testListenerArn: green.testListenerArn, observedWeights: weightsOf(observed) };
 }
 
-/** The weights of a forward state by target group ARN. */
-export function weightsOf(state: ForwardState): Record<string, number> {
-  return Object.fromEntries(state.targetGroups.map((group) => [group.arn, group.weight]));
-}
-
-/** Throws InvalidInputError unless the event carries a deployment. */
-export function requireDeployment(deployment: Deployment | undefined, state: string, sample: string): void {
-  if (!deployment || typeof deployment.id !== 'string' || typeof deployment.startedAt !== 'string') {
-    throw new InvalidInputError(
-      `${state} expects {"deployment": {"id", "repository", "startedAt", ...}, ...} as the state machine passes it (see ${sample})`,
-    );
-  }
-}
-
-/** The event's GreenState; InvalidInputError when it is missing or incomplete. */
-export function requireGreen(
-  input: { deployment?: Deployment; green?: GreenState },
-  state: string,
-  sample: string,
-): GreenState {
-  requireDeployment(input.deployment, state, sample);
-  const green = input.green;
-  if (!green?.greenTaskSetArn || !green.greenTargetGroupArn || !green.liveTargetGroupArn) {
-    throw new InvalidInputError(
-      `${state} expects "green" as CreateGreen returns it (greenTaskSetArn, greenTargetGroupArn, ` +
-        `liveTargetGroupArn, ...): see ${sample}`,
-    );
-  }
-  return green;
-}
-
 function describeWeights(state: ForwardState): string {
   return state.targetGroups.map((group) => `${group.arn} ${group.percent} %`).join(', ');
 }
@@ -306,30 +190,7 @@ function describeWeights(state: ForwardState): string {
  * whose AppSpec names no capacity provider strategy: without it ECS would place a Fargate-only task on EC2.
  */
 async function onlyLaunchType(ecs: ECSClient, taskDefinitionArn: string): Promise<LaunchType | undefined> {
-  try {
-    const { taskDefinition } = await ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
-    );
-    const compatible = (taskDefinition?.requiresCompatibilities ?? []) as LaunchType[];
-    return compatible.length === 1 ? compatible[0] : undefined;
-  } catch (error) {
-    throw asTransient(`DescribeTaskDefinition ${taskDefinitionArn}`, error);
-  }
-}
-
-async function taskSetCreatedAt(
-  ecs: ECSClient,
-  cluster: string,
-  service: string,
-  taskSetArn: string,
-): Promise<Date | undefined> {
-  try {
-    const { taskSets } = await ecs.send(
-      new DescribeTaskSetsCommand({ cluster, service, taskSets: [taskSetArn] }),
-    );
-    const createdAt = taskSets?.find((set) => set.taskSetArn === taskSetArn)?.createdAt;
-    return createdAt ? new Date(createdAt) : undefined;
-  } catch (error) {
-    throw asTransient(`DescribeTaskSets ${taskSetArn}`, error);
-  }
+  const taskDefinition = await describeTaskDefinition(ecs, taskDefinitionArn);
+  const compatible = (taskDefinition?.requiresCompatibilities ?? []) as LaunchType[];
+  return compatible.length === 1 ? compatible[0] : undefined;
 }

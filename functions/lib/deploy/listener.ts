@@ -1,14 +1,18 @@
 /**
- * The production (or test) listener's default forward action: read the target groups and their weights, tell
- * which one is live, and move traffic with ModifyListener, reading the listener back after every write and
- * comparing (argo-rollouts' VerifyWeight). Only the listener's default action is read or written; rules are not.
+ * The deploy stage's ELBv2 adapter, its only module that calls ELBv2. The production (or test) listener's default
+ * forward action: read the target groups and their weights, tell which one is live, and move traffic with
+ * ModifyListener, reading the listener back after every write and comparing (argo-rollouts' VerifyWeight). Only
+ * the listener's default action is read or written; rules are not. Also the health of a target group's targets,
+ * which CheckGreen reads.
  */
 import {
   type Action,
   DescribeListenersCommand,
+  DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   type Listener,
   ModifyListenerCommand,
+  type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { asTransient, InvalidInputError, ServiceNotReadyError, WeightsMismatchError } from '../shared/errors';
 
@@ -120,6 +124,22 @@ export async function setWeights(
   return observed;
 }
 
+/** The weights of a forward state by target group ARN. */
+export function weightsOf(state: ForwardState): Record<string, number> {
+  return Object.fromEntries(state.targetGroups.map((group) => [group.arn, group.weight]));
+}
+
+/** Every target registered in the target group, with its health as the ALB reports it. */
+export async function readTargetHealth(
+  elbv2: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+): Promise<TargetHealthDescription[]> {
+  const { TargetHealthDescriptions = [] } = await call(`DescribeTargetHealth ${targetGroupArn}`, () =>
+    elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
+  );
+  return TargetHealthDescriptions;
+}
+
 function validateWeights(listenerArn: string, weights: Readonly<Record<string, number>>): void {
   const entries = Object.entries(weights);
   const bad = entries.find(([, weight]) => !Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT);
@@ -207,6 +227,7 @@ function forwardOf(listenerArn: string, action: Action): ForwardState {
   };
 }
 
+/** Transient failures become TransientAwsError (the machine retries the state); others keep their name. */
 async function call<T>(label: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
@@ -214,5 +235,3 @@ async function call<T>(label: string, send: () => Promise<T>): Promise<T> {
     throw asTransient(label, error);
   }
 }
-
-/** Transient failures become TransientAwsError (the machine retries the state); others keep their name. */

@@ -14,20 +14,16 @@
  * retried checks agree with each other, and no clock outside AWS (the CLI's) is compared with the pause's start.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type Deployment, DeploymentsTable, recordKey } from '../record/deployments';
-import {
-  AlarmError,
-  asTransient,
-  ConfigurationError,
-  DeploymentAbortedError,
-  InvalidInputError,
-} from '../shared/errors';
+import { type Deployment, DeploymentsTable } from '../record/deployments';
+import { type RecordedStep, readRecord, recordStep } from '../record/traffic-record';
+import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../shared/errors';
 import { alarmsInAlarm, type FiringAlarm } from './alarms';
-import { setWeights } from './listener';
+import { setWeights, weightsOf } from './listener';
+import { describeRequest, type OperatorRequest, operatorRequest } from './operator-requests';
 import { planTraffic, type TrafficStep } from './plan';
+import type { CheckPauseConfig, ShiftConfig } from './shift-config';
 import {
   type GreenState,
   MAX_CHECK_INTERVAL_SECONDS,
@@ -38,20 +34,6 @@ import {
 } from './state';
 
 export type { Pause } from './state';
-
-/** ShiftTraffic's configuration (from PRODUCTION_LISTENER_ARN, TRAFFIC_STRATEGY, TERMINATION_WAIT_MINUTES, TABLE_NAME). */
-export interface ShiftConfig {
-  productionListenerArn: string;
-  trafficStrategy: string;
-  terminationWaitMinutes: number;
-  tableName: string;
-}
-
-/** CheckPause's configuration (from ALARM_NAMES and TABLE_NAME). */
-export interface CheckPauseConfig {
-  alarmNames: readonly string[];
-  tableName: string;
-}
 
 /** Input of ShiftTraffic: the step of the plan to apply. */
 export interface ShiftTrafficInput {
@@ -70,50 +52,7 @@ export interface CheckPauseInput {
   waitedSeconds: number;
 }
 
-/** One applied step as the deployment record keeps it, in its `steps` list. */
-export interface RecordedStep {
-  step: number;
-  greenPercent: number;
-  observedWeights: Record<string, number>;
-  at: string;
-}
-
-/** A promote or abort flag as `switchyard promote` / `switchyard abort` write it: `{by?, at?, reason?}` (or `true`). */
-export interface OperatorRequest {
-  by?: string;
-  at?: string;
-  reason?: string;
-}
-
-/** CodeDeploy's limit for terminationWaitTimeInMinutes, which the template's parameter keeps too. */
-export const MAX_TERMINATION_WAIT_MINUTES = 2880;
-
 const now = (): Date => new Date();
-
-/** Parses TERMINATION_WAIT_MINUTES: a whole number of minutes from 0 to 2880; ConfigurationError otherwise. */
-export function parseTerminationWait(text: string): number {
-  const minutes = Number(text);
-  if (
-    text.trim() === '' ||
-    !Number.isInteger(minutes) ||
-    minutes < 0 ||
-    minutes > MAX_TERMINATION_WAIT_MINUTES
-  ) {
-    throw new ConfigurationError(
-      `TERMINATION_WAIT_MINUTES is ${JSON.stringify(text)}; expected a whole number of minutes from 0 to ` +
-        `${MAX_TERMINATION_WAIT_MINUTES} (the stack's TerminationWaitMinutes parameter)`,
-    );
-  }
-  return minutes;
-}
-
-/** Parses ALARM_NAMES (the AlarmNames parameter joined with commas; '' = no alarms). */
-export function parseAlarmNames(text: string): string[] {
-  return text
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
-}
 
 /** The weights of one step: `greenPercent` to green, the rest to live. */
 export function stepWeights(green: GreenState, greenPercent: number): Record<string, number> {
@@ -157,24 +96,6 @@ export function evaluatePause(
   return { status: 'WAIT', waitSeconds: nextWait(remainingSeconds), pause: { remainingSeconds } };
 }
 
-/** Reads a promote or abort flag of the record: absent/false/'' is none, `true` is an anonymous request. */
-export function operatorRequest(value: unknown): OperatorRequest | undefined {
-  if (value === undefined || value === null || value === false || value === '') return undefined;
-  if (typeof value === 'string') return { at: value };
-  if (typeof value !== 'object' || Array.isArray(value)) return {};
-  const request: OperatorRequest = {};
-  for (const key of ['by', 'at', 'reason'] as const) {
-    const field = (value as Record<string, unknown>)[key];
-    if (typeof field === 'string' && field !== '') request[key] = field;
-  }
-  return request;
-}
-
-/** ` by alice at 2026-…: reason`, from whatever the request carries. */
-export function describeRequest(request: OperatorRequest): string {
-  return `${request.by ? ` by ${request.by}` : ''}${request.at ? ` at ${request.at}` : ''}${request.reason ? `: ${request.reason}` : ''}`;
-}
-
 /** The AlarmError for alarms in ALARM: each alarm's name, CloudWatch's reason and when it changed. */
 export function alarmError(deployment: Deployment, firing: readonly FiringAlarm[]): AlarmError {
   const list = firing
@@ -214,7 +135,7 @@ export async function shiftTraffic(
     config.productionListenerArn,
     stepWeights(green, current.greenPercent),
   );
-  const observedWeights = Object.fromEntries(observed.targetGroups.map((group) => [group.arn, group.weight]));
+  const observedWeights = weightsOf(observed);
   const entry: RecordedStep = {
     step,
     greenPercent: current.greenPercent,
@@ -257,65 +178,6 @@ function checkShiftInput(input: ShiftTrafficInput, config: ShiftConfig): ShiftTr
     );
   }
   return input;
-}
-
-/**
- * Appends the step to the record's `steps` and removes `promoteRequested` (it ended the pause before this step),
- * in one conditional write: the list must hold at most `step` entries, so a retried step is not appended twice.
- * Returns when the step was first recorded.
- */
-async function recordStep(
-  dynamodb: DynamoDBClient,
-  tableName: string,
-  deployment: Deployment,
-  entry: RecordedStep,
-): Promise<{ at: string; retried: boolean }> {
-  const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-  try {
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: recordKey(deployment),
-        UpdateExpression:
-          'SET #steps = list_append(if_not_exists(#steps, :empty), :entry), #updatedAt = :at REMOVE #promote',
-        ConditionExpression:
-          'attribute_exists(#pk) AND (attribute_not_exists(#steps) OR size(#steps) <= :step)',
-        ExpressionAttributeNames: {
-          '#pk': 'pk',
-          '#steps': 'steps',
-          '#updatedAt': 'updatedAt',
-          '#promote': 'promoteRequested',
-        },
-        ExpressionAttributeValues: { ':empty': [], ':entry': [entry], ':at': entry.at, ':step': entry.step },
-      }),
-    );
-    return { at: entry.at, retried: false };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) {
-      throw asTransient(`UpdateItem of the record of deployment ${deployment.id}`, error);
-    }
-  }
-  const record = await readRecord(new DeploymentsTable(dynamodb, tableName), deployment);
-  const steps = Array.isArray(record.steps) ? (record.steps as Partial<RecordedStep>[]) : [];
-  const earlier = steps.find((recordedStep) => recordedStep?.step === entry.step);
-  return { at: typeof earlier?.at === 'string' ? earlier.at : entry.at, retried: true };
-}
-
-async function readRecord(table: DeploymentsTable, deployment: Deployment): Promise<Record<string, unknown>> {
-  let record: Record<string, unknown> | undefined;
-  try {
-    record = await table.getRecord(deployment);
-  } catch (error) {
-    throw asTransient(`GetItem of the record of deployment ${deployment.id}`, error);
-  }
-  if (!record) {
-    const { pk, sk } = recordKey(deployment);
-    throw new InvalidInputError(
-      `deployment ${deployment.id} has no record in the deployments table (pk ${pk}, sk ${sk}); Prepare writes it: ` +
-        'the "deployment" input must be the one Prepare returned',
-    );
-  }
-  return record;
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * The shape of the deploy stage's state as it travels through the machine: what each deploy function reads and
- * returns. One module, so the ASL's paths and the handlers agree. Every function of the deploy stage gets
- * `{deployment, render, green?, traffic?, ...}` and returns the part it owns, at the ResultPath named here.
+ * returns, and the checks that an event carries it. One module, so the ASL's paths and the handlers agree. Every
+ * function of the deploy stage gets `{deployment, render, green?, traffic?, ...}` and returns the part it owns, at
+ * the ResultPath named here.
  */
 
 import type { Deployment } from '../record/deployments';
-import type { LockState } from '../record/lock';
 import type { ParsedAppSpec } from '../render/appspec';
+import { InvalidInputError } from '../shared/errors';
 import type { TrafficStep } from './plan';
 
 /** `$.render`: the revision to deploy and the AppSpec's deployment settings (RenderTaskDefinition's output). */
@@ -91,4 +92,30 @@ export const MAX_CHECK_INTERVAL_SECONDS = 30;
 /** Seconds to wait before the next check of a timed pause with `remainingSeconds` left (0 when it is over). */
 export function nextWait(remainingSeconds: number): number {
   return Math.min(MAX_CHECK_INTERVAL_SECONDS, Math.max(0, Math.ceil(remainingSeconds)));
+}
+
+/** Throws InvalidInputError unless the event carries a deployment. */
+export function requireDeployment(deployment: Deployment | undefined, state: string, sample: string): void {
+  if (!deployment || typeof deployment.id !== 'string' || typeof deployment.startedAt !== 'string') {
+    throw new InvalidInputError(
+      `${state} expects {"deployment": {"id", "repository", "startedAt", ...}, ...} as the state machine passes it (see ${sample})`,
+    );
+  }
+}
+
+/** The event's GreenState; InvalidInputError when it is missing or incomplete. */
+export function requireGreen(
+  input: { deployment?: Deployment; green?: GreenState },
+  state: string,
+  sample: string,
+): GreenState {
+  requireDeployment(input.deployment, state, sample);
+  const green = input.green;
+  if (!green?.greenTaskSetArn || !green.greenTargetGroupArn || !green.liveTargetGroupArn) {
+    throw new InvalidInputError(
+      `${state} expects "green" as CreateGreen returns it (greenTaskSetArn, greenTargetGroupArn, ` +
+        `liveTargetGroupArn, ...): see ${sample}`,
+    );
+  }
+  return green;
 }

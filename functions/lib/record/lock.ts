@@ -1,8 +1,7 @@
 /**
- * The service lock and the queue of deployments waiting for it, in the deployments table: executions never
- * overlap on one service. The holder is one item (`LOCK#<cluster>/<service>`, `LOCK`) taken with a conditional
- * put; each waiting deployment is one item (`QUEUE#<cluster>/<service>`, `<startedAt>#<deploymentId>`), so the
- * queue reads back in start order. SUPERSEDED mode: the newest waiting deployment goes next and older waiting
+ * The service lock and the queue of deployments waiting for it: executions never overlap on one service. One
+ * deployment holds the lock; each waiting one has a queue item, read back in start order (the items and their
+ * reads and writes: lock-table.ts). SUPERSEDED mode: the newest waiting deployment goes next and older waiting
  * ones end as superseded. QUEUED mode: waiting deployments go one by one, oldest first.
  *
  * A dead holder: the lock has no lease and never expires on its own, because a deployment may legitimately hold
@@ -15,16 +14,21 @@
  * `expiresAt`; an item not refreshed for STALE_WAITER_SECONDS belongs to an execution that died without CleanUp,
  * and is ignored (then deleted by the table's TTL), so that it never blocks a QUEUED service for good.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { asTransient, ConfigurationError, InvalidInputError } from '../shared/errors';
+import { ConfigurationError, InvalidInputError } from '../shared/errors';
 import type { Deployment } from './deployments';
+import {
+  deleteLock,
+  deleteQueueItem,
+  enqueue,
+  getLock,
+  isWaiting,
+  type LockItem,
+  type LockTable,
+  putLock,
+  queueKey,
+  readQueue,
+  type ServiceRef,
+} from './lock-table';
 
 /** `$.lock`: AcquireLock's answer. WAITING loops through a Wait; SUPERSEDED ends the execution. */
 export interface LockState {
@@ -40,51 +44,8 @@ export interface LockState {
 /** Seconds the machine waits (WaitForLock) before asking for the lock again. */
 export const LOCK_POLL_SECONDS = 10;
 
-/** A queue item not refreshed by its deployment's polls for this long belongs to a dead execution. */
-export const STALE_WAITER_SECONDS = 900;
-
 /** How deployments waiting for one service take turns (the stack's ExecutionMode). */
 export type ExecutionMode = 'SUPERSEDED' | 'QUEUED';
-
-/** Where the lock and queue items live: the deployments table, through a document client. */
-export interface LockTable {
-  doc: DynamoDBDocumentClient;
-  tableName: string;
-}
-
-/** The service a lock guards. */
-export interface ServiceRef {
-  cluster: string;
-  service: string;
-}
-
-/** The lock item: who deploys the service now. */
-interface LockItem {
-  deploymentId: string;
-  commitId: string;
-  executionId: string;
-  startedAt: string;
-  since: string;
-  waitingSince?: string;
-}
-
-/** A queue item: a deployment waiting for the lock. */
-interface QueueItem {
-  sk: string;
-  deploymentId: string;
-  commitId: string;
-  executionId: string;
-  enqueuedAt: string;
-  expiresAt?: number;
-}
-
-/** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable). */
-export function lockTable(client: DynamoDBClient, tableName: string): LockTable {
-  return {
-    doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    tableName,
-  };
-}
 
 /** Reads the stack's EXECUTION_MODE; anything else is a configuration error. */
 export function parseExecutionMode(value: string): ExecutionMode {
@@ -92,19 +53,6 @@ export function parseExecutionMode(value: string): ExecutionMode {
   throw new ConfigurationError(
     `environment variable EXECUTION_MODE is "${value}"; expected SUPERSEDED or QUEUED (template.yaml parameter ExecutionMode)`,
   );
-}
-
-/** Key of a service's lock item. */
-export function lockKey(ref: ServiceRef): { pk: string; sk: string } {
-  return { pk: `LOCK#${ref.cluster}/${ref.service}`, sk: 'LOCK' };
-}
-
-/** Key of a deployment's item in a service's queue; sorts by start time. */
-export function queueKey(
-  ref: ServiceRef,
-  deployment: Pick<Deployment, 'startedAt' | 'id'>,
-): { pk: string; sk: string } {
-  return { pk: `QUEUE#${ref.cluster}/${ref.service}`, sk: `${deployment.startedAt}#${deployment.id}` };
 }
 
 /**
@@ -132,9 +80,7 @@ export async function acquireLock(
   const queue = await readQueue(table, mine.pk);
   const waitingSince = queue.find((item) => item.sk === mine.sk)?.enqueuedAt ?? now.toISOString();
   await enqueue(table, mine, deployment, waitingSince, now);
-  const others = queue.filter(
-    (item) => item.sk !== mine.sk && (item.expiresAt ?? Number.POSITIVE_INFINITY) > epochSeconds(now),
-  );
+  const others = queue.filter((item) => item.sk !== mine.sk && isWaiting(item, now));
   const holder = held && holderOf(held);
 
   if (mode === 'SUPERSEDED') {
@@ -179,22 +125,7 @@ export async function releaseLock(
   const { deployment } = request;
   checkRequest(deployment, request, ['id', 'startedAt']);
   const ref = { cluster: request.cluster, service: request.service };
-  let released = true;
-  try {
-    await table.doc.send(
-      new DeleteCommand({
-        TableName: table.tableName,
-        Key: lockKey(ref),
-        ConditionExpression: 'deploymentId = :self',
-        ExpressionAttributeValues: { ':self': deployment.id },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) {
-      throw asTransient(`DeleteItem ${lockKey(ref).pk} in ${table.tableName}`, error);
-    }
-    released = false;
-  }
+  const released = await deleteLock(table, ref, deployment.id);
   const dequeued = await deleteQueueItem(table, queueKey(ref, deployment));
   return { released, dequeued };
 }
@@ -219,112 +150,4 @@ function checkRequest(
 
 function holderOf(item: LockItem): NonNullable<LockState['holder']> {
   return { deploymentId: item.deploymentId, commitId: item.commitId, since: item.since };
-}
-
-function epochSeconds(date: Date): number {
-  return Math.floor(date.getTime() / 1000);
-}
-
-async function getLock(table: LockTable, ref: ServiceRef): Promise<LockItem | undefined> {
-  try {
-    const out = await table.doc.send(
-      new GetCommand({ TableName: table.tableName, Key: lockKey(ref), ConsistentRead: true }),
-    );
-    return out.Item as LockItem | undefined;
-  } catch (error) {
-    throw asTransient(`GetItem ${lockKey(ref).pk} in ${table.tableName}`, error);
-  }
-}
-
-/**
- * Puts the deployment's queue item, keeping when it first queued and moving its expiry on. Only this deployment
- * writes this key, so the put needs no condition.
- */
-async function enqueue(
-  table: LockTable,
-  key: { pk: string; sk: string },
-  deployment: Deployment,
-  enqueuedAt: string,
-  now: Date,
-): Promise<void> {
-  const item: Omit<QueueItem, 'sk'> = {
-    deploymentId: deployment.id,
-    commitId: deployment.commitId,
-    executionId: deployment.executionId,
-    enqueuedAt,
-    expiresAt: epochSeconds(now) + STALE_WAITER_SECONDS,
-  };
-  try {
-    await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { ...key, ...item } }));
-  } catch (error) {
-    throw asTransient(`PutItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
-  }
-}
-
-/** The service's whole queue, oldest first (a queue holds a handful of items: one page). */
-async function readQueue(table: LockTable, pk: string): Promise<QueueItem[]> {
-  const items: QueueItem[] = [];
-  let start: Record<string, unknown> | undefined;
-  try {
-    do {
-      const out = await table.doc.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...((out.Items ?? []) as QueueItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
-  } catch (error) {
-    throw asTransient(`Query ${pk} in ${table.tableName}`, error);
-  }
-  return items;
-}
-
-/** Takes the lock unless another deployment holds it; false when one does. */
-async function putLock(
-  table: LockTable,
-  ref: ServiceRef,
-  deployment: Deployment,
-  now: Date,
-  waitingSince: string,
-): Promise<boolean> {
-  const item: LockItem = {
-    deploymentId: deployment.id,
-    commitId: deployment.commitId,
-    executionId: deployment.executionId,
-    startedAt: deployment.startedAt,
-    since: now.toISOString(),
-    waitingSince,
-  };
-  try {
-    await table.doc.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: { ...lockKey(ref), ...item },
-        ConditionExpression: 'attribute_not_exists(pk) OR deploymentId = :self',
-        ExpressionAttributeValues: { ':self': deployment.id },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw asTransient(`PutItem ${lockKey(ref).pk} in ${table.tableName}`, error);
-  }
-}
-
-/** Deletes a queue item; true when there was one. */
-async function deleteQueueItem(table: LockTable, key: { pk: string; sk: string }): Promise<boolean> {
-  try {
-    const out = await table.doc.send(
-      new DeleteCommand({ TableName: table.tableName, Key: key, ReturnValues: 'ALL_OLD' }),
-    );
-    return out.Attributes !== undefined;
-  } catch (error) {
-    throw asTransient(`DeleteItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
-  }
 }

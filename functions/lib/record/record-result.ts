@@ -6,7 +6,8 @@
 
 import { InvalidInputError } from '../shared/errors';
 import type { Deployment, DeploymentStatus, DeploymentsTable } from './deployments';
-import { type LockTable, releaseLock, type ServiceRef } from './lock';
+import { releaseLock } from './lock';
+import type { LockTable, ServiceRef } from './lock-table';
 
 /** The error object a Step Functions Catch puts at ResultPath: `{Error, Cause}`. */
 export interface CaughtError {

@@ -17,14 +17,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../../../cli/emulator/fixture';
 import { alarmsInAlarm } from '../../../functions/lib/deploy/alarms';
+import { checkGreen } from '../../../functions/lib/deploy/green-health';
+import { createGreenTaskSet, type GreenTaskSetInput } from '../../../functions/lib/deploy/green-task-set';
 import { liveTargetGroup, setWeights } from '../../../functions/lib/deploy/listener';
 import {
-  checkGreen,
-  createGreenTaskSet,
   deleteTaskSet,
   describeService,
   findTaskSets,
-  type GreenTaskSetInput,
   makePrimary,
 } from '../../../functions/lib/deploy/task-sets';
 import {

@@ -6,12 +6,8 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { BlueGreenFixture } from '../../../cli/emulator/fixture';
 import { finalize } from '../../../functions/lib/deploy/finalize-rollback';
-import {
-  allowTestTraffic,
-  createGreen,
-  greenClientToken,
-  pollGreen,
-} from '../../../functions/lib/deploy/green';
+import { allowTestTraffic, createGreen, pollGreen } from '../../../functions/lib/deploy/green';
+import { greenClientToken } from '../../../functions/lib/deploy/green-task-set';
 import { setWeights } from '../../../functions/lib/deploy/listener';
 import type { GreenState } from '../../../functions/lib/deploy/state';
 import type { Deployment } from '../../../functions/lib/record/deployments';

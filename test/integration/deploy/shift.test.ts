@@ -5,12 +5,8 @@ import { type BlueGreenFixture, createBlueGreenFixture } from '../../../cli/emul
 import { createLocalStack } from '../../../cli/local/local-stack';
 import { handler as checkPauseHandler } from '../../../functions/check-pause/handler';
 import { readForward } from '../../../functions/lib/deploy/listener';
-import {
-  type CheckPauseConfig,
-  checkPause,
-  type ShiftConfig,
-  shiftTraffic,
-} from '../../../functions/lib/deploy/shift';
+import { checkPause, shiftTraffic } from '../../../functions/lib/deploy/shift';
+import type { CheckPauseConfig, ShiftConfig } from '../../../functions/lib/deploy/shift-config';
 import type { GreenState, PauseCheckState, TrafficState } from '../../../functions/lib/deploy/state';
 import { type Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
 import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../../../functions/lib/shared/errors';

@@ -8,12 +8,14 @@ import {
   acquireLock,
   type ExecutionMode,
   LOCK_POLL_SECONDS,
+  releaseLock,
+} from '../../../functions/lib/record/lock';
+import {
   type LockTable,
   lockKey,
   lockTable,
-  releaseLock,
   STALE_WAITER_SECONDS,
-} from '../../../functions/lib/record/lock';
+} from '../../../functions/lib/record/lock-table';
 import { recordResult } from '../../../functions/lib/record/record-result';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';

@@ -7,32 +7,23 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { OperatorRequest } from '../../../functions/lib/deploy/operator-requests';
 import { planTraffic } from '../../../functions/lib/deploy/plan';
 import {
   alarmError,
   type CheckPauseInput,
   checkPause,
-  describeRequest,
   evaluatePause,
-  type OperatorRequest,
-  operatorRequest,
   type Pause,
-  parseAlarmNames,
-  parseTerminationWait,
   pauseAfter,
-  type ShiftConfig,
   type ShiftTrafficInput,
   shiftTraffic,
   stepWeights,
 } from '../../../functions/lib/deploy/shift';
+import type { ShiftConfig } from '../../../functions/lib/deploy/shift-config';
 import type { GreenState, PauseCheckState } from '../../../functions/lib/deploy/state';
 import type { Deployment } from '../../../functions/lib/record/deployments';
-import {
-  AlarmError,
-  ConfigurationError,
-  InvalidInputError,
-  TransientAwsError,
-} from '../../../functions/lib/shared/errors';
+import { AlarmError, InvalidInputError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
 
 const T0 = new Date('2026-11-26T12:10:00.000Z');
@@ -188,29 +179,6 @@ describe('evaluatePause', () => {
   });
 });
 
-describe('operator requests', () => {
-  it('reads the flag as the CLI writes it, or as a bare true or timestamp', () => {
-    expect(operatorRequest(undefined)).toBeUndefined();
-    expect(operatorRequest(false)).toBeUndefined();
-    expect(operatorRequest(null)).toBeUndefined();
-    expect(operatorRequest('')).toBeUndefined();
-    expect(operatorRequest(true)).toEqual({});
-    expect(operatorRequest('2026-11-26T12:11:00Z')).toEqual({ at: '2026-11-26T12:11:00Z' });
-    expect(operatorRequest({ by: 'alice', at: '2026-11-26T12:11:00Z', reason: 'p99 up', extra: 1 })).toEqual({
-      by: 'alice',
-      at: '2026-11-26T12:11:00Z',
-      reason: 'p99 up',
-    });
-  });
-
-  it('describes who and when when the flag says', () => {
-    expect(describeRequest({})).toBe('');
-    expect(describeRequest({ by: 'alice', at: '2026-11-26T12:11:00Z', reason: 'p99 up' })).toBe(
-      ' by alice at 2026-11-26T12:11:00Z: p99 up',
-    );
-  });
-});
-
 describe('alarmError', () => {
   it('names each alarm with its reason and the time it fired', () => {
     const error = alarmError(deployment, [
@@ -222,21 +190,6 @@ describe('alarmError', () => {
       'CloudWatch alarms in ALARM during deployment sample-exec: "web-5xx" (Threshold Crossed: 1 datapoint ' +
         '[12.0] > 5, since 2026-11-26T12:10:00.000Z); "web-p99" (no reason given); rolling back to the live task set',
     );
-  });
-});
-
-describe('configuration', () => {
-  it('reads the termination wait in whole minutes from 0 to 2880', () => {
-    expect(parseTerminationWait('0')).toBe(0);
-    expect(parseTerminationWait('2880')).toBe(2880);
-    for (const bad of ['', ' ', '-1', '2881', '1.5', 'five']) {
-      expect(() => parseTerminationWait(bad)).toThrow(ConfigurationError);
-    }
-  });
-
-  it('reads alarm names, empty meaning none', () => {
-    expect(parseAlarmNames('')).toEqual([]);
-    expect(parseAlarmNames('web-5xx, web-p99,,')).toEqual(['web-5xx', 'web-p99']);
   });
 });
 

@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deployment } from '../../../functions/lib/record/deployments';
-import { acquireLock, lockTable, parseExecutionMode, releaseLock } from '../../../functions/lib/record/lock';
+import { acquireLock, parseExecutionMode, releaseLock } from '../../../functions/lib/record/lock';
+import { lockTable } from '../../../functions/lib/record/lock-table';
 import {
   ConfigurationError,
   InvalidInputError,
