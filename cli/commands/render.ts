@@ -46,7 +46,8 @@ the AppSpec (checked against it, TaskDefinition set), and prints one JSON object
   --task-definition-arn ARN    the ARN to write into the AppSpec (default: ${TASK_DEFINITION_PLACEHOLDER}, since
                                the ARN exists only once the pipeline has registered the revision)
 
-Exit status 1 with the error on stderr and nothing on stdout when an input is invalid.`,
+Fields RegisterTaskDefinition does not know are left out (as CodePipeline leaves them out), each with a warning on
+stderr. Exit status 1 with the error on stderr and nothing on stdout when an input is invalid.`,
   run: async (args) => {
     const { values } = parseArgs({
       args,
@@ -76,6 +77,7 @@ Exit status 1 with the error on stderr and nothing on stdout when an input is in
       imageDefinitions: definitions
         ? { file: definitions, text: read('--image-definitions', definitions) }
         : undefined,
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     });
     let appspec: string | null = null;
     if (values.appspec) {

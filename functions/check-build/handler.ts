@@ -8,8 +8,9 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readZipArtifact } from '../lib/build/artifacts';
 import { type BuildCheck, type BuildRef, checkBuild } from '../lib/build/codebuild';
-import { findImageInput, type ImageInput } from '../lib/build/image-files';
+import { type ImageInput, readImageInput } from '../lib/build/image-files';
 import { configFromEnv } from '../lib/shared/config';
+import { readSettings } from '../lib/shared/settings';
 
 const codebuild = new CodeBuildClient({});
 const s3 = new S3Client({});
@@ -24,7 +25,7 @@ export type CheckBuildOutput =
 export async function handler(event: { build: BuildRef }): Promise<CheckBuildOutput> {
   const check = await checkBuild(codebuild, event.build, { region: config().AWS_REGION });
   if (check.status === 'IN_PROGRESS') return check;
-  const image = findImageInput(await readZipArtifact(s3, check.artifact));
+  const image = readImageInput(await readZipArtifact(s3, check.artifact), readSettings().images);
   console.log(`build ${event.build.id} succeeded: ${JSON.stringify(image)}`);
   return { ...check, buildId: event.build.id, image };
 }

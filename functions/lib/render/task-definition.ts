@@ -2,10 +2,12 @@
  * The Render core: turns the repository's taskdef.json and the build's image files into the exact
  * RegisterTaskDefinition input. Pure: it validates everything first, so a bad input never leaves a revision.
  * The steps live beside it: the checks (task-definition-checks.ts), the images (task-definition-images.ts) and
- * the clean-up of read-only and empty fields (task-definition-cleanup.ts).
+ * the clean-up of read-only and empty fields (task-definition-cleanup.ts), and what RegisterTaskDefinition knows
+ * (register-input.ts).
  */
 import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { parseJson } from '../shared/json';
+import { registerableTaskDefinition } from './register-input';
 import { checkContainers, checkShape, checkSize } from './task-definition-checks';
 import { cleanTaskDefinition } from './task-definition-cleanup';
 import {
@@ -21,6 +23,8 @@ export interface RenderInput {
   taskdefFile?: string;
   imageDetails: ImageDetailFile[];
   imageDefinitions?: ImageDefinitionsFile;
+  /** Told of each field RegisterTaskDefinition does not know, which is dropped (as CodePipeline drops it). */
+  onWarning?: (message: string) => void;
 }
 
 /** Renders the task definition to register; throws InvalidInputError naming the file, the field and the fix. */
@@ -30,7 +34,13 @@ export function renderTaskDefinition(input: RenderInput): RegisterTaskDefinition
   checkShape(taskdef, file);
   substituteImages(taskdef, file, input.imageDetails);
   if (input.imageDefinitions) applyImageDefinitions(taskdef, file, input.imageDefinitions);
-  const rendered = cleanTaskDefinition(taskdef);
+  const { input: rendered, dropped } = registerableTaskDefinition(cleanTaskDefinition(taskdef));
+  for (const field of dropped) {
+    input.onWarning?.(
+      `${file}: ${field.path} is not a field of RegisterTaskDefinition, so ECS would not register it; it is left out, ` +
+        `as CodePipeline leaves it out${field.suggestion ? ` (did you mean ${field.suggestion}?)` : ''}`,
+    );
+  }
   checkContainers(rendered, file);
   checkSize(rendered, file);
   return rendered as unknown as RegisterTaskDefinitionCommandInput;

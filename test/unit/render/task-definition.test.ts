@@ -1,4 +1,4 @@
-import { findImageInput } from '../../../functions/lib/build/image-files';
+import { readImageInput } from '../../../functions/lib/build/image-files';
 import { type RenderInput, renderTaskDefinition } from '../../../functions/lib/render/task-definition';
 import { MAX_TASK_DEFINITION_BYTES } from '../../../functions/lib/render/task-definition-checks';
 import { READ_ONLY_FIELDS } from '../../../functions/lib/render/task-definition-cleanup';
@@ -445,7 +445,11 @@ describe('renderTaskDefinition', () => {
         kind === 'imageDetail.json'
           ? { imageDetails: [{ name: 'IMAGE1_NAME', file, text }] }
           : { imageDefinitions: { file, text } };
-      const fromCheckBuild = thrownBy(() => findImageInput(new Map([[kind, Buffer.from(text)]])));
+      const fromCheckBuild = thrownBy(() =>
+        readImageInput(new Map([[kind, Buffer.from(text)]]), [
+          { placeholder: 'IMAGE1_NAME', file: 'imageDetail.json' },
+        ]),
+      );
       const fromRender = thrownBy(() => render(input));
       expect(fromCheckBuild.name).toBe('BuildArtifactError');
       expect(fromRender).toBeInstanceOf(InvalidInputError);
