@@ -1,9 +1,10 @@
 /**
  * States `BeforeInstallHooks`, `AfterInstallHooks`, `AfterAllowTestTrafficHooks`, `BeforeAllowTrafficHooks` and
  * `AfterAllowTrafficHooks` (RunHooksFunction).
- * Input: `{deployment, render, green?, hook}`. Output: `{hook, invoked: [{functionName, durationMs, status}]}`.
- * Throws HookFailedError (a hook failed, or is not named with HOOK_FUNCTION_PREFIX), InvalidInputError,
- * ConfigurationError, TransientAwsError.
+ * Input: `{deployment, render, green?, hook}`.
+ * Output: `{hook, invoked: [{functionName, lifecycleEventHookExecutionId, durationMs, status}]}`.
+ * Throws HookFailedError (a hook did not say Succeeded, or is not named with HOOK_FUNCTION_PREFIX),
+ * InvalidInputError, ConfigurationError, TransientAwsError. The hook contract: docs/HOOKS.md.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/deploy/hooks';

@@ -14,6 +14,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseBuildspec } from '../../cli/build/buildspec';
 import { type EnvironmentVariable, runBuild } from '../../cli/build/runner';
 import { type CfnValue, loadTemplate } from '../../cli/local/template';
+import { hookOutcome } from '../../functions/lib/deploy/hook-outcome';
+import { hookExecutionId } from '../../functions/lib/deploy/hooks';
 import { parseAppSpec } from '../../functions/lib/render/appspec';
 import { renderTaskDefinition } from '../../functions/lib/render/task-definition';
 import { readZip } from '../support/zip-reader';
@@ -312,7 +314,12 @@ describe('the smoke-test hook', () => {
     taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/switchyard-sample:2',
     greenTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
     testListenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/3',
+    DeploymentId: 'sample-exec',
+    LifecycleEventHookExecutionId: hookExecutionId('sample-exec', 'AfterAllowTestTraffic', HOOK_NAME),
   };
+  /** How RunHooks reads an answer of the hook. */
+  const judged = (outcome: Outcome) =>
+    hookOutcome({ payload: JSON.stringify(outcome), logTail: '' }, EVENT.LifecycleEventHookExecutionId);
   const saved = { endpoint: process.env.AWS_ENDPOINT_URL, testUrl: process.env.TEST_URL };
   let server: Server;
   let base: string;
@@ -352,6 +359,16 @@ describe('the smoke-test hook', () => {
       status: 'Succeeded',
       url: `${base}/health`,
       statusCode: 200,
+    });
+  });
+
+  it('answers {"status": "Succeeded"} explicitly when it passes (RunHooks passes nothing else), Failed otherwise', async () => {
+    process.env.TEST_URL = base;
+    expect(judged(await handler(EVENT))).toEqual({ passed: true, by: 'answer' });
+    healthStatus = 503;
+    expect(judged(await handler(EVENT))).toEqual({
+      passed: false,
+      reason: `answered status "Failed": GET ${base}/health answered 503 (expected 200): unhealthy`,
     });
   });
 

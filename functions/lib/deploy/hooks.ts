@@ -1,12 +1,18 @@
 /**
  * RunHooks: invokes the AppSpec's lifecycle hooks of one event (Lambda functions, in the AppSpec's order,
- * synchronously). A function error or an answer `{"status": "Failed"}` fails the deployment; any other answer
- * passes. Only functions whose name starts with HOOK_FUNCTION_PREFIX may be hooks: the stack's IAM policy allows
+ * synchronously, with LogType Tail). A hook passes only when it said Succeeded, by its answer or by a status line
+ * that hooks/switchyard-codedeploy.js wrote to its log; anything else fails the deployment (hook-outcome.ts).
+ * Only functions whose name starts with HOOK_FUNCTION_PREFIX may be hooks: the stack's IAM policy allows
  * lambda:InvokeFunction on `function:<prefix>*` and nothing else, so the name is checked before anything runs.
  *
+ * Each hook gets CodeDeploy's two fields beside Switchyard's own: DeploymentId (the Switchyard deployment id) and
+ * LifecycleEventHookExecutionId, the same on every invocation of one hook of one event of one deployment (a retry
+ * of this state invokes every hook of the event again), so hooks can use it as an idempotency key.
+ *
  * A hook's own Timeout is the hook's business (it comes back as a function error, Sandbox.Timedout); how long
- * RunHooks may wait in all is the Step Functions task's timeout.
+ * RunHooks may wait for the hooks of one event in all is RunHooksFunction's own Timeout. See docs/HOOKS.md.
  */
+import { createHash } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Deployment } from '../record/deployments';
 import { HOOK_EVENTS, type HookEvent } from '../render/appspec';
@@ -17,6 +23,7 @@ import {
   InvalidInputError,
   isTransient,
 } from '../shared/errors';
+import { hookOutcome } from './hook-outcome';
 import type { GreenState, RenderedRevision } from './state';
 
 /** RunHooks' configuration (from HOOK_FUNCTION_PREFIX). */
@@ -35,6 +42,8 @@ export interface RunHooksInput {
 /** One hook function that ran and passed. */
 export interface HookInvocation {
   functionName: string;
+  /** The id the hook was given (its idempotency key). */
+  lifecycleEventHookExecutionId: string;
   durationMs: number;
   status: 'Succeeded';
 }
@@ -54,18 +63,32 @@ export interface HookPayload {
   greenTargetGroupArn: string | null;
   /** Null before CreateGreen and when the stack has no test listener. */
   testListenerArn: string | null;
+  /** CodeDeploy's field, for hooks written for CodeDeploy: the Switchyard deployment id (= deploymentId). */
+  DeploymentId: string;
+  /** CodeDeploy's field: `switchyard-<32 hex>`, one per deployment, event and hook function; the idempotency key. */
+  LifecycleEventHookExecutionId: string;
 }
 
 const FUNCTION_REF = /^(?:arn:[^:]+:lambda:[^:]+:\d{12}:function:|\d{12}:function:)?([^:]+)(?::[^:]+)?$/;
-const MAX_MESSAGE = 1000;
+/** The prefix of every LifecycleEventHookExecutionId Switchyard makes (hooks/switchyard-codedeploy.js knows it). */
+const EXECUTION_ID_PREFIX = 'switchyard-';
 
 /** The function name of a hook reference: a name, `name:qualifier`, a partial or a full ARN. */
 export function hookFunctionName(reference: string): string {
   return FUNCTION_REF.exec(reference)?.[1] ?? reference;
 }
 
-/** The payload sent to every function of `hook`. */
-export function hookPayload(input: RunHooksInput): HookPayload {
+/**
+ * The LifecycleEventHookExecutionId of one hook: a hash of the deployment id, the event and the function as the
+ * AppSpec names it, so every invocation of that hook in that deployment (retries included) gets the same id.
+ */
+export function hookExecutionId(deploymentId: string, hook: HookEvent, functionName: string): string {
+  const digest = createHash('sha256').update(`${deploymentId}|${hook}|${functionName}`).digest('hex');
+  return `${EXECUTION_ID_PREFIX}${digest.slice(0, 32)}`;
+}
+
+/** The payload sent to `functionName`, one of the functions of `input.hook`. */
+export function hookPayload(input: RunHooksInput, functionName: string): HookPayload {
   return {
     deploymentId: input.deployment.id,
     hook: input.hook,
@@ -73,6 +96,8 @@ export function hookPayload(input: RunHooksInput): HookPayload {
     taskDefinitionArn: input.render.taskDefinitionArn,
     greenTargetGroupArn: input.green?.greenTargetGroupArn || null,
     testListenerArn: input.green?.testListenerArn || null,
+    DeploymentId: input.deployment.id,
+    LifecycleEventHookExecutionId: hookExecutionId(input.deployment.id, input.hook, functionName),
   };
 }
 
@@ -94,29 +119,6 @@ export function checkHookNames(hooks: RenderedRevision['appspec']['hooks'], pref
   );
 }
 
-/** What a hook's answer means: null when it passed, else the failure's message. */
-export function hookFailure(functionError: string | undefined, payloadText: string): string | null {
-  let payload: unknown = payloadText;
-  try {
-    payload = payloadText === '' ? null : JSON.parse(payloadText);
-  } catch {
-    // Not JSON: the answer is the text itself, which passes unless the function reported an error.
-  }
-  const fields = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
-  if (functionError) {
-    const type = typeof fields.errorType === 'string' ? fields.errorType : functionError;
-    const message = typeof fields.errorMessage === 'string' ? fields.errorMessage : truncate(payloadText);
-    return `${type}: ${message}`;
-  }
-  if (typeof fields.status === 'string' && fields.status.toLowerCase() === 'failed') {
-    const said = [fields.message, fields.reason, fields.errorMessage].find(
-      (value) => typeof value === 'string',
-    );
-    return `answered status "${fields.status}"${said ? `: ${said}` : ` (${truncate(payloadText)})`}`;
-  }
-  return null;
-}
-
 /** Invokes the functions of `input.hook`, in order; stops at the first that fails (HookFailedError). */
 export async function runHooks(
   input: RunHooksInput,
@@ -128,9 +130,10 @@ export async function runHooks(
   const hooks = input.render.appspec.hooks ?? {};
   checkHookNames(hooks, config.hookFunctionPrefix);
   const clock = deps.clock ?? (() => performance.now());
-  const payload = JSON.stringify(hookPayload(input));
   const invoked: HookInvocation[] = [];
   for (const functionName of hooks[hook] ?? []) {
+    const payload = hookPayload(input, functionName);
+    const executionId = payload.LifecycleEventHookExecutionId;
     const started = clock();
     let output: InvokeCommandOutput;
     try {
@@ -138,7 +141,9 @@ export async function runHooks(
         new InvokeCommand({
           FunctionName: functionName,
           InvocationType: 'RequestResponse',
-          Payload: payload,
+          // The last 4 KB of the log come back in LogResult: where switchyard-codedeploy.js's status lines are.
+          LogType: 'Tail',
+          Payload: JSON.stringify(payload),
         }),
       );
     } catch (error) {
@@ -149,19 +154,30 @@ export async function runHooks(
       );
     }
     const durationMs = Math.round(clock() - started);
-    const failure = hookFailure(
-      output.FunctionError,
-      Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8'),
+    const outcome = hookOutcome(
+      {
+        functionError: output.FunctionError,
+        payload: Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8'),
+        logTail: Buffer.from(output.LogResult ?? '', 'base64').toString('utf8'),
+      },
+      executionId,
     );
-    if (failure !== null) {
+    if (!outcome.passed) {
       const skipped = (hooks[hook] ?? []).slice(invoked.length + 1);
       throw new HookFailedError(
-        `${hook} hook ${functionName} failed after ${durationMs} ms: ${failure}` +
+        `${hook} hook ${functionName} failed after ${durationMs} ms: ${outcome.reason}` +
           (skipped.length > 0 ? ` (not run: ${skipped.join(', ')})` : ''),
       );
     }
-    console.log(`${hook} hook ${functionName} succeeded in ${durationMs} ms`);
-    invoked.push({ functionName, durationMs, status: 'Succeeded' });
+    console.log(
+      `${hook} hook ${functionName} (${executionId}) succeeded by its ${outcome.by} in ${durationMs} ms`,
+    );
+    invoked.push({
+      functionName,
+      lifecycleEventHookExecutionId: executionId,
+      durationMs,
+      status: 'Succeeded',
+    });
   }
   return { hook, invoked };
 }
@@ -189,8 +205,4 @@ function invokeHint(error: unknown): string {
     return "; RunHooks may invoke only functions of this account and region named with the stack's HookFunctionPrefix";
   }
   return '';
-}
-
-function truncate(text: string): string {
-  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }

@@ -5,12 +5,18 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createNodeFunction } from '../../../cli/emulator/functions';
-import { type HookPayload, type RunHooksInput, runHooks } from '../../../functions/lib/deploy/hooks';
+import {
+  type HookPayload,
+  hookExecutionId,
+  type RunHooksInput,
+  runHooks,
+} from '../../../functions/lib/deploy/hooks';
 import type { GreenState, RenderedRevision } from '../../../functions/lib/deploy/state';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import type { HookEvent } from '../../../functions/lib/render/appspec';
 import { HookFailedError } from '../../../functions/lib/shared/errors';
 import { handler } from '../../../functions/run-hooks/handler';
+import { hookFiles, migrated, SAMPLE_V2, SAMPLE_V3, SWALLOWING_V2 } from '../../support/codedeploy-hooks';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
@@ -27,6 +33,16 @@ exports.passes = async (event) => {
 };
 exports.answersNothing = async (event) => {
   received(event);
+};
+exports.answersWithoutStatus = async (event) => {
+  received(event);
+  return { ok: true, checks: 12 };
+};
+exports.reportsThenLogs = async (event) => {
+  received(event);
+  process.stdout.write('SWITCHYARD_HOOK_STATUS ' + JSON.stringify({
+    lifecycleEventHookExecutionId: event.LifecycleEventHookExecutionId, status: 'Succeeded' }) + '\\n');
+  for (let i = 0; i < 60; i += 1) console.log('probe ' + i + ' ' + 'ok '.repeat(30));
 };
 exports.answersFailed = async (event) => {
   received(event);
@@ -55,8 +71,8 @@ describe('RunHooks with real functions in the emulator', () => {
       handler: `index.${handlerName}`,
       timeout: options.timeout ?? 10,
     });
-  /** The events a function received, from the lines it logged. */
-  const received = async (name: string): Promise<HookPayload[]> => {
+  /** Every line a function logged, from CloudWatch Logs. */
+  const logLines = async (name: string): Promise<string[]> => {
     const group = `/aws/lambda/${name}`;
     let streams: string[] = [];
     try {
@@ -66,16 +82,18 @@ describe('RunHooks with real functions in the emulator', () => {
       if ((error as Error).name === 'ResourceNotFoundException') return [];
       throw error;
     }
-    const events: HookPayload[] = [];
+    const lines: string[] = [];
     for (const stream of streams) {
       const out = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream }));
-      for (const event of out.events ?? []) {
-        const at = event.message?.indexOf('EVENT ') ?? -1;
-        if (at >= 0) events.push(JSON.parse(event.message?.slice(at + 6) ?? '') as HookPayload);
-      }
+      lines.push(...(out.events ?? []).map((event) => event.message ?? ''));
     }
-    return events;
+    return lines;
   };
+  /** The events a function received, from the lines it logged. */
+  const received = async (name: string): Promise<HookPayload[]> =>
+    (await logLines(name))
+      .filter((line) => line.includes('EVENT '))
+      .map((line) => JSON.parse(line.slice(line.indexOf('EVENT ') + 6)) as HookPayload);
   const render = (hooks: Partial<Record<HookEvent, string[]>>): RenderedRevision => ({
     taskDefinitionArn: sample.render.taskDefinitionArn,
     appspec: { ...sample.render.appspec, hooks },
@@ -87,20 +105,32 @@ describe('RunHooks with real functions in the emulator', () => {
       { hookFunctionPrefix: PREFIX },
     );
 
-  it('invokes the functions of the event in order and sends each the deployment, revision and green', async () => {
+  it('invokes the functions of the event in order and sends each the deployment, revision, green and its ids', async () => {
     await createHook('CodeDeployHook_smoke', 'passes');
-    const arn = await createHook('CodeDeployHook_quiet', 'answersNothing');
+    const arn = await createHook('CodeDeployHook_second', 'passes');
 
     const out = await run('AfterAllowTestTraffic', {
       AfterAllowTestTraffic: ['CodeDeployHook_smoke', arn],
       BeforeAllowTraffic: ['CodeDeployHook_never'],
     });
 
+    const smokeId = hookExecutionId('sample-exec', 'AfterAllowTestTraffic', 'CodeDeployHook_smoke');
+    const secondId = hookExecutionId('sample-exec', 'AfterAllowTestTraffic', arn);
     expect(out).toEqual({
       hook: 'AfterAllowTestTraffic',
       invoked: [
-        { functionName: 'CodeDeployHook_smoke', durationMs: expect.any(Number), status: 'Succeeded' },
-        { functionName: arn, durationMs: expect.any(Number), status: 'Succeeded' },
+        {
+          functionName: 'CodeDeployHook_smoke',
+          lifecycleEventHookExecutionId: smokeId,
+          durationMs: expect.any(Number),
+          status: 'Succeeded',
+        },
+        {
+          functionName: arn,
+          lifecycleEventHookExecutionId: secondId,
+          durationMs: expect.any(Number),
+          status: 'Succeeded',
+        },
       ],
     });
     const payload: HookPayload = {
@@ -110,9 +140,14 @@ describe('RunHooks with real functions in the emulator', () => {
       taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:42',
       greenTargetGroupArn: green.greenTargetGroupArn,
       testListenerArn: green.testListenerArn,
+      DeploymentId: 'sample-exec',
+      LifecycleEventHookExecutionId: smokeId,
     };
     expect(await received('CodeDeployHook_smoke')).toEqual([payload]);
-    expect(await received('CodeDeployHook_quiet')).toEqual([payload]);
+    expect(await received('CodeDeployHook_second')).toEqual([
+      { ...payload, LifecycleEventHookExecutionId: secondId },
+    ]);
+    expect(smokeId).toMatch(/^switchyard-[0-9a-f]{32}$/);
   });
 
   it('sends null green fields before CreateGreen (BeforeInstall)', async () => {
@@ -137,6 +172,20 @@ describe('RunHooks with real functions in the emulator', () => {
     await expect(failed).rejects.toThrow(HookFailedError);
     await expect(failed).rejects.toThrow(
       /^AfterAllowTestTraffic hook CodeDeployHook_health failed after \d+ ms: answered status "FAILED": GET \/health on the test listener answered 503$/,
+    );
+  });
+
+  it('fails a hook that answers nothing, or an object without a status, saying what it answered', async () => {
+    await createHook('CodeDeployHook_quiet', 'answersNothing');
+    await createHook('CodeDeployHook_vague', 'answersWithoutStatus');
+
+    const quiet = run('AfterInstall', { AfterInstall: ['CodeDeployHook_quiet', 'CodeDeployHook_vague'] });
+    await expect(quiet).rejects.toThrow(HookFailedError);
+    await expect(quiet).rejects.toThrow(
+      /^AfterInstall hook CodeDeployHook_quiet failed after \d+ ms: answered null and reported no status; a hook passes only when it answers \{"status": "Succeeded"\} .*\(not run: CodeDeployHook_vague\)$/,
+    );
+    await expect(run('AfterInstall', { AfterInstall: ['CodeDeployHook_vague'] })).rejects.toThrow(
+      /CodeDeployHook_vague failed after \d+ ms: answered \{"ok":true,"checks":12\} and reported no status/,
     );
   });
 
@@ -208,5 +257,138 @@ describe('RunHooks with real functions in the emulator', () => {
       if (saved === undefined) delete process.env.HOOK_FUNCTION_PREFIX;
       else process.env.HOOK_FUNCTION_PREFIX = saved;
     }
+  });
+
+  describe('hooks written for CodeDeploy', () => {
+    const NAME = 'CodeDeployHook_validate';
+    const createFixture = (source: string, options: { helper?: boolean; result?: string } = {}) =>
+      createNodeFunction(moto.endpoint, {
+        name: NAME,
+        files: hookFiles(source, options),
+        timeout: 10,
+        ...(options.result ? { environment: { VALIDATION_RESULT: options.result } } : {}),
+      });
+    const validate = () => run('AfterAllowTestTraffic', { AfterAllowTestTraffic: [NAME] });
+    const statusLines = async () =>
+      (await logLines(NAME)).filter((line) => line.includes('SWITCHYARD_HOOK_STATUS'));
+
+    it('fails the user guide sample unchanged: its status goes to CodeDeploy, which knows no such deployment', async () => {
+      await createFixture(SAMPLE_V2);
+
+      const failed = validate();
+
+      await expect(failed).rejects.toThrow(HookFailedError);
+      await expect(failed).rejects.toThrow(
+        /^AfterAllowTestTraffic hook CodeDeployHook_validate failed after \d+ ms: string: the validation result could not be reported$/,
+      );
+      expect(await logLines(NAME)).toContainEqual(
+        expect.stringMatching(/CodeDeploy PutLifecycleEventHookExecutionStatus failed: /),
+      );
+    });
+
+    it('fails the sample that swallows the API error and answers null: no status counts', async () => {
+      await createFixture(SWALLOWING_V2);
+
+      const failed = validate();
+
+      await expect(failed).rejects.toThrow(HookFailedError);
+      await expect(failed).rejects.toThrow(
+        /failed after \d+ ms: answered null and reported no status; .* last 4 KB of the hook's log, all that Lambda returns: report the status last, or answer \{"status": "Succeeded"\}$/,
+      );
+    });
+
+    it('passes the sample with the one-line change when it reports Succeeded, without calling CodeDeploy', async () => {
+      const changed = migrated(SAMPLE_V2);
+      const before = SAMPLE_V2.split('\n');
+      expect(changed.split('\n').filter((line, at) => line !== before[at])).toEqual([
+        "const codedeploy = require('./switchyard-codedeploy').client(new AWS.CodeDeploy({ apiVersion: '2014-10-06' }));",
+      ]);
+      await createFixture(changed, { helper: true });
+
+      const out = await validate();
+
+      const id = hookExecutionId('sample-exec', 'AfterAllowTestTraffic', NAME);
+      expect(out.invoked).toEqual([
+        expect.objectContaining({ lifecycleEventHookExecutionId: id, status: 'Succeeded' }),
+      ]);
+      expect(await statusLines()).toEqual([
+        `SWITCHYARD_HOOK_STATUS {"lifecycleEventHookExecutionId":"${id}","status":"Succeeded"}`,
+      ]);
+      expect(await logLines(NAME)).not.toContainEqual(expect.stringMatching(/CodeDeploy .* failed/));
+    });
+
+    it('fails the sample with the one-line change when it reports Failed', async () => {
+      await createFixture(migrated(SAMPLE_V2), { helper: true, result: 'Failed' });
+
+      await expect(validate()).rejects.toThrow(
+        /^AfterAllowTestTraffic hook CodeDeployHook_validate failed after \d+ ms: reported status "Failed" through PutLifecycleEventHookExecutionStatus$/,
+      );
+    });
+
+    it('fails an SDK v3 hook unchanged, and passes it with the one-line change', async () => {
+      await createFixture(SAMPLE_V3);
+      await expect(validate()).rejects.toThrow(HookFailedError);
+      expect(await logLines(NAME)).toContainEqual(
+        expect.stringMatching(/CodeDeploy PutLifecycleEventHookExecutionStatus failed: /),
+      );
+
+      await moto.reset();
+      await createFixture(migrated(SAMPLE_V3), { helper: true });
+      expect((await validate()).invoked).toEqual([expect.objectContaining({ status: 'Succeeded' })]);
+
+      await moto.reset();
+      await createFixture(migrated(SAMPLE_V3), { helper: true, result: 'Failed' });
+      await expect(validate()).rejects.toThrow(
+        /reported status "Failed" through PutLifecycleEventHookExecutionStatus$/,
+      );
+    });
+
+    it('fails a hook whose status line is more than 4 KB before the end of its log', async () => {
+      await createHook('CodeDeployHook_chatty', 'reportsThenLogs');
+
+      await expect(run('AfterInstall', { AfterInstall: ['CodeDeployHook_chatty'] })).rejects.toThrow(
+        /CodeDeployHook_chatty failed after \d+ ms: answered null and reported no status; .*report the status last/,
+      );
+      expect(await logLines('CodeDeployHook_chatty')).toContainEqual(
+        expect.stringContaining('SWITCHYARD_HOOK_STATUS'),
+      );
+    });
+  });
+
+  it('gives a hook the same LifecycleEventHookExecutionId on every invocation, another to each hook, event and deployment', async () => {
+    await createHook('CodeDeployHook_smoke', 'passes');
+    await createHook('CodeDeployHook_other', 'passes');
+    const hooks = { AfterInstall: ['CodeDeployHook_smoke'], AfterAllowTestTraffic: ['CodeDeployHook_smoke'] };
+
+    await run('AfterInstall', hooks);
+    await run('AfterInstall', hooks);
+    await run('AfterAllowTestTraffic', hooks);
+    await run('AfterInstall', { AfterInstall: ['CodeDeployHook_other'] });
+    await runHooks(
+      { deployment: { ...deployment, id: 'next-exec' }, render: render(hooks), green, hook: 'AfterInstall' },
+      { lambda },
+      { hookFunctionPrefix: PREFIX },
+    );
+
+    const byRun: Record<string, string[]> = {};
+    for (const event of await received('CodeDeployHook_smoke')) {
+      const key = `${event.DeploymentId} ${event.hook}`;
+      byRun[key] = [...(byRun[key] ?? []), event.LifecycleEventHookExecutionId];
+    }
+    const [other] = await received('CodeDeployHook_other');
+    const [twice, once] = [byRun['sample-exec AfterInstall'], byRun['sample-exec AfterAllowTestTraffic']];
+    expect(byRun).toEqual({
+      'sample-exec AfterInstall': [expect.any(String), expect.any(String)],
+      'sample-exec AfterAllowTestTraffic': [expect.any(String)],
+      'next-exec AfterInstall': [expect.any(String)],
+    });
+    expect(twice?.[0]).toBe(twice?.[1]);
+    const distinct = [
+      twice?.[0],
+      once?.[0],
+      byRun['next-exec AfterInstall']?.[0],
+      other?.LifecycleEventHookExecutionId,
+    ];
+    expect(new Set(distinct).size).toBe(4);
   });
 });

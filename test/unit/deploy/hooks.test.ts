@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   checkHookNames,
-  hookFailure,
+  hookExecutionId,
   hookFunctionName,
   hookPayload,
   type RunHooksInput,
@@ -51,62 +53,61 @@ describe('checkHookNames', () => {
   });
 });
 
+describe('hookExecutionId', () => {
+  it('is switchyard- and 32 hex digits, the same for the same deployment, event and function', () => {
+    const id = hookExecutionId('sample-exec', 'AfterInstall', 'CodeDeployHook_smoke');
+    expect(id).toMatch(/^switchyard-[0-9a-f]{32}$/);
+    expect(hookExecutionId('sample-exec', 'AfterInstall', 'CodeDeployHook_smoke')).toBe(id);
+  });
+
+  it('differs for another deployment, event or function (the function as the AppSpec names it)', () => {
+    const ids = [
+      hookExecutionId('sample-exec', 'AfterInstall', 'CodeDeployHook_smoke'),
+      hookExecutionId('other-exec', 'AfterInstall', 'CodeDeployHook_smoke'),
+      hookExecutionId('sample-exec', 'BeforeAllowTraffic', 'CodeDeployHook_smoke'),
+      hookExecutionId('sample-exec', 'AfterInstall', 'CodeDeployHook_load'),
+      hookExecutionId('sample-exec', 'AfterInstall', 'CodeDeployHook_smoke:live'),
+    ];
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
 describe('hookPayload', () => {
-  it('carries the deployment, the revision and green', () => {
-    expect(hookPayload(sample)).toEqual({
+  it('carries the deployment, the revision, green and the CodeDeploy fields of this function', () => {
+    expect(hookPayload(sample, 'CodeDeployHook_web-smoke-test')).toEqual({
       deploymentId: 'sample-exec',
       hook: 'AfterAllowTestTraffic',
       commitId: '7f3c2a9e5b1d4c8f6a0e2b9d3c7f1a5e8b4d6c02',
       taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:42',
       greenTargetGroupArn: sample.green?.greenTargetGroupArn,
       testListenerArn: sample.green?.testListenerArn,
+      DeploymentId: 'sample-exec',
+      LifecycleEventHookExecutionId: hookExecutionId(
+        'sample-exec',
+        'AfterAllowTestTraffic',
+        'CodeDeployHook_web-smoke-test',
+      ),
     });
+  });
+
+  it('is what docs/HOOKS.md shows for events/run-hooks.json', () => {
+    const page = readFileSync(join(__dirname, '../../../docs/HOOKS.md'), 'utf8');
+    const shown = /```json\n([\s\S]*?)```/.exec(page)?.[1] ?? '';
+    expect(JSON.parse(shown)).toEqual(hookPayload(sample, 'CodeDeployHook_web-smoke-test'));
   });
 
   it('has null green fields before CreateGreen, and a null test listener when there is none', () => {
     const { green, ...before } = sample;
-    expect(hookPayload({ ...before, hook: 'BeforeInstall' })).toMatchObject({
+    expect(hookPayload({ ...before, hook: 'BeforeInstall' }, 'CodeDeployHook_a')).toMatchObject({
       greenTargetGroupArn: null,
       testListenerArn: null,
     });
     expect(
-      hookPayload({ ...sample, green: { ...(green as GreenState), testListenerArn: '' } }),
+      hookPayload(
+        { ...sample, green: { ...(green as GreenState), testListenerArn: '' } },
+        'CodeDeployHook_a',
+      ),
     ).toMatchObject({ testListenerArn: null });
-  });
-});
-
-describe('hookFailure', () => {
-  it('passes any answer but a failed status', () => {
-    for (const answer of [
-      '',
-      'null',
-      '"done"',
-      '{"status":"Succeeded"}',
-      '{"status":"pending"}',
-      'not json',
-      '[]',
-    ]) {
-      expect(hookFailure(undefined, answer)).toBeNull();
-    }
-  });
-
-  it('fails {"status": "Failed"} in any case, with the message, reason or the answer itself', () => {
-    expect(hookFailure(undefined, '{"status":"failed","message":"503"}')).toBe(
-      'answered status "failed": 503',
-    );
-    expect(hookFailure(undefined, '{"status":"FAILED","reason":"p99 800 ms"}')).toBe(
-      'answered status "FAILED": p99 800 ms',
-    );
-    expect(hookFailure(undefined, '{"status":"Failed","checks":3}')).toBe(
-      'answered status "Failed" ({"status":"Failed","checks":3})',
-    );
-  });
-
-  it('fails a function error with its type and message', () => {
-    expect(hookFailure('Unhandled', '{"errorType":"TypeError","errorMessage":"boom","trace":[]}')).toBe(
-      'TypeError: boom',
-    );
-    expect(hookFailure('Unhandled', 'garbled')).toBe('Unhandled: garbled');
   });
 });
 
@@ -137,7 +138,7 @@ describe('runHooks faults the emulator cannot make', () => {
     );
   });
 
-  it('sends RequestResponse with the payload and times each function with the clock it is given', async () => {
+  it('sends RequestResponse with the payload and LogType Tail, and times each function with the clock it is given', async () => {
     // The SDK hands Payload back as a Uint8Array with helpers; the core only reads its bytes.
     const Payload = Buffer.from('{"status":"Succeeded"}') as unknown as InvokeCommandOutput['Payload'];
     lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload });
@@ -145,13 +146,45 @@ describe('runHooks faults the emulator cannot make', () => {
 
     const out = await runHooks(sample, { lambda, clock: () => (tick += 250) }, config);
 
+    const payload = hookPayload(sample, 'CodeDeployHook_web-smoke-test');
     expect(out).toEqual({
       hook: 'AfterAllowTestTraffic',
-      invoked: [{ functionName: 'CodeDeployHook_web-smoke-test', durationMs: 250, status: 'Succeeded' }],
+      invoked: [
+        {
+          functionName: 'CodeDeployHook_web-smoke-test',
+          lifecycleEventHookExecutionId: payload.LifecycleEventHookExecutionId,
+          durationMs: 250,
+          status: 'Succeeded',
+        },
+      ],
     });
     const input = lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input;
     expect(input?.InvocationType).toBe('RequestResponse');
-    expect(JSON.parse(String(input?.Payload))).toEqual(hookPayload(sample));
+    expect(input?.LogType).toBe('Tail');
+    expect(JSON.parse(String(input?.Payload))).toEqual(payload);
+  });
+
+  it('reads the status line of this execution id from LogResult, base64 as Lambda sends it', async () => {
+    const id = hookExecutionId('sample-exec', 'AfterAllowTestTraffic', 'CodeDeployHook_web-smoke-test');
+    const tail = (status: string) =>
+      Buffer.from(
+        `START RequestId: r1 Version: $LATEST\nSWITCHYARD_HOOK_STATUS {"lifecycleEventHookExecutionId":"${id}",` +
+          `"status":"${status}"}\nEND RequestId: r1\n`,
+      ).toString('base64');
+    const Payload = Buffer.from(
+      '"the validation result was reported"',
+    ) as unknown as InvokeCommandOutput['Payload'];
+    lambdaMock
+      .on(InvokeCommand)
+      .resolvesOnce({ Payload, LogResult: tail('Succeeded') })
+      .resolvesOnce({ Payload, LogResult: tail('Failed') });
+
+    await expect(runHooks(sample, { lambda }, config)).resolves.toMatchObject({
+      invoked: [{ lifecycleEventHookExecutionId: id, status: 'Succeeded' }],
+    });
+    await expect(runHooks(sample, { lambda }, config)).rejects.toThrow(
+      /CodeDeployHook_web-smoke-test failed after \d+ ms: reported status "Failed" through PutLifecycleEventHookExecutionStatus$/,
+    );
   });
 
   it('refuses an unknown event before invoking anything', async () => {

@@ -1,6 +1,7 @@
 // AfterAllowTestTraffic hook of the sample application: GET /health through the test listener, which forwards to
 // green at this point. Switchyard invokes it with {deploymentId, hook, commitId, taskDefinitionArn,
-// greenTargetGroupArn, testListenerArn}; {status: 'Failed'} or an error rolls the deployment back.
+// greenTargetGroupArn, testListenerArn, DeploymentId, LifecycleEventHookExecutionId} (docs/HOOKS.md). Only the
+// answer {status: 'Succeeded'} passes: any other answer, or an error, rolls the deployment back.
 // No dependencies: examples/infrastructure.yaml inlines this file as the function's code.
 // - TEST_URL (environment) is the test listener's URL, e.g. http://<ALB DNS name>:8080.
 // - In an emulator (AWS_ENDPOINT_URL is set) there is no load balancer to call: it succeeds with a note saying

@@ -1,0 +1,6 @@
+/**
+ * Wraps a CodeDeploy client (AWS SDK v2 `new AWS.CodeDeploy()` or v3 `new CodeDeployClient({})`): a
+ * PutLifecycleEventHookExecutionStatus for a Switchyard execution id (`switchyard-…`) is reported to Switchyard
+ * through the hook's log instead of AWS; everything else goes to the client unchanged.
+ */
+export declare function client<T extends object>(codedeploy: T): T;
