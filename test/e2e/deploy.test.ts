@@ -1,7 +1,8 @@
 /**
  * The deploy stage through the real state machine, from a push: the weights production sees at each step for each
  * preset, every rollback path (unhealthy green, an alarm during a pause, a failing hook, the abort flag), runs that
- * overlap, a duplicated event, the next deployment on the other target group, and a first deployment.
+ * overlap, a duplicated event, the next deployment on the other target group, and a first deployment. The commits
+ * are real: the emulator serves CodeCommit and the builds' source from a git repository (test/support/git-codecommit.ts).
  */
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,22 +20,15 @@ import {
 import { recordKey } from '../../functions/lib/record/deployments';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler';
 import { putTestAlarm } from '../support/deploy-fixture';
-import {
-  type FakeRepository,
-  mockCodeCommit,
-  SAMPLE_APPSPEC,
-  sampleRepository,
-} from '../support/fake-codecommit';
+import { SAMPLE_APPSPEC, sampleRepository } from '../support/fake-codecommit';
+import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { abortWhen, deploymentRecords, production, pushOf } from '../support/pipeline';
 
-const commit = (n: number) => n.toString(16).padStart(40, 'a');
-
 describe('the deploy stage, end to end', () => {
   const moto = useMoto();
+  const serve = useGitCodeCommit(moto);
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  let codecommit: ReturnType<typeof mockCodeCommit> | undefined;
-  afterEach(() => codecommit?.restore());
 
   async function stackWith(parameters: Record<string, string> = {}, serving = true) {
     await moto.setBuildExecutor();
@@ -45,18 +39,11 @@ describe('the deploy stage, end to end', () => {
     return stack as LocalStack & { target: BlueGreenFixture };
   }
 
-  function serve(repos: [FakeRepository, ...FakeRepository[]]) {
-    codecommit?.restore();
-    codecommit = mockCodeCommit(...repos);
-  }
-
-  /** Serves two commits of the sample repository, the second with a changed server. */
-  function serveTwoCommits(): [FakeRepository, FakeRepository] {
-    const one = sampleRepository(commit(1));
-    const two = sampleRepository(commit(2));
+  /** Serves two commits of the sample repository on its branch, the second with a changed server. */
+  function serveTwoCommits() {
+    const two = { ...sampleRepository(), message: 'Serve v2' };
     two.files['src/server.js'] = { content: 'console.log("v2");\n' };
-    serve([one, two]);
-    return [one, two];
+    return serve(sampleRepository(), two);
   }
 
   const run = (
@@ -108,8 +95,7 @@ describe('the deploy stage, end to end', () => {
     'moves production to green with %s, the weights read back after each step being %j',
     async (strategy, expected) => {
       const stack = await stackWith({ TrafficStrategy: strategy });
-      const repo = sampleRepository();
-      serve([repo]);
+      const [repo] = await serve(sampleRepository());
 
       const result = await run(stack, pushOf(repo.commitId), 'deploy');
 
@@ -138,8 +124,7 @@ describe('the deploy stage, end to end', () => {
       reason: 'Target.FailedHealthChecks',
       description: 'Health checks failed with these codes: [502]',
     });
-    const repo = sampleRepository();
-    serve([repo]);
+    const [repo] = await serve(sampleRepository());
 
     const result = await run(stack, pushOf(repo.commitId), 'unhealthy');
 
@@ -151,8 +136,7 @@ describe('the deploy stage, end to end', () => {
     const cloudwatch = new CloudWatchClient({});
     await putTestAlarm('web-5xx');
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes', AlarmNames: 'web-5xx' });
-    const repo = sampleRepository();
-    serve([repo]);
+    const [repo] = await serve(sampleRepository());
     // The alarm fires once the canary takes 10 %: the next check of the pause sees it.
     const shiftThenAlarm: LocalHandler = async (event) => {
       const out = await shiftTraffic(event as never);
@@ -183,11 +167,11 @@ describe('the deploy stage, end to end', () => {
       },
     });
     const stack = await stackWith();
-    const repo = sampleRepository();
-    repo.files['appspec.yaml'] = {
+    const app = sampleRepository();
+    app.files['appspec.yaml'] = {
       content: `${SAMPLE_APPSPEC}Hooks:\n  - AfterAllowTestTraffic: CodeDeployHook_smoke\n`,
     };
-    serve([repo]);
+    const [repo] = await serve(app);
 
     const result = await run(stack, pushOf(repo.commitId), 'hook');
 
@@ -202,11 +186,11 @@ describe('the deploy stage, end to end', () => {
       files: { 'index.js': "exports.handler = async () => ({ status: 'Failed', reason: 'change freeze' });" },
     });
     const stack = await stackWith();
-    const repo = sampleRepository();
-    repo.files['appspec.yaml'] = {
+    const app = sampleRepository();
+    app.files['appspec.yaml'] = {
       content: `${SAMPLE_APPSPEC}Hooks:\n  - BeforeInstall: CodeDeployHook_gate\n`,
     };
-    serve([repo]);
+    const [repo] = await serve(app);
 
     const result = await run(stack, pushOf(repo.commitId), 'gate');
 
@@ -216,8 +200,7 @@ describe('the deploy stage, end to end', () => {
 
   it('rolls back when an operator sets the abort flag during a pause', async () => {
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes' });
-    const repo = sampleRepository();
-    serve([repo]);
+    const [repo] = await serve(sampleRepository());
     const shiftThenAbort: LocalHandler = async (event) => {
       const out = await shiftTraffic(event as never);
       const { deployment } = event as { deployment: Parameters<typeof recordKey>[0] };
@@ -240,8 +223,7 @@ describe('the deploy stage, end to end', () => {
 
   it('rolls back when the execution is aborted mid-shift (CleanUp, as EventBridge calls it)', async () => {
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes' });
-    const repo = sampleRepository();
-    serve([repo]);
+    const [repo] = await serve(sampleRepository());
     const result = await abortWhen(
       { input: pushOf(repo.commitId), stack, executionName: 'stopped', waitMs: () => 10 },
       (event) => event.type === 'state-entered' && event.state === 'WaitInPause',
@@ -259,7 +241,7 @@ describe('the deploy stage, end to end', () => {
 
   it('serializes two pushes at once; the newest commit ends live', async () => {
     const stack = await stackWith();
-    const [older, newer] = serveTwoCommits();
+    const [older, newer] = await serveTwoCommits();
 
     const first = startPipeline({
       input: pushOf(older.commitId),
@@ -287,8 +269,7 @@ describe('the deploy stage, end to end', () => {
 
   it('deploys once for a duplicated event', async () => {
     const stack = await stackWith();
-    const repo = sampleRepository();
-    serve([repo]);
+    const [repo] = await serve(sampleRepository());
 
     const results = await Promise.all([
       run(stack, pushOf(repo.commitId), 'delivery-1'),
@@ -303,7 +284,7 @@ describe('the deploy stage, end to end', () => {
 
   it('uses the other target group as green for the next deployment', async () => {
     const stack = await stackWith();
-    const [first, second] = serveTwoCommits();
+    const [first, second] = await serveTwoCommits();
 
     expect((await run(stack, pushOf(first.commitId), 'first')).status).toBe('SUCCEEDED');
     const secondRun = await run(stack, pushOf(second.commitId), 'second');
@@ -320,14 +301,14 @@ describe('the deploy stage, end to end', () => {
   it('makes the first deployment on a service with no task set yet', async () => {
     const stack = await stackWith({}, false);
     const network = stack.target.networkConfiguration.awsvpcConfiguration;
-    const repo = sampleRepository();
-    repo.files['appspec.yaml'] = {
+    const app = sampleRepository();
+    app.files['appspec.yaml'] = {
       content: SAMPLE_APPSPEC.replace(
         '        LoadBalancerInfo:',
         `        NetworkConfiguration:\n          AwsvpcConfiguration:\n            Subnets: [${network?.subnets?.join(', ')}]\n            SecurityGroups: [${network?.securityGroups?.join(', ')}]\n            AssignPublicIp: DISABLED\n        LoadBalancerInfo:`,
       ),
     };
-    serve([repo]);
+    const [repo] = await serve(app);
 
     const result = await run(stack, pushOf(repo.commitId), 'first-ever');
 

@@ -1,7 +1,8 @@
 /**
  * The state machine end to end with the real handlers, from events/push.json: Prepare, ArchiveSource, the build
  * (the emulator runs the buildspec with the local build runner), RenderTaskDefinition, and the record.
- * CodeCommit reads come from an in-memory repository (aws-sdk-client-mock); everything else is the moto server.
+ * Everything is the moto server: CodeCommit reads and the build's source come from a git repository the emulator
+ * serves (test/support/git-codecommit.ts), so commit ids are real.
  */
 
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
@@ -12,7 +13,8 @@ import { createLocalStack } from '../../cli/local/local-stack';
 import { type LocalStack, type RunResult, runPipeline } from '../../cli/local/state-machine';
 import { readForward } from '../../functions/lib/deploy/listener';
 import { loadEvent } from '../support/events';
-import { type FakeRepository, mockCodeCommit, sampleRepository } from '../support/fake-codecommit';
+import { sampleRepository } from '../support/fake-codecommit';
+import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { abortWhen, deploymentRecords, production, pushOf } from '../support/pipeline';
 import { readZip } from '../support/zip-reader';
@@ -91,30 +93,26 @@ const DEPLOYED = [
 
 describe('the pipeline, end to end through the state machine', () => {
   const moto = useMoto();
+  const serve = useGitCodeCommit(moto);
   const s3 = new S3Client({});
   const ecs = new ECSClient({});
   const elbv2 = new ElasticLoadBalancingV2Client({});
   let stack: LocalStack & { target?: BlueGreenFixture };
   let target: BlueGreenFixture;
-  let codecommit: ReturnType<typeof mockCodeCommit> | undefined;
 
   beforeEach(async () => {
     stack = await createLocalStack({ target: { containerName: 'web', containerPort: 8080 } });
     target = stack.target as BlueGreenFixture;
     await moto.setBuildExecutor();
   });
-  afterEach(() => codecommit?.restore());
 
-  const run = (repo: FakeRepository, input: unknown, executionName: string) => {
-    codecommit?.restore();
-    codecommit = mockCodeCommit(repo);
-    return runPipeline({ input, stack, executionName, waitMs: () => 20 });
-  };
+  const run = (input: unknown, executionName: string) =>
+    runPipeline({ input, stack, executionName, waitMs: () => 20 });
 
   it('archives the pushed commit, builds it, registers its task definition and moves production to it', async () => {
-    const repo = sampleRepository();
+    const [repo] = await serve(sampleRepository());
 
-    const result = await run(repo, pushOf(repo.commitId), 'push-1');
+    const result = await run(pushOf(repo.commitId), 'push-1');
 
     expect(result).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(path(result)).toEqual(DEPLOYED);
@@ -148,9 +146,14 @@ describe('the pipeline, end to end through the state machine', () => {
     );
     expect(object.Metadata).toMatchObject({ 'commit-id': repo.commitId, files: String(output.source.files) });
 
-    // The build ran the buildspec, which wrote the image input.
+    // The build cloned the pushed commit and ran its buildspec, which wrote the image input for the placeholder.
+    const [build] = await moto.listRecordedBuilds();
+    expect(build?.overrides).toMatchObject({ sourceVersion: repo.commitId });
+    expect(build?.buildStatus).toBe('SUCCEEDED');
     const image = `public.ecr.aws/nginx/nginx:${repo.commitId.slice(0, 7)}`;
-    expect(output.buildResult.image).toEqual({ file: 'imageDetail.json', imageUri: image });
+    expect(output.buildResult.image).toEqual({
+      details: [{ placeholder: 'IMAGE1_NAME', file: 'imageDetail.json', imageUri: image }],
+    });
 
     // The registered revision carries that image, in the image field and in the environment value.
     const { taskDefinition } = await ecs.send(
@@ -169,7 +172,7 @@ describe('the pipeline, end to end through the state machine', () => {
       trigger: 'push',
       deploymentId: 'push-1',
       taskDefinitionArn: output.render.taskDefinitionArn,
-      build: { image: { imageUri: image } },
+      build: { image: { details: [{ imageUri: image }] } },
       steps: [{ greenPercent: 100 }],
     });
 
@@ -184,10 +187,10 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('ends a second execution for the same commit at once, with no new artifact, build or record', async () => {
-    const repo = sampleRepository();
-    await run(repo, pushOf(repo.commitId), 'push-1');
+    const [repo] = await serve(sampleRepository());
+    await run(pushOf(repo.commitId), 'push-1');
 
-    const again = await run(repo, pushOf(repo.commitId), 'push-1-redelivered');
+    const again = await run(pushOf(repo.commitId), 'push-1-redelivered');
 
     expect(again).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(again.statesVisited).toEqual(['Prepare', 'IsDuplicate', 'AlreadyHandled']);
@@ -203,10 +206,10 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('deploys the same commit again with force, reusing its archive and its registered revision', async () => {
-    const repo = sampleRepository();
-    const first = await run(repo, pushOf(repo.commitId), 'push-1');
+    const [repo] = await serve(sampleRepository());
+    const first = await run(pushOf(repo.commitId), 'push-1');
 
-    const forced = await run(repo, { commitId: repo.commitId, force: true }, 'forced');
+    const forced = await run({ commitId: repo.commitId, force: true }, 'forced');
 
     expect(forced).toMatchObject({ status: 'SUCCEEDED', error: null });
     const out = (r: RunResult) =>
@@ -223,37 +226,41 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('fails with SourceError and records FAILED when taskdef.json is missing; the commit may run again', async () => {
-    const broken = sampleRepository();
-    delete broken.files['taskdef.json'];
+    const withoutTaskdef = sampleRepository();
+    delete withoutTaskdef.files['taskdef.json'];
+    const withTaskdef = { ...sampleRepository(), message: 'Add the task definition' };
+    const [broken, fixed] = await serve(withoutTaskdef, withTaskdef);
 
-    const result = await run(broken, pushOf(broken.commitId), 'broken');
+    const result = await run(pushOf(broken.commitId), 'broken');
 
+    const failedInSource = ['Prepare', 'IsDuplicate', 'ArchiveSource', 'RecordFailure', 'Failed'];
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('SourceError');
     expect(result.error?.cause).toMatch(/taskdef\.json/);
-    expect(result.statesVisited).toEqual([
-      'Prepare',
-      'IsDuplicate',
-      'ArchiveSource',
-      'RecordFailure',
-      'Failed',
-    ]);
+    expect(result.statesVisited).toEqual(failedInSource);
     const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'FAILED', error: { name: 'SourceError' } });
     expect(await moto.listRecordedBuilds()).toHaveLength(0);
 
-    const retried = await run(sampleRepository(), pushOf(broken.commitId), 'retried');
+    // A FAILED commit is no duplicate: it runs again (a commit's tree never changes, so it fails the same way).
+    const again = await run(pushOf(broken.commitId), 'broken-again');
+    expect(again.statesVisited).toEqual(failedInSource);
+    expect(again.error?.name).toBe('SourceError');
+    expect((await deploymentRecords(stack)).map((r) => r.status)).toEqual(['FAILED', 'FAILED']);
+
+    const retried = await run(pushOf(fixed.commitId), 'retried');
     expect(retried).toMatchObject({ status: 'SUCCEEDED', error: null });
   });
 
   it('fails with BuildFailedError, naming the phase and the command, when the build fails', async () => {
-    const repo = sampleRepository();
-    repo.files['scripts/build.sh'] = {
+    const red = sampleRepository();
+    red.files['scripts/build.sh'] = {
       content: '#!/bin/sh\necho "tests failed" >&2\nexit 2\n',
       mode: 'executable',
     };
+    const [repo] = await serve(red);
 
-    const result = await run(repo, pushOf(repo.commitId), 'red-build');
+    const result = await run(pushOf(repo.commitId), 'red-build');
 
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('BuildFailedError');
@@ -268,15 +275,16 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('fails with InvalidInputError and registers nothing when the AppSpec names an unknown container', async () => {
-    const repo = sampleRepository();
-    repo.files['appspec.yaml'] = {
-      content: String(repo.files['appspec.yaml']?.content).replace(
+    const unknownContainer = sampleRepository();
+    unknownContainer.files['appspec.yaml'] = {
+      content: String(unknownContainer.files['appspec.yaml']?.content).replace(
         'ContainerName: web',
         'ContainerName: api',
       ),
     };
+    const [repo] = await serve(unknownContainer);
 
-    const result = await run(repo, pushOf(repo.commitId), 'bad-appspec');
+    const result = await run(pushOf(repo.commitId), 'bad-appspec');
 
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('InvalidInputError');
@@ -289,10 +297,9 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('stops the build and closes the record when the execution is aborted', async () => {
-    const repo = sampleRepository();
-    repo.files['scripts/build.sh'] = { content: '#!/bin/sh\nsleep 60\n', mode: 'executable' };
-    codecommit?.restore();
-    codecommit = mockCodeCommit(repo);
+    const slow = sampleRepository();
+    slow.files['scripts/build.sh'] = { content: '#!/bin/sh\nsleep 60\n', mode: 'executable' };
+    const [repo] = await serve(slow);
     const result = await abortWhen(
       { input: pushOf(repo.commitId), stack, executionName: 'aborted', waitMs: () => 50 },
       (event) => event.type === 'state-exited' && event.state === 'CheckBuild',
@@ -307,7 +314,9 @@ describe('the pipeline, end to end through the state machine', () => {
   });
 
   it('rejects an input it does not understand before any side effect', async () => {
-    const result = await run(sampleRepository(), loadEvent('push-tag'), 'tag');
+    await serve(sampleRepository());
+
+    const result = await run(loadEvent('push-tag'), 'tag');
 
     expect(result.status).toBe('FAILED');
     expect(result.error?.name).toBe('InvalidInputError');
