@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { type ZipEntry, ZipWriter } from '../../functions/lib/zip/write';
-import type { ArtifactFile, TreeEntry } from './buildspec';
+import type { ArtifactFile, TreeEntry } from './artifact-selection';
 import type { ArtifactsSettings, BuildArtifact } from './types';
 
 /** The S3 key CodeBuild writes an artifact to: path / build UUID (namespace BUILD_ID) / name. */

@@ -4,14 +4,8 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError, InvalidInputError } from '../../functions/lib/shared/errors';
-import { ArtifactUpload, artifactKey, copyArtifactFiles, listTree, zipEntries } from './artifacts';
-import {
-  type Buildspec,
-  PHASE_NAMES,
-  type PhaseName,
-  parseBuildspec,
-  selectArtifactFiles,
-} from './buildspec';
+import { parseBuildspec } from './buildspec';
+import { type Buildspec, PHASE_NAMES, type PhaseName } from './buildspec-schema';
 import { buildEnvironment } from './environment';
 import { Interrupt, Interrupted } from './interrupt';
 import { timestamp } from './log';
@@ -26,6 +20,7 @@ import type {
   PhaseType,
   RunBuildOptions,
 } from './types';
+import { type ArtifactJob, deliverArtifact, selectArtifact } from './upload-artifacts';
 
 const PHASE_TYPES: Record<PhaseName, PhaseType> = {
   install: 'INSTALL',
@@ -252,44 +247,22 @@ export class LocalBuild {
   }
 
   private async uploadArtifacts(): Promise<PhaseContext | undefined> {
-    const settings = this.options.artifacts;
-    const directory = this.options.artifactsDirectory;
+    const job: ArtifactJob = {
+      options: this.options,
+      srcDir: this.dirs.src,
+      build: { id: this.id, arn: this.arn },
+      session: this.session,
+      interrupt: this.interrupt,
+      now: this.clock,
+      log: (text) => this.log(text),
+    };
     const spec = this.spec?.artifacts;
-    if (!(settings && this.options.s3) && directory === undefined) return undefined;
-    if (!spec) {
-      this.log('No artifacts section in the buildspec: nothing to upload');
-      return undefined;
-    }
-    const base = spec.baseDirectory ?? '.';
-    if (spec.baseDirectory !== undefined) this.log(`Expanding base directory path: ${base}`);
-    this.log('Assembling file list');
-    this.log(`Expanding ${base}`);
-    this.log(`Expanding file paths for base directory ${base}`);
-    const files = selectArtifactFiles(await listTree(this.dirs.src, spec.enableSymlinks), spec);
-    this.log(`Found ${files.length} file(s)`);
+    const files = await selectArtifact(job, spec);
+    if (!spec || !files) return undefined;
     this.artifactFiles = files.map((file) => file.archivePath);
-    if (!settings || !this.options.s3) {
-      await copyArtifactFiles(this.dirs.src, files, directory ?? '', spec.enableSymlinks);
-      this.log(`Copied the artifact's files to ${directory}`);
-      return undefined;
-    }
-    const buildspecName =
-      settings.overrideArtifactName && spec.name !== undefined && this.session
-        ? await this.session.evaluate(spec.name)
-        : undefined;
-    const key = artifactKey(settings, { id: this.id, projectName: this.options.projectName, buildspecName });
-    const upload = new ArtifactUpload(this.options.s3, settings.bucket, this.arn, this.interrupt.signal);
-    try {
-      this.artifact =
-        settings.packaging === 'ZIP'
-          ? await upload.zip(key, await zipEntries(this.dirs.src, files, spec.enableSymlinks), this.clock())
-          : await upload.files(key, this.dirs.src, files);
-    } catch (error) {
-      this.interrupt.throwIfFired();
-      if (error instanceof InvalidInputError) throw error;
-      return { statusCode: 'CLIENT_ERROR', message: `Error uploading artifacts: ${describeError(error)}` };
-    }
-    this.log(`Uploaded the artifact to s3://${settings.bucket}/${key}`);
+    const delivered = await deliverArtifact(job, spec, files);
+    if ('statusCode' in delivered) return delivered;
+    this.artifact = delivered.artifact;
     return undefined;
   }
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { invokeBundle, lambdaEnvironment } from '../local/invoke';
+import { localResolveContext } from '../local/pipeline-definition';
 import { samBuild } from '../local/sam-build';
-import { localResolveContext } from '../local/state-machine';
 import {
   type CfnValue,
   loadTemplate,

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { runLocal, SIMULATIONS, type Simulation } from '../local/local-run';
+import { runLocal } from '../local/local-run';
+import { SIMULATIONS, type Simulation } from '../local/simulations';
 import type { Command } from './types';
 
 /** `switchyard local`: a whole blue/green deployment on this machine, against the embedded emulator. */

@@ -14,7 +14,7 @@ import {
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { DefaultNetwork } from './moto';
+import type { DefaultNetwork } from './default-network';
 
 /** Options of createBlueGreenFixture; every name derives from `name`. */
 export interface BlueGreenFixtureOptions {

@@ -10,7 +10,7 @@ import {
   EC2Client,
   ModifyVpcAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import type { DefaultNetwork } from './moto';
+import type { DefaultNetwork } from './default-network';
 
 /** Creates the VPC, its subnets and a security group; returns them in the fixture's network shape. */
 export async function createNetwork(options: { name: string; region: string }): Promise<DefaultNetwork> {

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { LocalRunSummary } from '../../cli/local/local-run';
+import type { LocalRunSummary } from '../../cli/local/run-summary';
 
 const BIN = resolve(__dirname, '../../bin/switchyard.js');
 

@@ -1,7 +1,6 @@
+import { type DefaultNetwork, describeDefaultNetwork } from '../../cli/emulator/default-network';
 import {
   type BuildOutcome,
-  type DefaultNetwork,
-  describeDefaultNetwork,
   type GitRepositoryBinding,
   listRecordedBuilds,
   type RecordedBuild,
@@ -14,7 +13,7 @@ import {
   setTaskSetStability,
   type TargetHealthOverride,
   type TaskSetStability,
-} from '../../cli/emulator/moto';
+} from '../../cli/emulator/moto-controls';
 
 export interface MotoControls {
   /** This worker's moto server, also in AWS_ENDPOINT_URL. */

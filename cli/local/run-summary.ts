@@ -1,0 +1,140 @@
+/**
+ * The end of a local run: its summary, read back from what the emulator holds (the listener's weights, the
+ * service's task sets, the deployment record) rather than from the run's own view, and the lines that tell a
+ * person how it ended.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ImageInput } from '../../functions/lib/build/image-files';
+import { readForward } from '../../functions/lib/deploy/listener';
+import { findTaskSets } from '../../functions/lib/deploy/task-sets';
+import { DeploymentsTable } from '../../functions/lib/record/deployments';
+import type { BlueGreenFixture } from '../emulator/fixture';
+import type { Repository } from './repository';
+import type { RunResult } from './state-machine';
+
+/** The JSON summary of a local run. */
+export interface LocalRunSummary {
+  status: 'SUCCEEDED' | 'ROLLED_BACK' | 'FAILED';
+  commitId: string;
+  strategy: string;
+  imageUri: string | null;
+  taskDefinitionArn: string | null;
+  trafficSteps: { greenPercent: number; observedWeights: Record<string, number> }[];
+  final: {
+    productionWeights: Record<string, number>;
+    liveTargetGroupArn: string | null;
+    primaryTaskSet: { arn: string; taskDefinition: string } | null;
+    taskSetCount: number;
+  };
+  error: { name: string; message: string } | null;
+  metrics: { durationMs: number; stateTransitions: number; lambdaInvocations: number };
+  endpoint: string | null;
+}
+
+/** Reads back how the run left the target and the record of its deployment. */
+export async function summarize(
+  result: RunResult,
+  context: {
+    repo: Repository;
+    strategy: string;
+    target: BlueGreenFixture;
+    started: number;
+    endpoint: string | null;
+    tableName: string;
+    executionName: string;
+  },
+): Promise<LocalRunSummary> {
+  const elbv2 = new ElasticLoadBalancingV2Client({});
+  const ecs = new ECSClient({});
+  const forward = await readForward(elbv2, context.target.listenerArn);
+  const sets = await findTaskSets(ecs, context.target.clusterName, context.target.serviceName);
+  // As percentages: a listener that forwards to one group without weights reads back as weight 1.
+  const productionWeights = Object.fromEntries(
+    forward.targetGroups.map((group) => [group.arn, group.percent]),
+  );
+  const live = forward.targetGroups.find(
+    (group) => group.weight > 0 && group.weight === Math.max(...forward.targetGroups.map((g) => g.weight)),
+  );
+  // The deployment record says what was built, registered and shifted, whatever path the execution took.
+  const table = new DeploymentsTable(new DynamoDBClient({}), context.tableName);
+  const record = (await table.listRecords(context.repo.name, 20)).find(
+    (item) => item.deploymentId === context.executionName,
+  ) as
+    | {
+        build?: { image?: ImageInput };
+        taskDefinitionArn?: string;
+        steps?: { greenPercent: number; observedWeights: Record<string, number> }[];
+        rollback?: unknown;
+        error?: { message?: string };
+      }
+    | undefined;
+  // A rollback by the machine, or by CleanUp after an abort (Ctrl-C).
+  const rolledBack =
+    result.statesVisited.includes('RecordRollback') ||
+    (result.status === 'ABORTED' && /rolled back/.test(record?.error?.message ?? ''));
+  const error = result.error ? { name: result.error.name, message: causeMessage(result.error.cause) } : null;
+  return {
+    status: result.status === 'SUCCEEDED' ? 'SUCCEEDED' : rolledBack ? 'ROLLED_BACK' : 'FAILED',
+    commitId: context.repo.commitId,
+    strategy: context.strategy,
+    imageUri: builtImageUri(record?.build?.image),
+    taskDefinitionArn: record?.taskDefinitionArn ?? null,
+    trafficSteps: (record?.steps ?? []).map(({ greenPercent, observedWeights }) => ({
+      greenPercent,
+      observedWeights,
+    })),
+    final: {
+      productionWeights,
+      liveTargetGroupArn: live?.arn ?? null,
+      primaryTaskSet: sets.primary
+        ? { arn: sets.primary.arn, taskDefinition: sets.primary.taskDefinition }
+        : null,
+      taskSetCount: (sets.primary ? 1 : 0) + sets.active.length,
+    },
+    error,
+    metrics: {
+      durationMs: Date.now() - context.started,
+      stateTransitions: result.stateTransitions,
+      lambdaInvocations: result.lambdaInvocations,
+    },
+    endpoint: context.endpoint,
+  };
+}
+
+/** The image the build made: the first bound imageDetail.json's, else the first in imagedefinitions.json. */
+function builtImageUri(image: ImageInput | undefined): string | null {
+  return image?.details[0]?.imageUri ?? image?.definitions?.images[0]?.imageUri ?? null;
+}
+
+/** A failed Task's cause is Lambda's JSON error; a person wants its message. */
+function causeMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** Prints how the run ended: deployed, rolled back or failed, and what production is left with. */
+export function printSummary(
+  summary: LocalRunSummary,
+  result: RunResult,
+  print: (line: string) => void,
+): void {
+  const seconds = (summary.metrics.durationMs / 1000).toFixed(1);
+  if (summary.status === 'SUCCEEDED') {
+    print(
+      `✔ deployed ${summary.commitId.slice(0, 7)} in ${seconds} s: ${summary.taskDefinitionArn} serves 100 % of production`,
+    );
+  } else {
+    print(`✘ ${summary.status} after ${seconds} s: ${summary.error?.name}: ${summary.error?.message}`);
+    if (summary.status === 'ROLLED_BACK')
+      print('  production is back on the live target group, green removed');
+  }
+  print(
+    `  ${summary.final.taskSetCount} task set(s); primary ${summary.final.primaryTaskSet?.taskDefinition ?? 'none'}; ${result.stateTransitions} state transitions, ${result.lambdaInvocations} function invocations`,
+  );
+}
