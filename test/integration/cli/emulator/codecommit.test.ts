@@ -195,11 +195,12 @@ describe('CodeCommit served from a local git repository by the emulator', () => 
         codecommit.send(new GetBranchCommand({ repositoryName: REPO, branchName: 'main' })),
       ).rejects.toMatchObject(fails('RepositoryDoesNotExistException'));
 
-      // Recreated without a binding: moto's "not implemented" (a 500), not the git repository.
+      // Recreated without a binding: moto does not implement the read, which the emulator reports as its own
+      // failure (EmulatorFailure), not the git repository's answer.
       await codecommit.send(new CreateRepositoryCommand({ repositoryName: REPO }));
       await expect(
         codecommit.send(new GetBranchCommand({ repositoryName: REPO, branchName: 'main' })),
-      ).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      ).rejects.toMatchObject({ name: 'EmulatorFailure' });
 
       await moto.serveGitRepository({ name: REPO, path: repo.worktree });
       await expect(
@@ -207,7 +208,7 @@ describe('CodeCommit served from a local git repository by the emulator', () => 
       ).resolves.toMatchObject({ branch: { commitId: repo.second } });
       await codecommit.send(new DeleteRepositoryCommand({ repositoryName: REPO }));
       await codecommit.send(new CreateRepositoryCommand({ repositoryName: REPO }));
-      await expect(folder({ folderPath: '' })).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+      await expect(folder({ folderPath: '' })).rejects.toMatchObject({ name: 'EmulatorFailure' });
     });
   });
 

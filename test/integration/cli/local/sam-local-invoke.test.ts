@@ -169,7 +169,15 @@ describe('each function bundled as `sam build` does and invoked with its events/
       ok: true,
       result: {
         status: 'SUCCEEDED',
-        image: { file: 'imageDetail.json', imageUri: `public.ecr.aws/nginx/nginx:${commitId.slice(0, 7)}` },
+        image: {
+          details: [
+            {
+              placeholder: 'IMAGE1_NAME',
+              file: 'imageDetail.json',
+              imageUri: `public.ecr.aws/nginx/nginx:${commitId.slice(0, 7)}`,
+            },
+          ],
+        },
       },
     });
 
