@@ -2,7 +2,7 @@
 import { cp, readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { describeError } from '../../functions/lib/shared/errors';
-import { extractZip } from '../../functions/lib/zip/read';
+import { extractZip } from '../../functions/lib/zip/extract';
 import type { BuildSource, PhaseContext } from './types';
 
 /** Copies (or unzips) the build's source into `dir`. */

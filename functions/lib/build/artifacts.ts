@@ -40,6 +40,6 @@ export async function readZipArtifact(
   }
   const body = out.Body as { transformToByteArray(): Promise<Uint8Array> } | undefined;
   if (!body) throw new InvalidInputError(`${where} has no body`);
-  const entries = readZipEntries(Buffer.from(await body.transformToByteArray()));
+  const entries = await readZipEntries(Buffer.from(await body.transformToByteArray()));
   return new Map(entries.filter((entry) => entry.kind === 'file').map((entry) => [entry.path, entry.data]));
 }

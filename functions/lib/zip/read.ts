@@ -1,12 +1,16 @@
 /**
- * A small zip reader (no AWS, no `unzip` binary): stored and deflated entries, UTF-8 and CP437 names,
+ * Reads zip archives with yauzl (no `unzip` binary): stored and deflated entries, UTF-8 and CP437 names,
  * ZIP64 sizes and offsets, Unix modes from the external attributes (executables, symbolic links).
- * The whole archive is held in memory, which suits build sources and artifacts.
+ * Hostile archives are refused before anything is inflated when their paths leave the root or enter a .git
+ * directory (entry-path.ts) or their entries state more bytes in all than the caller allows, and while
+ * inflating as soon as an entry passes the size its header states, so a zip bomb fails before memory grows.
+ * yauzl checks neither CRCs nor that limit; both are checked here.
  */
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
-import { dirname, resolve, sep } from 'node:path';
-import { crc32, inflateRawSync } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import { type Entry, fromBufferPromise, getFileNameLowLevel, type ZipFile } from 'yauzl';
 import { InvalidInputError } from '../shared/errors';
+import { entryPathProblem } from './entry-path';
 
 /** What an entry is once extracted. */
 export type UnzippedKind = 'file' | 'directory' | 'symlink';
@@ -21,215 +25,194 @@ export interface UnzippedEntry {
   data: Buffer;
 }
 
-const EOCD = 0x06054b50;
-const EOCD64 = 0x06064b50;
-const EOCD64_LOCATOR = 0x07064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
-const U16_MAX = 0xffff;
-const U32_MAX = 0xffffffff;
+/** An entry of an opened archive: its path checked, its data not read yet. */
+export interface ListedEntry {
+  path: string;
+  kind: UnzippedKind;
+  mode: number;
+  /** Uncompressed size, as the central directory states it. */
+  size: number;
+  entry: Entry;
+}
+
+/** An archive whose entries are listed and checked; close its `zipfile` when done. */
+export interface OpenedZip {
+  zipfile: ZipFile;
+  entries: ListedEntry[];
+}
+
+/** How many bytes readZipEntries inflates in all by default: it holds them in memory (512 MB functions). */
+export const MAX_READ_BYTES = 256 * 1024 * 1024;
+
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const HOST_UNIX = 3;
+const ENCRYPTED = 0x0001;
 
-/** Lists every entry of a zip, inflating and checking the CRC of each. */
-export function readZipEntries(zip: Buffer): UnzippedEntry[] {
-  const end = findEnd(zip);
-  const entries: UnzippedEntry[] = [];
-  let at = end.cdOffset;
-  for (let i = 0; i < end.entries; i += 1) {
-    if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL) {
-      throw corrupt(`central directory entry ${i} is missing at offset ${at}`);
+/** Lists every entry of a zip with its data, inflating and checking the size and CRC of each. */
+export async function readZipEntries(
+  zip: Buffer,
+  limits: { maxBytes?: number } = {},
+): Promise<UnzippedEntry[]> {
+  const { zipfile, entries } = await openZip(zip, limits.maxBytes ?? MAX_READ_BYTES);
+  try {
+    const out: UnzippedEntry[] = [];
+    for (const entry of entries) {
+      const data = entry.kind === 'directory' ? Buffer.alloc(0) : await entryData(zipfile, entry);
+      out.push({ path: entry.path, kind: entry.kind, mode: entry.mode, data });
     }
-    const header = parseCentral(zip, at);
-    entries.push(readEntry(zip, header));
-    at += 46 + header.nameLength + header.extraLength + header.commentLength;
+    return out;
+  } finally {
+    zipfile.close();
   }
-  return entries;
 }
 
-/** Extracts a zip into `dir` (created if missing); refuses entries that would land outside it. */
-export async function extractZip(zip: Buffer, dir: string): Promise<UnzippedEntry[]> {
-  const root = resolve(dir);
-  const entries = readZipEntries(zip);
-  await mkdir(root, { recursive: true });
-  const target = (path: string) => {
-    const full = resolve(root, path);
-    if (full !== root && !full.startsWith(root + sep)) {
-      throw new InvalidInputError(`zip entry "${path}" points outside the extraction directory`);
+/**
+ * Opens an archive and lists its entries, refusing it when an entry's path is not allowed (entry-path.ts),
+ * its encryption or compression is not supported, or its entries state more than `maxBytes` in all.
+ */
+export async function openZip(zip: Buffer, maxBytes: number): Promise<OpenedZip> {
+  let zipfile: ZipFile;
+  try {
+    // Names are decoded below, not by yauzl: it turns backslashes into slashes and words its own errors.
+    zipfile = await fromBufferPromise(zip, {
+      autoClose: false,
+      decodeStrings: false,
+      validateEntrySizes: false,
+    });
+  } catch (error) {
+    throw yauzlError(error);
+  }
+  try {
+    const entries: ListedEntry[] = [];
+    for await (const entry of iterate(zipfile)) entries.push(listEntry(entry));
+    checkTotal(entries, maxBytes);
+    return { zipfile, entries };
+  } catch (error) {
+    zipfile.close();
+    throw error;
+  }
+}
+
+/**
+ * The entry's bytes as they inflate; fails as soon as they pass the size its header states (before passing
+ * them on), and at the end unless size and CRC match.
+ */
+export async function* inflateEntry(
+  zipfile: ZipFile,
+  listed: Pick<ListedEntry, 'path' | 'size' | 'entry'>,
+): AsyncGenerator<Buffer> {
+  const where = `zip entry "${listed.path}"`;
+  let stream: Readable;
+  try {
+    stream = await zipfile.openReadStreamPromise(listed.entry);
+  } catch (error) {
+    throw yauzlError(error);
+  }
+  let bytes = 0;
+  let crc = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > listed.size) {
+        throw corrupt(`${where} inflates to more than the ${listed.size} bytes its header states`);
+      }
+      crc = crc32(chunk, crc);
+      yield chunk;
     }
-    return full;
-  };
-  // Links last, so that no later entry is written through a link the archive created.
-  for (const entry of entries.filter((e) => e.kind !== 'symlink')) {
-    const full = target(entry.path);
-    if (entry.kind === 'directory') {
-      await mkdir(full, { recursive: true });
-      continue;
-    }
-    await mkdir(dirname(full), { recursive: true });
-    await writeFile(full, entry.data);
-    await chmod(full, entry.mode & 0o777);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    throw corrupt(`${where} cannot be inflated: ${message(error)}`, error);
+  } finally {
+    stream.destroy();
   }
-  for (const entry of entries.filter((e) => e.kind === 'symlink')) {
-    const full = target(entry.path);
-    await mkdir(dirname(full), { recursive: true });
-    await symlink(entry.data.toString('utf8'), full);
-  }
-  return entries;
-}
-
-interface End {
-  entries: number;
-  cdOffset: number;
-}
-
-function findEnd(zip: Buffer): End {
-  // The end record is 22 bytes plus a comment of at most 65535 bytes.
-  const stop = Math.max(0, zip.length - 22 - U16_MAX);
-  for (let at = zip.length - 22; at >= stop; at -= 1) {
-    if (zip.readUInt32LE(at) !== EOCD) continue;
-    const entries = zip.readUInt16LE(at + 10);
-    const cdOffset = zip.readUInt32LE(at + 16);
-    if (entries !== U16_MAX && cdOffset !== U32_MAX) return { entries, cdOffset };
-    return findEnd64(zip, at);
-  }
-  throw corrupt('no end of central directory record (not a zip archive, or truncated)');
-}
-
-function findEnd64(zip: Buffer, eocdAt: number): End {
-  const locatorAt = eocdAt - 20;
-  if (locatorAt < 0 || zip.readUInt32LE(locatorAt) !== EOCD64_LOCATOR) {
-    throw corrupt('ZIP64 end of central directory locator is missing');
-  }
-  const recordAt = toNumber(zip.readBigUInt64LE(locatorAt + 8));
-  if (recordAt + 56 > zip.length || zip.readUInt32LE(recordAt) !== EOCD64) {
-    throw corrupt('ZIP64 end of central directory record is missing');
-  }
-  return {
-    entries: toNumber(zip.readBigUInt64LE(recordAt + 32)),
-    cdOffset: toNumber(zip.readBigUInt64LE(recordAt + 48)),
-  };
-}
-
-interface Central {
-  flags: number;
-  method: number;
-  crc: number;
-  stored: number;
-  raw: number;
-  host: number;
-  externalAttributes: number;
-  offset: number;
-  name: string;
-  nameLength: number;
-  extraLength: number;
-  commentLength: number;
-}
-
-function parseCentral(zip: Buffer, at: number): Central {
-  const nameLength = zip.readUInt16LE(at + 28);
-  const extraLength = zip.readUInt16LE(at + 30);
-  const flags = zip.readUInt16LE(at + 8);
-  const nameBytes = zip.subarray(at + 46, at + 46 + nameLength);
-  const header: Central = {
-    flags,
-    method: zip.readUInt16LE(at + 10),
-    crc: zip.readUInt32LE(at + 16),
-    stored: zip.readUInt32LE(at + 20),
-    raw: zip.readUInt32LE(at + 24),
-    host: zip.readUInt8(at + 5),
-    externalAttributes: zip.readUInt32LE(at + 38),
-    offset: zip.readUInt32LE(at + 42),
-    name: flags & 0x0800 ? nameBytes.toString('utf8') : decodeCp437(nameBytes),
-    nameLength,
-    extraLength,
-    commentLength: zip.readUInt16LE(at + 32),
-  };
-  applyZip64(header, zip.subarray(at + 46 + nameLength, at + 46 + nameLength + extraLength));
-  return header;
-}
-
-/** Replaces saturated sizes and offset with the ZIP64 extra field's values, in the order the format fixes. */
-function applyZip64(header: Central, extra: Buffer): void {
-  for (let at = 0; at + 4 <= extra.length; ) {
-    const id = extra.readUInt16LE(at);
-    const size = extra.readUInt16LE(at + 2);
-    if (id === 0x0001) {
-      let field = at + 4;
-      const next = () => {
-        const value = toNumber(extra.readBigUInt64LE(field));
-        field += 8;
-        return value;
-      };
-      if (header.raw === U32_MAX) header.raw = next();
-      if (header.stored === U32_MAX) header.stored = next();
-      if (header.offset === U32_MAX) header.offset = next();
-      return;
-    }
-    at += 4 + size;
-  }
-}
-
-function readEntry(zip: Buffer, header: Central): UnzippedEntry {
-  const where = `zip entry "${header.name}"`;
-  if (header.flags & 0x0001) throw corrupt(`${where} is encrypted, which is not supported`);
-  if (header.offset + 30 > zip.length || zip.readUInt32LE(header.offset) !== LOCAL) {
-    throw corrupt(`${where} has no local header at offset ${header.offset}`);
-  }
-  // The local extra field may differ from the central one, so its own length is used.
-  const dataAt =
-    header.offset + 30 + zip.readUInt16LE(header.offset + 26) + zip.readUInt16LE(header.offset + 28);
-  if (dataAt + header.stored > zip.length) throw corrupt(`${where} is truncated`);
-  const body = zip.subarray(dataAt, dataAt + header.stored);
-  let data: Buffer;
-  if (header.method === 0) data = Buffer.from(body);
-  else if (header.method === 8) data = inflateRawSync(body);
-  else
-    throw corrupt(
-      `${where} uses compression method ${header.method}; only stored (0) and deflate (8) are supported`,
-    );
-  if (data.length !== header.raw || crc32(data) !== header.crc) {
+  if (bytes !== listed.size || crc !== listed.entry.crc32) {
     throw corrupt(`${where} fails its size or CRC check`);
   }
-  const { kind, mode } = kindOf(header);
-  return {
-    path: header.name.replace(/\/+$/, ''),
-    kind,
-    mode,
-    data: kind === 'directory' ? Buffer.alloc(0) : data,
-  };
 }
 
-function kindOf(header: Central): { kind: UnzippedKind; mode: number } {
-  const unixMode = header.host === HOST_UNIX ? header.externalAttributes >>> 16 : 0;
+/** The whole of an entry's data, checked as inflateEntry checks it. */
+export async function entryData(
+  zipfile: ZipFile,
+  listed: Pick<ListedEntry, 'path' | 'size' | 'entry'>,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of inflateEntry(zipfile, listed)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function* iterate(zipfile: ZipFile): AsyncGenerator<Entry> {
+  try {
+    yield* zipfile.eachEntry();
+  } catch (error) {
+    throw yauzlError(error);
+  }
+}
+
+function listEntry(entry: Entry): ListedEntry {
+  const name = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+  const problem = entryPathProblem(name);
+  if (problem === 'empty') throw corrupt('an entry has an empty name');
+  if (problem === 'absolute' || problem === 'parent') {
+    throw new InvalidInputError(`zip entry "${name}" points outside the extraction directory`);
+  }
+  if (problem === 'git') {
+    throw new InvalidInputError(
+      `zip entry "${name}" is inside a .git directory, which an archive must not write`,
+    );
+  }
+  const where = `zip entry "${name}"`;
+  if (entry.generalPurposeBitFlag & ENCRYPTED) throw corrupt(`${where} is encrypted, which is not supported`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw corrupt(
+      `${where} uses compression method ${entry.compressionMethod}; only stored (0) and deflate (8) are supported`,
+    );
+  }
+  return { path: name.replace(/\/+$/, ''), ...kindOf(name, entry), size: entry.uncompressedSize, entry };
+}
+
+/** Refuses the archive before inflating anything when its entries state more bytes than allowed. */
+function checkTotal(entries: ListedEntry[], maxBytes: number): void {
+  const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+  if (total <= maxBytes) return;
+  const largest = entries.reduce((a, b) => (b.size > a.size ? b : a));
+  throw corrupt(
+    `its entries state ${total} bytes uncompressed, over the ${maxBytes} bytes allowed ` +
+      `(the largest, "${largest.path}", states ${largest.size})`,
+  );
+}
+
+function kindOf(name: string, entry: Entry): { kind: UnzippedKind; mode: number } {
+  const attributes = entry.externalFileAttributes;
+  const unixMode = entry.versionMadeBy >> 8 === HOST_UNIX ? attributes >>> 16 : 0;
   const type = unixMode & S_IFMT;
   // MS-DOS attribute bit 4 marks a directory in archives written on other systems.
-  if (header.name.endsWith('/') || type === S_IFDIR || (unixMode === 0 && header.externalAttributes & 0x10)) {
+  if (name.endsWith('/') || type === S_IFDIR || (unixMode === 0 && attributes & 0x10)) {
     return { kind: 'directory', mode: type === S_IFDIR ? unixMode : S_IFDIR | 0o755 };
   }
   if (type === S_IFLNK) return { kind: 'symlink', mode: unixMode };
   return { kind: 'file', mode: unixMode & 0o777 ? S_IFREG | (unixMode & 0o7777) : S_IFREG | 0o644 };
 }
 
-/** Code page 437, the names' encoding when the UTF-8 flag is not set; its upper half as Unicode. */
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀' +
-  'αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
-
-function decodeCp437(bytes: Buffer): string {
-  let out = '';
-  for (const byte of bytes) out += byte < 0x80 ? String.fromCharCode(byte) : (CP437_HIGH[byte - 0x80] ?? '?');
-  return out;
+/** yauzl's errors, worded as this reader's. */
+function yauzlError(error: unknown): InvalidInputError {
+  if (message(error).startsWith('End of central directory record signature not found')) {
+    return corrupt('no end of central directory record (not a zip archive, or truncated)');
+  }
+  return corrupt(message(error), error);
 }
 
-function toNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt('a ZIP64 size or offset is too large');
-  return Number(value);
+function message(error: unknown): string {
+  // zlib's errors come from Node's core, which under a test runner is another realm than `Error`.
+  if (typeof error === 'object' && error !== null && 'message' in error) return String(error.message);
+  return String(error);
 }
 
-function corrupt(message: string): InvalidInputError {
-  return new InvalidInputError(`cannot read the zip archive: ${message}`);
+function corrupt(text: string, cause?: unknown): InvalidInputError {
+  return new InvalidInputError(
+    `cannot read the zip archive: ${text}`,
+    cause === undefined ? undefined : { cause },
+  );
 }

@@ -3,8 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidInputError } from '../../../functions/lib/shared/errors';
+import { dosDateTime } from '../../../functions/lib/zip/records';
 import {
-  dosDateTime,
   type ZipEntry,
   type ZipSummary,
   ZipWriter,
@@ -214,5 +215,30 @@ describe('ZipWriter', () => {
       /must be relative/,
     );
     await expect(writer.add({ path: '', mode: 'file', data: text('') })).rejects.toThrow(/non-empty/);
+  });
+
+  it.each([
+    ['../evil', 'has a ".." component; an archive must not reach outside its root'],
+    ['src/../../evil', 'has a ".." component; an archive must not reach outside its root'],
+    ['src\\..\\evil', 'has a ".." component; an archive must not reach outside its root'],
+    ['.git/hooks/pre-commit', 'has a ".git" component; an archive must not write into a git directory'],
+    ['vendor/lib/.git/config', 'has a ".git" component; an archive must not write into a git directory'],
+    ['vendor/.GIT/config', 'has a ".git" component; an archive must not write into a git directory'],
+  ])('refuses the path %s, naming it', async (path, why) => {
+    const writer = new ZipWriter({ mtime: new Date(0) });
+
+    await expect(writer.add({ path, mode: 'file', data: text('x') })).rejects.toThrow(
+      new InvalidInputError(`zip entry path "${path}" ${why}`),
+    );
+  });
+
+  it('writes .github, .gitignore and names that merely contain two dots', async () => {
+    const entries: ZipEntry[] = ['.github/workflows/ci.yml', '.gitignore', 'a..b/c...d', 'x/.git-keep'].map(
+      (path) => ({ path, mode: 'file', data: text(path) }),
+    );
+
+    const { zip } = await zipOf(entries);
+
+    expect(pythonRead(zip).map((e) => e.path)).toEqual(entries.map((e) => e.path));
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
@@ -6,9 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
-  readlinkSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -25,7 +22,6 @@ import {
   runBuild,
 } from '../../../../cli/build/runner';
 import { InvalidInputError } from '../../../../functions/lib/shared/errors';
-import { extractZip, readZipEntries } from '../../../../functions/lib/zip/read';
 import { type ZipEntry, ZipWriter, type ZipWriterOptions } from '../../../../functions/lib/zip/write';
 import { readZip } from '../../../support/zip-reader';
 
@@ -748,94 +744,3 @@ async function zipOf(entries: ZipEntry[], options: Partial<ZipWriterOptions> = {
   await ended;
   return Buffer.concat(chunks);
 }
-
-/** A zip written by Python's zipfile: stored and deflated entries, Unix modes, a directory and a link. */
-function pythonZip(): Buffer {
-  const script = `
-import io, sys, zipfile
-buf = io.BytesIO()
-with zipfile.ZipFile(buf, "w") as z:
-    def add(name, data, mode, method):
-        info = zipfile.ZipInfo(name, date_time=(2026, 1, 2, 3, 4, 6))
-        info.create_system = 3
-        info.external_attr = mode << 16
-        info.compress_type = method
-        z.writestr(info, data)
-    add("app/", b"", 0o40755, zipfile.ZIP_STORED)
-    add("app/run.sh", b"#!/bin/sh\\necho hi\\n", 0o100755, zipfile.ZIP_DEFLATED)
-    add("app/data.txt", b"data " * 1000, 0o100644, zipfile.ZIP_DEFLATED)
-    add("app/raw.bin", bytes(range(256)), 0o100600, zipfile.ZIP_STORED)
-    add("app/latest", b"run.sh", 0o120777, zipfile.ZIP_STORED)
-    add("caf\\u00e9.txt", b"", 0o100644, zipfile.ZIP_STORED)
-sys.stdout.buffer.write(buf.getvalue())
-`;
-  return execFileSync('python3', ['-c', script]);
-}
-
-describe('the source zip reader (functions/lib/zip/read.ts)', () => {
-  it("reads Python zipfile's stored and deflated entries with their modes", () => {
-    expect(
-      readZipEntries(pythonZip()).map((e) => [e.path, e.kind, e.mode.toString(8), e.data.length]),
-    ).toEqual([
-      ['app', 'directory', '40755', 0],
-      ['app/run.sh', 'file', '100755', 18],
-      ['app/data.txt', 'file', '100644', 5000],
-      ['app/raw.bin', 'file', '100600', 256],
-      ['app/latest', 'symlink', '120777', 6],
-      ['café.txt', 'file', '100644', 0],
-    ]);
-  });
-
-  it('extracts executables, links and directories onto disk', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'unzip-test-'));
-    temporary.push(dir);
-    await extractZip(pythonZip(), dir);
-    expect(statSync(join(dir, 'app/run.sh')).mode & 0o777).toBe(0o755);
-    expect(statSync(join(dir, 'app/raw.bin')).mode & 0o777).toBe(0o600);
-    expect(readlinkSync(join(dir, 'app/latest'))).toBe('run.sh');
-    expect(readFileSync(join(dir, 'app/latest'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
-    expect(readFileSync(join(dir, 'app/data.txt'), 'utf8')).toBe('data '.repeat(1000));
-  });
-
-  it('reads what ZipWriter writes, ZIP64 records included', async () => {
-    const entries: ZipEntry[] = [
-      { path: 'a.txt', mode: 'file', data: Buffer.from('a'.repeat(100)) },
-      { path: 'bin/x', mode: 'executable', data: Buffer.from('x') },
-      { path: 'l', mode: 'symlink', data: Buffer.from('a.txt') },
-    ];
-    for (const options of [{}, { zip64Limits: { bytes: 10, entries: 2 } }]) {
-      const read = readZipEntries(await zipOf(entries, options));
-      expect(read.map((e) => [e.path, e.kind, e.mode, e.data.toString()])).toEqual([
-        ['a.txt', 'file', 0o100644, 'a'.repeat(100)],
-        ['bin/x', 'file', 0o100755, 'x'],
-        ['l', 'symlink', 0o120777, 'a.txt'],
-      ]);
-    }
-  });
-
-  it('rejects a truncated archive, a corrupted entry and an entry that would land outside the directory', async () => {
-    const zip = pythonZip();
-    expect(() => readZipEntries(zip.subarray(0, zip.length - 30))).toThrow(
-      new InvalidInputError(
-        'cannot read the zip archive: no end of central directory record (not a zip archive, or truncated)',
-      ),
-    );
-    const corrupt = Buffer.from(zip);
-    const raw = corrupt.indexOf(Buffer.from(Array.from({ length: 16 }, (_, i) => i)));
-    corrupt.writeUInt8(corrupt.readUInt8(raw + 3) ^ 0xff, raw + 3);
-    expect(() => readZipEntries(corrupt)).toThrow(
-      new InvalidInputError(
-        'cannot read the zip archive: zip entry "app/raw.bin" fails its size or CRC check',
-      ),
-    );
-    const target = mkdtempSync(join(tmpdir(), 'unzip-test-'));
-    temporary.push(target);
-    const slip = execFileSync('python3', [
-      '-c',
-      'import io,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,"w")\nz.writestr("../evil","x")\nz.close()\nsys.stdout.buffer.write(b.getvalue())',
-    ]);
-    await expect(extractZip(slip, target)).rejects.toThrow(
-      new InvalidInputError('zip entry "../evil" points outside the extraction directory'),
-    );
-  });
-});
