@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { type ZipEntry, ZipWriter } from '../../functions/lib/zip/write';
-import type { ArtifactFile, TreeEntry } from './artifact-selection';
+import { type ArtifactFile, absoluteRoots, type TreeEntry } from './artifact-selection';
 import type { ArtifactsSettings, BuildArtifact } from './types';
 
 /** The S3 key CodeBuild writes an artifact to: path / build UUID (namespace BUILD_ID) / name. */
@@ -56,7 +56,7 @@ export class ArtifactUpload {
   async files(key: string, root: string, files: ArtifactFile[]): Promise<BuildArtifact> {
     let bytes = 0;
     for (const file of files) {
-      const body = await readFile(join(root, file.source));
+      const body = await readFile(sourcePath(root, file));
       bytes += body.length;
       await this.put(key === '' ? file.archivePath : `${key}/${file.archivePath}`, body, undefined);
     }
@@ -80,17 +80,25 @@ export class ArtifactUpload {
   }
 }
 
-/** Every path under `root`, sorted; links are followed unless `keepSymlinks`, and never descended into. */
-export async function listTree(root: string, keepSymlinks: boolean): Promise<TreeEntry[]> {
+/**
+ * Every path under `root`, sorted; links are followed unless `keepSymlinks`, and never descended into. `depth`
+ * limits how many levels are listed; `outside` (a folder outside the source) skips what cannot be read.
+ */
+export async function listTree(
+  root: string,
+  keepSymlinks: boolean,
+  { depth = Number.POSITIVE_INFINITY, outside = false } = {},
+): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    const entries = await readdir(join(root, dir), { withFileTypes: true });
+  const walk = async (dir: string, level: number): Promise<void> => {
+    const read = readdir(join(root, dir), { withFileTypes: true });
+    const entries = outside ? await read.catch(() => []) : await read;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
       if (entry.isDirectory()) {
         out.push({ path, kind: 'directory' });
-        await walk(path);
+        if (level < depth) await walk(path, level + 1);
       } else if (entry.isSymbolicLink()) {
         if (keepSymlinks) {
           out.push({ path, kind: 'symlink' });
@@ -104,8 +112,38 @@ export async function listTree(root: string, keepSymlinks: boolean): Promise<Tre
       }
     }
   };
-  await walk('');
+  await walk('', 1);
   return out;
+}
+
+/**
+ * The files that artifacts.files' absolute locations (e.g. /tmp/build.json) may name, by absolute path: each
+ * location's fixed directory listed as deep as its pattern reaches. A pattern that would search the whole file
+ * system (`/**`) is refused.
+ */
+export async function listOutside(locations: string[], keepSymlinks: boolean): Promise<TreeEntry[]> {
+  const out: TreeEntry[] = [];
+  for (const { location, root, depth } of absoluteRoots(locations)) {
+    if (root === '/' && depth === Number.POSITIVE_INFINITY) {
+      throw new InvalidInputError(
+        `artifacts.files names ${location}, which would search the whole file system; name the folder the ` +
+          'files are in, e.g. /tmp/out/**/*',
+      );
+    }
+    const info = await (keepSymlinks ? lstat(root) : stat(root)).catch(() => undefined);
+    if (info?.isFile() || info?.isSymbolicLink()) {
+      out.push({ path: root, kind: info.isFile() ? 'file' : 'symlink' });
+    } else if (info?.isDirectory()) {
+      const entries = await listTree(root, keepSymlinks, { depth, outside: true });
+      for (const entry of entries) out.push({ ...entry, path: `${root === '/' ? '' : root}/${entry.path}` });
+    }
+  }
+  return out;
+}
+
+/** Where an artifact file is on disk: under `root` (CODEBUILD_SRC_DIR), or its own absolute path. */
+export function sourcePath(root: string, file: ArtifactFile): string {
+  return file.source.startsWith('/') ? file.source : join(root, ...file.source.split('/'));
 }
 
 /** The zip entries of the artifact's files; a link is kept as a link when `keepSymlinks`. */
@@ -116,7 +154,7 @@ export async function zipEntries(
 ): Promise<ZipEntry[]> {
   const entries: ZipEntry[] = [];
   for (const file of files) {
-    const full = join(root, ...file.source.split('/'));
+    const full = sourcePath(root, file);
     if (keepSymlinks && (await lstat(full)).isSymbolicLink()) {
       entries.push({
         path: file.archivePath,
@@ -143,7 +181,7 @@ export async function copyArtifactFiles(
   keepSymlinks: boolean,
 ): Promise<void> {
   for (const file of files) {
-    const from = join(root, ...file.source.split('/'));
+    const from = sourcePath(root, file);
     const to = join(directory, ...file.archivePath.split('/'));
     await mkdir(dirname(to), { recursive: true });
     if (keepSymlinks && (await lstat(from)).isSymbolicLink()) await symlink(await readlink(from), to);

@@ -27,10 +27,21 @@ export interface BuildspecArtifacts {
   enableSymlinks: boolean;
 }
 
+/** A buildspec variable: its name and, for parameter-store and secrets-manager, the reference to resolve. */
+export interface BuildspecVariable {
+  name: string;
+  value: string;
+}
+
 export interface Buildspec {
-  shell: 'sh' | 'bash';
+  /** env.shell; absent means the runner's default (bash where this machine has it, see resolveShell). */
+  shell?: 'sh' | 'bash';
   /** env.variables, in file order. */
-  variables: Array<{ name: string; value: string }>;
+  variables: BuildspecVariable[];
+  /** env.parameter-store: each value is the name of a Systems Manager parameter. */
+  parameterStore: BuildspecVariable[];
+  /** env.secrets-manager: each value is a `secret-id:json-key:version-stage:version-id` reference. */
+  secretsManager: BuildspecVariable[];
   exportedVariables: string[];
   phases: Partial<Record<PhaseName, BuildspecPhase>>;
   artifacts?: BuildspecArtifacts;
@@ -60,15 +71,13 @@ export const ENV_KEYS: KnownKeys = {
   shell: 'supported',
   variables: 'supported',
   'exported-variables': 'supported',
-  // Warned about when the buildspec is read (UNSET_ENV_KEYS), with what is lost.
   'parameter-store': 'supported',
   'secrets-manager': 'supported',
+  // Warned about when the buildspec is read (UNSET_ENV_KEYS), with what is lost.
   'git-credential-helper': 'supported',
 };
 /** env keys the runner accepts but cannot honour, and what is lost without them. */
 export const UNSET_ENV_KEYS = [
-  ['parameter-store', 'its variables are not set'],
-  ['secrets-manager', 'its variables are not set'],
   ['git-credential-helper', 'git uses the credentials of this machine'],
 ] as const;
 export const PHASE_KEYS: KnownKeys = {

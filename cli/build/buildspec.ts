@@ -5,24 +5,21 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { readEnv } from './buildspec-env';
 import { describeValue, type FieldPath, FieldReader } from './buildspec-fields';
 import {
   ARTIFACT_KEYS,
   type Buildspec,
   type BuildspecArtifacts,
   type BuildspecPhase,
-  ENV_KEYS,
   type OnFailure,
   type ParsedBuildspec,
   PHASE_KEYS,
   PHASE_NAMES,
   type PhaseName,
-  SHELLS,
   TOP_KEYS,
-  UNSET_ENV_KEYS,
 } from './buildspec-schema';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const COMMAND_LIST_FIX =
   'write one command per line, each starting with "- ", e.g.\n    commands:\n      - npm ci\n      - npm test';
 
@@ -53,23 +50,15 @@ class Reader {
       );
     }
     const top = this.fields.mapping(root, [], 'a mapping with version, env, phases and artifacts');
-    this.fields.checkKeys(top, [], TOP_KEYS);
     this.version(top.version);
-    const env =
-      top.env === undefined || top.env === null ? {} : this.fields.mapping(top.env, ['env'], 'a mapping');
-    this.fields.checkKeys(env, ['env'], ENV_KEYS);
+    this.batch(top);
+    this.fields.checkKeys(top, [], TOP_KEYS);
     const buildspec: Buildspec = {
-      shell: this.shell(env.shell),
-      variables: this.variables(env.variables),
-      exportedVariables: this.exportedVariables(env['exported-variables']),
+      ...readEnv(this.fields, top.env),
       phases: this.phases(top.phases),
       artifacts:
         top.artifacts === undefined || top.artifacts === null ? undefined : this.artifacts(top.artifacts),
     };
-    for (const [key, what] of UNSET_ENV_KEYS) {
-      if (env[key] !== undefined)
-        this.fields.warn(['env', key], `is not supported by the local build runner: ${what}`);
-    }
     return { buildspec, warnings: this.fields.warnings };
   }
 
@@ -88,63 +77,27 @@ class Reader {
     this.fields.fail(['version'], `is ${JSON.stringify(value)}; expected 0.2`, 'write "version: 0.2"');
   }
 
-  private shell(value: unknown): 'sh' | 'bash' {
-    if (value === undefined || value === null) return 'sh';
-    const shell = typeof value === 'string' ? SHELLS[value] : undefined;
-    if (shell) return shell;
+  /**
+   * A batch buildspec (batch.build-list, build-matrix or build-graph, and no phases of its own) describes builds
+   * that CodeBuild starts with StartBuildBatch; the local runner runs one build, so it says so instead of
+   * reporting missing phases. With phases, a StartBuild runs them and ignores batch, as here (a warning).
+   * https://docs.aws.amazon.com/codebuild/latest/userguide/batch-build-buildspec.html
+   */
+  private batch(top: Record<string, unknown>): void {
+    if (top.batch === undefined || top.batch === null || (top.phases !== undefined && top.phases !== null))
+      return;
+    const batch = top.batch;
+    const kinds = ['build-list', 'build-matrix', 'build-graph'].filter(
+      (kind) => batch !== null && typeof batch === 'object' && kind in batch,
+    );
+    const what = kinds.length > 0 ? `a batch build (batch.${kinds.join(', batch.')})` : 'a batch build';
     this.fields.fail(
-      ['env', 'shell'],
-      `is ${JSON.stringify(value)}; the local runner has the Linux shells only`,
-      'use "bash" or "/bin/sh" (powershell.exe and cmd.exe are for Windows images)',
+      ['batch'],
+      `makes this ${what} with no phases of its own: batch builds are not supported by the local build runner, ` +
+        'which runs one build',
+      "instead, run one build whose phases build every image and write each image's imageDetail.json (at the " +
+        'path the stack parameter ImagePlaceholders binds to it), and point the build project at that buildspec',
     );
-  }
-
-  private variables(value: unknown): Array<{ name: string; value: string }> {
-    if (value === undefined || value === null) return [];
-    const map = this.fields.mapping(value, ['env', 'variables'], 'a mapping of NAME: value');
-    const out: Array<{ name: string; value: string }> = [];
-    for (const [name, raw] of Object.entries(map)) {
-      const path = ['env', 'variables', name];
-      if (raw !== null && typeof raw === 'object') {
-        this.fields.fail(
-          path,
-          'must be a single value, found a list or mapping',
-          'quote the value, e.g. NAME: "a: b"',
-        );
-      }
-      if (!IDENTIFIER.test(name)) {
-        this.fields.warn(
-          path,
-          'is not a valid shell variable name (letters, digits and _), so it is not set',
-        );
-      } else if (name.startsWith('CODEBUILD_')) {
-        this.fields.warn(path, 'uses the CODEBUILD_ prefix that CodeBuild reserves, so it is not set');
-      } else {
-        out.push({ name, value: raw === null || raw === undefined ? '' : String(raw) });
-      }
-    }
-    return out;
-  }
-
-  private exportedVariables(value: unknown): string[] {
-    if (value === undefined || value === null) return [];
-    const list = this.fields.stringList(
-      value,
-      ['env', 'exported-variables'],
-      'list the variable names, e.g.\n    exported-variables:\n      - IMAGE_URI',
-    );
-    return list.filter((name, index) => {
-      const path = ['env', 'exported-variables', index];
-      if (!IDENTIFIER.test(name)) {
-        this.fields.warn(path, `"${name}" is not a valid variable name, so it is not exported`);
-        return false;
-      }
-      if (name.startsWith('AWS_')) {
-        this.fields.warn(path, `"${name}" starts with AWS_, which CodeBuild never exports`);
-        return false;
-      }
-      return true;
-    });
   }
 
   private phases(value: unknown): Partial<Record<PhaseName, BuildspecPhase>> {

@@ -4,13 +4,11 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeError, InvalidInputError } from '../../functions/lib/shared/errors';
-import { parseBuildspec } from './buildspec';
 import { type Buildspec, PHASE_NAMES, type PhaseName } from './buildspec-schema';
-import { buildEnvironment } from './environment';
+import { downloadSource, PHASE_TYPES } from './download-source';
 import { Interrupt, Interrupted } from './interrupt';
-import { timestamp } from './log';
-import { type Dirs, resolveShell, ShellSession } from './shell-session';
-import { copySource, loadBuildspec } from './source';
+import { secretMasker, timestamp } from './log';
+import type { Dirs, ShellSession } from './shell-session';
 import type {
   BuildArtifact,
   BuildPhase,
@@ -22,17 +20,13 @@ import type {
 } from './types';
 import { type ArtifactJob, deliverArtifact, selectArtifact } from './upload-artifacts';
 
-const PHASE_TYPES: Record<PhaseName, PhaseType> = {
-  install: 'INSTALL',
-  pre_build: 'PRE_BUILD',
-  build: 'BUILD',
-  post_build: 'POST_BUILD',
-};
-
 /** One build's state, from SUBMITTED to COMPLETED. */
 export class LocalBuild {
   private readonly clock: () => Date;
-  private readonly emit: (line: string) => void;
+  private readonly onLog: (line: string) => void;
+  /** Hides the resolved secrets in every line the build logs. */
+  private mask: (line: string) => string = (line) => line;
+  private unexportable = new Set<string>();
   private readonly interrupt: Interrupt;
   private readonly phases: BuildPhase[] = [];
   private readonly warnings: string[] = [];
@@ -48,7 +42,7 @@ export class LocalBuild {
 
   constructor(private readonly options: RunBuildOptions) {
     this.clock = options.now ?? (() => new Date());
-    this.emit = options.onLog ?? (() => undefined);
+    this.onLog = options.onLog ?? (() => undefined);
     this.interrupt = new Interrupt(options.signal, options.timeoutMs);
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     this.id = options.buildId ?? `${options.projectName}:${randomUUID()}`;
@@ -182,7 +176,7 @@ export class LocalBuild {
       // A YAML block scalar (`- |`) ends with a newline that is not part of what the log shows.
       const shown = command.replace(/\n+$/, '');
       this.log(`Running command ${shown}`);
-      const result = await session.run(command, this.succeeding, this.emit);
+      const result = await session.run(command, this.succeeding, (line) => this.emit(line));
       if (result.code === 0) continue;
       const reason = result.code === null ? `signal: ${result.signal}` : `exit status ${result.code}`;
       this.succeeding = false;
@@ -196,51 +190,29 @@ export class LocalBuild {
   }
 
   private async downloadSource(startTime: Date): Promise<PhaseContext | undefined> {
-    this.log(`CODEBUILD_SRC_DIR=${this.dirs.src}`);
-    try {
-      await copySource(this.options.source, this.dirs.src);
-    } catch (error) {
-      return {
-        statusCode: 'CLIENT_ERROR',
-        message: `error while downloading the source: ${describeError(error)}`,
-      };
-    }
-    const loaded = await loadBuildspec(this.dirs.src, this.options.buildspec, (text) => this.log(text));
-    if ('statusCode' in loaded) return loaded;
-    try {
-      const parsed = parseBuildspec(loaded.text, loaded.file);
-      this.spec = parsed.buildspec;
-      for (const warning of parsed.warnings) this.warn(warning);
-    } catch (error) {
-      if (error instanceof InvalidInputError)
-        return { statusCode: 'YAML_FILE_ERROR', message: error.message };
-      throw error;
-    }
-    this.log('Processing environment variables');
-    const env = buildEnvironment({
+    const prepared = await downloadSource({
       options: this.options,
-      spec: this.spec,
-      id: this.id,
-      arn: this.arn,
-      region: this.region,
       dirs: this.dirs,
-      startTime,
+      build: { id: this.id, arn: this.arn, region: this.region, startTime },
+      interrupt: this.interrupt,
+      log: (text) => this.log(text),
       warn: (message) => this.warn(message),
     });
-    const shell = await resolveShell(this.spec.shell, env.PATH);
-    this.session = new ShellSession(shell, this.dirs, this.interrupt);
-    await this.session.start(env);
-    this.log(`Moving to directory ${this.dirs.src}`);
-    const present = PHASE_NAMES.filter((name) => this.spec?.phases[name]);
-    this.log(`Phases found in YAML: ${present.length}`);
-    for (const name of present) {
-      this.log(` ${PHASE_TYPES[name]}: ${this.spec.phases[name]?.commands.length ?? 0} commands`);
-    }
+    if ('statusCode' in prepared) return prepared;
+    this.spec = prepared.spec;
+    this.session = prepared.session;
+    this.mask = secretMasker(prepared.secretValues);
+    this.unexportable = prepared.unexportable;
     return undefined;
   }
 
   private async exportedVariables(): Promise<Array<{ name: string; value: string }>> {
-    const names = this.spec?.exportedVariables ?? [];
+    const names = (this.spec?.exportedVariables ?? []).filter((name) => {
+      if (!this.unexportable.has(name)) return true;
+      // https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.exported-variables
+      this.warn(`exported variable ${name} is a secret of the project, which CodeBuild never exports`);
+      return false;
+    });
     if (!this.session || names.length === 0 || this.interrupt.reason) return [];
     const values = await this.session.read(names);
     return names.map((name) => ({ name, value: values.get(name) ?? '' }));
@@ -269,6 +241,10 @@ export class LocalBuild {
   private warn(message: string): void {
     this.warnings.push(message);
     this.log(`Warning: ${message}`);
+  }
+
+  private emit(line: string): void {
+    this.onLog(this.mask(line));
   }
 
   private log(text: string): void {

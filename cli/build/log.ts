@@ -30,3 +30,21 @@ export function timestamp(date: Date): string {
     `${pad(date.getUTCMilliseconds(), 3)}000`
   );
 }
+
+/**
+ * Hides secret values in log lines as CodeBuild hides Parameter Store and Secrets Manager values: each occurrence
+ * becomes ***. The log comes a line at a time, so a value of several lines is hidden line by line.
+ * https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env
+ */
+export function secretMasker(values: string[]): (line: string) => string {
+  const pieces = [...new Set(values.flatMap((value) => value.split(/\r?\n/)))]
+    .filter((piece) => piece !== '')
+    // Longest first: at each place the longest secret that matches is hidden whole, in one pass.
+    .sort((a, b) => b.length - a.length);
+  if (pieces.length === 0) return (line) => line;
+  const pattern = new RegExp(
+    pieces.map((piece) => piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
+    'g',
+  );
+  return (line) => line.replace(pattern, '***');
+}

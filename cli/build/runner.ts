@@ -3,8 +3,10 @@
  * AWS account: a fresh copy of the source, CodeBuild's phases, transitions, environment variables and
  * log lines, the artifact zipped and put where CodeBuild puts it, and a result shaped like BatchGetBuilds'.
  *
- * The build itself is cli/build/: local-build.ts (the phases), shell-session.ts (one shell state across
- * commands), environment.ts, source.ts, artifacts.ts, log.ts and interrupt.ts (timeout and StopBuild).
+ * The build itself is cli/build/: local-build.ts (the phases), download-source.ts (source, buildspec, variables),
+ * shell-session.ts (one shell state across commands), environment.ts (variables, secrets resolved through
+ * resolveVariable; aws-variables.ts reads them from AWS), upload-artifacts.ts, log.ts and interrupt.ts (timeout and
+ * StopBuild). What it does as CodeBuild does, and what differs on a laptop: docs/LOCAL-BUILDS.md.
  */
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { LocalBuild } from './local-build';

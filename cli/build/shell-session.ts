@@ -1,11 +1,11 @@
 /**
  * The build's shell session. CodeBuild 0.2 runs "all build commands in the same instance of the default
  * shell", so `cd`, assignments and exports carry over between commands and phases. Each command runs in a
- * fresh `sh` (or bash) that first sources the state the previous command left (`export -p` output and the
- * working directory), runs the command in the current shell with `set -a` (so plain assignments carry
- * over too), and saves the state again from an EXIT trap. Compared with one long-lived shell fed
- * commands on stdin, a command cannot read the next commands from stdin, `exit 3` ends only that command
- * (with status 3), and the exit status needs no in-band marker in the output.
+ * fresh shell (bash, or /bin/sh: see resolveShell) that first sources the state the previous command left
+ * (`export -p` output and the working directory), runs the command in the current shell with `set -a` (so
+ * plain assignments carry over too), and saves the state again from an EXIT trap. Compared with one long-lived
+ * shell fed commands on stdin, a command cannot read the next commands from stdin, `exit 3` ends only that
+ * command (with status 3), and the exit status needs no in-band marker in the output.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
@@ -181,22 +181,38 @@ export class ShellSession {
   }
 }
 
-/** The shell of the buildspec's env.shell: /bin/sh, or the first bash on `path`. */
-export async function resolveShell(shell: 'sh' | 'bash', path: string | undefined): Promise<string> {
+/**
+ * The shell that runs the commands, for the buildspec's env.shell (absent: the default). CodeBuild runs commands
+ * with the image's /bin/sh unless env.shell names bash
+ * (https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-cmd.html): bash on the Amazon Linux
+ * images, dash on the Ubuntu standard images. The default here is bash, the richer of the two, so a buildspec
+ * written for either runs; /bin/sh only where this machine has no bash. docs/LOCAL-BUILDS.md lists what dash
+ * rejects.
+ */
+export async function resolveShell(
+  shell: 'sh' | 'bash' | undefined,
+  path: string | undefined,
+  { standardDirs = ['/bin', '/usr/bin'] } = {},
+): Promise<string> {
   if (shell === 'sh') return '/bin/sh';
-  for (const dir of [...(path ?? '').split(delimiter), '/bin', '/usr/bin'].filter(Boolean)) {
-    const candidate = join(dir, 'bash');
-    if (
-      await access(candidate, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return candidate;
-  }
+  const bash = await findBash([...(path ?? '').split(delimiter), ...standardDirs]);
+  if (bash) return bash;
+  if (shell === undefined) return '/bin/sh';
   throw new InvalidInputError(
     'env.shell is bash, but bash is not on the PATH of this machine; use /bin/sh or install bash',
   );
+}
+
+async function findBash(dirs: string[]): Promise<string | undefined> {
+  for (const dir of dirs.filter(Boolean)) {
+    const candidate = join(dir, 'bash');
+    const executable = await access(candidate, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (executable) return candidate;
+  }
+  return undefined;
 }
 
 /** A single-quoted shell word. */

@@ -30,12 +30,21 @@ export interface BuildPhase {
   contexts?: PhaseContext[];
 }
 
-/** A project or StartBuild environment variable; only PLAINTEXT can be resolved locally. */
+/** The kinds of variable whose value is a reference the build resolves before INSTALL. */
+export type SecretVariableType = 'PARAMETER_STORE' | 'SECRETS_MANAGER';
+
+/**
+ * A project or StartBuild environment variable, as CodeBuild's EnvironmentVariable: for PARAMETER_STORE the
+ * value is a parameter name, for SECRETS_MANAGER a `secret-id:json-key:version-stage:version-id` reference.
+ */
 export interface EnvironmentVariable {
   name: string;
   value: string;
-  type?: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER';
+  type?: 'PLAINTEXT' | SecretVariableType;
 }
+
+/** Resolves a PARAMETER_STORE or SECRETS_MANAGER reference to its value; throws when it cannot (missing, denied). */
+export type VariableResolver = (type: SecretVariableType, reference: string) => Promise<string>;
 
 /** The project's (or StartBuild's artifactsOverride) S3 artifacts settings; `bucket` is ProjectArtifacts.location. */
 export interface ArtifactsSettings {
@@ -70,6 +79,12 @@ export interface RunBuildOptions {
   environmentVariables?: EnvironmentVariable[];
   /** StartBuild's environmentVariablesOverride; wins over the project's, which win over the buildspec's. */
   environmentVariablesOverride?: EnvironmentVariable[];
+  /**
+   * Resolves the PARAMETER_STORE and SECRETS_MANAGER variables (the project's, StartBuild's, and the buildspec's
+   * env.parameter-store and env.secrets-manager) in DOWNLOAD_SOURCE; a failure fails the build there, as in
+   * CodeBuild. Absent: those variables are not set, with a warning each.
+   */
+  resolveVariable?: VariableResolver;
   /** Where the artifact goes; absent means NO_ARTIFACTS. */
   artifacts?: ArtifactsSettings;
   /** Needed when `artifacts` is set. */

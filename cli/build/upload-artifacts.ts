@@ -5,7 +5,14 @@
  */
 import { describeError, InvalidInputError } from '../../functions/lib/shared/errors';
 import { type ArtifactFile, selectArtifactFiles } from './artifact-selection';
-import { ArtifactUpload, artifactKey, copyArtifactFiles, listTree, zipEntries } from './artifacts';
+import {
+  ArtifactUpload,
+  artifactKey,
+  copyArtifactFiles,
+  listOutside,
+  listTree,
+  zipEntries,
+} from './artifacts';
 import type { BuildspecArtifacts } from './buildspec-schema';
 import type { Interrupt } from './interrupt';
 import type { ShellSession } from './shell-session';
@@ -40,7 +47,11 @@ export async function selectArtifact(
   job.log('Assembling file list');
   job.log(`Expanding ${base}`);
   job.log(`Expanding file paths for base directory ${base}`);
-  const files = selectArtifactFiles(await listTree(job.srcDir, spec.enableSymlinks), spec);
+  const tree = [
+    ...(await listTree(job.srcDir, spec.enableSymlinks)),
+    ...(await listOutside(spec.files, spec.enableSymlinks)),
+  ];
+  const files = selectArtifactFiles(tree, spec);
   job.log(`Found ${files.length} file(s)`);
   return files;
 }

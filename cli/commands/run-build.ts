@@ -1,39 +1,27 @@
-import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { awsVariableResolver } from '../build/aws-variables';
 import { parseBuildspec } from '../build/buildspec';
-import { type BuildRunResult, type EnvironmentVariable, runBuild } from '../build/runner';
+import { plainVariable, readEnvFile } from '../build/env-file';
+import { type BuildRunResult, runBuild, type VariableResolver } from '../build/runner';
 import type { Command } from './types';
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** `NAME=VALUE` from `--env` or a line of `--env-file`; `where` names the flag or the file and line. */
-function variable(text: string, where: string): EnvironmentVariable {
-  const equals = text.indexOf('=');
-  const name = equals < 0 ? text : text.slice(0, equals);
-  if (equals < 0 || !NAME.test(name)) {
-    throw new InvalidInputError(
-      `${where}: "${text.slice(0, 80)}" is not NAME=VALUE with NAME a shell variable name (letters, digits, _)`,
-    );
-  }
-  return { name, value: text.slice(equals + 1), type: 'PLAINTEXT' };
-}
-
-/** An env file: one NAME=VALUE per line; blank lines and lines starting with # are skipped. */
-function envFile(path: string): EnvironmentVariable[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new InvalidInputError(`--env-file ${path}: cannot read the file (${(error as Error).message})`);
-  }
-  return text
-    .split(/\r?\n/)
-    .map((line, index) => ({ line: line.trim(), index }))
-    .filter(({ line }) => line !== '' && !line.startsWith('#'))
-    .map(({ line, index }) => variable(line, `--env-file ${path} line ${index + 1}`));
+/**
+ * The resolver for typed variables: Parameter Store and Secrets Manager on the default credential chain (a
+ * profile, AWS_ACCESS_KEY_ID, SSO...), AWS_ENDPOINT_URL and AWS_REGION (or AWS_DEFAULT_REGION) as the SDK reads
+ * them. Only made when a variable needs it, so a build without one never touches AWS.
+ */
+function awsResolver(): VariableResolver {
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const config = region ? { region } : {};
+  return awsVariableResolver({
+    ssm: new SSMClient(config),
+    secretsManager: new SecretsManagerClient(config),
+  });
 }
 
 /** The result as CodeBuild's API shapes it (BatchGetBuilds' phases and exportedEnvironmentVariables). */
@@ -65,7 +53,9 @@ CodeBuild does. The build log goes to stderr.
   --source DIR                    the source folder (CODEBUILD_SRC_DIR gets a copy; DIR is not changed)
   --buildspec PATH                the buildspec, relative to DIR (default buildspec.yml)
   --env NAME=VALUE                a build environment variable (as a project's PLAINTEXT variable); repeatable
-  --env-file FILE                 NAME=VALUE lines (# comments and blank lines skipped), before --env
+  --env-file FILE                 the project's variables, before --env: NAME=VALUE lines (# comments and blank
+                                  lines skipped), or the JSON list of the stack parameter BuildEnvironmentVariables,
+                                  [{"name", "value", "type"}] (typed variables: see below)
   --resolved-source-version SHA   CODEBUILD_RESOLVED_SOURCE_VERSION (CodePipeline sets the commit id)
   --source-version V              CODEBUILD_SOURCE_VERSION
   --artifacts DIR                 write the primary artifact's files under DIR, by their artifact paths
@@ -73,6 +63,14 @@ CodeBuild does. The build log goes to stderr.
   --json                          end stdout with one JSON line: {"status", "phases": [{"phaseType",
                                   "phaseStatus", "contexts": [{"statusCode", "message"}]}], "warnings",
                                   "exportedVariables": [{"name", "value"}], "artifactFiles": [paths]}
+
+Typed variables: in a JSON --env-file, type PARAMETER_STORE takes a parameter name and SECRETS_MANAGER a
+secret-id:json-key:version-stage:version-id reference, as in a CodeBuild project. When the file has one, those and
+the buildspec's env.parameter-store and env.secrets-manager are read from AWS (SSM GetParameter with decryption,
+Secrets Manager GetSecretValue) with the default credential chain, AWS_REGION and AWS_ENDPOINT_URL, as CodeBuild
+reads them; one that cannot be read fails the build in DOWNLOAD_SOURCE, and their values show as *** in the log.
+Without a typed entry nothing is read from AWS, and those variables stay unset (a warning each).
+Commands run with bash (with /bin/sh where there is no bash) unless env.shell says /bin/sh: docs/LOCAL-BUILDS.md.
 
 Exit status 0 only when the build SUCCEEDED. Ctrl-C stops the build (status STOPPED).
 
@@ -114,9 +112,10 @@ Example:
       return 0;
     }
     const environmentVariables = [
-      ...(values['env-file'] ? envFile(values['env-file']) : []),
-      ...(values.env ?? []).map((text) => variable(text, '--env')),
+      ...(values['env-file'] ? readEnvFile(values['env-file']) : []),
+      ...(values.env ?? []).map((text) => plainVariable(text, '--env')),
     ];
+    const typed = environmentVariables.some((variable) => (variable.type ?? 'PLAINTEXT') !== 'PLAINTEXT');
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     process.once('SIGINT', stop);
@@ -130,6 +129,7 @@ Example:
         sourceVersion: values['source-version'],
         resolvedSourceVersion: values['resolved-source-version'],
         environmentVariables,
+        ...(typed ? { resolveVariable: awsResolver() } : {}),
         ...(values.artifacts ? { artifactsDirectory: resolve(values.artifacts) } : {}),
         onLog: (line) => process.stderr.write(`${line}\n`),
         signal: controller.signal,

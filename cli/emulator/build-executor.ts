@@ -17,11 +17,15 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { awsVariableResolver } from '../build/aws-variables';
 import {
   type ArtifactsSettings,
   type BuildPhase,
   type BuildRunResult,
   type BuildSource,
+  type EnvironmentVariable,
   runBuild,
 } from '../build/runner';
 
@@ -69,6 +73,19 @@ async function report(request: ExecutorRequest, update: Record<string, unknown>)
 }
 
 const epoch = (date: Date | undefined) => (date ? date.getTime() / 1000 : undefined);
+
+const VARIABLE_TYPES = new Set(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']);
+
+/** The project's variables as the runner takes them (CodeBuild's API knows these three types; moto checks none). */
+function projectVariables(request: ExecutorRequest): EnvironmentVariable[] {
+  return (request.build.environment?.environmentVariables ?? []).map((v) => ({
+    name: v.name,
+    value: v.value,
+    type: VARIABLE_TYPES.has(v.type ?? 'PLAINTEXT')
+      ? ((v.type ?? 'PLAINTEXT') as EnvironmentVariable['type'])
+      : 'PLAINTEXT',
+  }));
+}
 
 function phasesForApi(phases: BuildPhase[]) {
   return phases.map((phase) => ({
@@ -200,11 +217,13 @@ export async function executeBuild(
       resolvedSourceVersion: fetched.resolvedSourceVersion,
       initiator: 'switchyard-emulator',
       image: request.build.environment?.image,
-      environmentVariables: (request.build.environment?.environmentVariables ?? []).map((v) => ({
-        name: v.name,
-        value: v.value,
-        type: (v.type ?? 'PLAINTEXT') as 'PLAINTEXT',
-      })),
+      environmentVariables: projectVariables(request),
+      // Parameter Store and Secrets Manager variables are read from the emulator, as CodeBuild reads them from
+      // the account: a parameter or secret missing there fails the build in DOWNLOAD_SOURCE.
+      resolveVariable: awsVariableResolver({
+        ssm: new SSMClient(clientConfig),
+        secretsManager: new SecretsManagerClient(clientConfig),
+      }),
       artifacts: artifactsSettings(request),
       s3,
       onLog,

@@ -2,7 +2,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runSwitchyard } from '../../../support/cli';
+import { useMoto } from '../../../support/moto';
 
 function source(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'run-build-src-'));
@@ -119,5 +122,90 @@ describe('switchyard run-build', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('--env: "1BAD=x" is not NAME=VALUE');
     expect(run.stderr).not.toContain('Entering phase');
+  });
+
+  describe('with a JSON --env-file in the shape of BuildEnvironmentVariables', () => {
+    useMoto();
+    const SECRET_BUILDSPEC = `version: 0.2
+env:
+  parameter-store:
+    DB_PASSWORD: /app/db-password
+phases:
+  build:
+    commands:
+      - echo "stage=$STAGE db=$DB_PASSWORD token=$TOKEN"
+      - mkdir -p out && printf '%s %s' "$DB_PASSWORD" "$TOKEN" > out/seen.txt
+artifacts:
+  files: [out/seen.txt]
+  discard-paths: yes
+`;
+
+    it('reads the typed variables and the buildspec references from AWS (AWS_ENDPOINT_URL), hidden in the log', async () => {
+      await new SSMClient({}).send(
+        new PutParameterCommand({ Name: '/app/db-password', Value: 'pa55-word', Type: 'SecureString' }),
+      );
+      await new SecretsManagerClient({}).send(
+        new CreateSecretCommand({ Name: 'app/api', SecretString: JSON.stringify({ token: 'tok-987654' }) }),
+      );
+      const dir = source({
+        'buildspec.yml': SECRET_BUILDSPEC,
+        'vars.json': JSON.stringify([
+          { name: 'STAGE', value: 'prod' },
+          { name: 'TOKEN', value: 'app/api:token', type: 'SECRETS_MANAGER' },
+        ]),
+      });
+      const out = join(mkdtempSync(join(tmpdir(), 'run-build-out-')), 'artifacts');
+      const run = await runSwitchyard(
+        ['run-build', '--source', dir, '--env-file', join(dir, 'vars.json'), '--artifacts', out, '--json'],
+        process.env,
+      );
+      expect(lastJson(run.stdout).status).toBe('SUCCEEDED');
+      expect(readFileSync(join(out, 'seen.txt'), 'utf8')).toBe('pa55-word tok-987654');
+      expect(run.stderr).toContain('stage=prod db=*** token=***');
+      expect(run.stderr).not.toContain('pa55-word');
+      expect(run.stderr).not.toContain('tok-987654');
+    });
+
+    it('fails the build in DOWNLOAD_SOURCE when a typed variable cannot be read, naming it', async () => {
+      const dir = source({
+        'buildspec.yml': 'version: 0.2\nphases:\n  build:\n    commands: [echo never]\n',
+        'vars.json': '[{"name": "DB", "value": "/app/missing", "type": "PARAMETER_STORE"}]',
+      });
+      const run = await runSwitchyard(
+        ['run-build', '--source', dir, '--env-file', join(dir, 'vars.json'), '--json'],
+        process.env,
+      );
+      expect(run.status).toBe(1);
+      const result = lastJson(run.stdout) as {
+        phases: Array<{ phaseType: string; phaseStatus?: string; contexts?: unknown[] }>;
+      };
+      expect(result.phases.find((phase) => phase.phaseStatus === 'FAILED')).toEqual({
+        phaseType: 'DOWNLOAD_SOURCE',
+        phaseStatus: 'FAILED',
+        contexts: [
+          {
+            statusCode: 'Decrypted Variables Error',
+            message:
+              'parameter does not exist: /app/missing (variable DB of the project, reference "/app/missing")',
+          },
+        ],
+      });
+    });
+
+    it('refuses a JSON --env-file entry of an unknown type before running anything', async () => {
+      const dir = source({
+        'buildspec.yml': BUILDSPEC,
+        'vars.json': '[{"name": "DB", "value": "x", "type": "VAULT"}]',
+      });
+      const run = await runSwitchyard(
+        ['run-build', '--source', dir, '--env-file', join(dir, 'vars.json')],
+        process.env,
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `--env-file ${join(dir, 'vars.json')} item 0 (DB): type must be one of PLAINTEXT, PARAMETER_STORE, SECRETS_MANAGER`,
+      );
+      expect(run.stderr).not.toContain('Entering phase');
+    });
   });
 });

@@ -11,11 +11,14 @@ import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CodeBuildClient, StartBuildCommand, StopBuildCommand } from '@aws-sdk/client-codebuild';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import type { LocalStack } from '../../../../cli/local/state-machine';
 import { readZipArtifact } from '../../../../functions/lib/build/artifacts';
 import { type BuildRef, checkBuild, getBuild, startBuild } from '../../../../functions/lib/build/codebuild';
 import type { Deployment } from '../../../../functions/lib/record/deployments';
+import type { BuildVariable } from '../../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../../functions/lib/zip/write';
 import { loadEvent } from '../../../support/events';
 import { useMoto } from '../../../support/moto';
@@ -80,7 +83,7 @@ describe('the emulator runs builds with the local build runner', () => {
     return { ...deployment, commitId: git('rev-parse', 'HEAD') };
   }
 
-  async function start(buildspec: string, built?: Deployment) {
+  async function start(buildspec: string, built?: Deployment, buildVariables?: BuildVariable[]) {
     const target = built ?? (await commit(buildspec));
     return startBuild(
       codebuild,
@@ -90,8 +93,20 @@ describe('the emulator runs builds with the local build runner', () => {
         artifactBucket: stack.resources.ArtifactBucket as string,
         pollSeconds: 1,
         timeoutMinutes: 5,
+        buildVariables,
       },
     );
+  }
+
+  async function logLines(id: string): Promise<string[]> {
+    const build = await getBuild(codebuild, id);
+    const logs = await new CloudWatchLogsClient({}).send(
+      new FilterLogEventsCommand({
+        logGroupName: build.logs?.groupName,
+        logStreamNames: [build.logs?.streamName ?? ''],
+      }),
+    );
+    return logs.events?.map((event) => event.message ?? '') ?? [];
   }
 
   async function waitForEnd(ref: BuildRef) {
@@ -212,6 +227,81 @@ artifacts:
 
     await expect(waitForEnd(ref)).rejects.toThrow(
       /ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: exit 3\. Reason: exit status 3/,
+    );
+  });
+
+  it("resolves the build's Parameter Store and Secrets Manager variables from the emulator, and hides them in the log", async () => {
+    await new SSMClient({}).send(
+      new PutParameterCommand({ Name: '/app/db-password', Value: 'pa55-word', Type: 'SecureString' }),
+    );
+    await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({
+        Name: 'app/dockerhub',
+        SecretString: JSON.stringify({ username: 'deploy-bot', token: 'tok-123456' }),
+      }),
+    );
+    const built = await commit(`version: 0.2
+env:
+  parameter-store:
+    DB_PASSWORD: /app/db-password
+  secrets-manager:
+    HUB_USER: app/dockerhub:username
+phases:
+  build:
+    commands:
+      - echo "db=$DB_PASSWORD user=$HUB_USER token=$HUB_TOKEN"
+      - printf '{"db":"%s","user":"%s","token":"%s"}' "$DB_PASSWORD" "$HUB_USER" "$HUB_TOKEN" > seen.json
+      - printf '{"ImageURI":"registry.local/app:%s"}' "$SHORT_COMMIT" > imageDetail.json
+artifacts:
+  files: [imageDetail.json, seen.json]
+`);
+    const ref = await start('', built, [
+      { name: 'HUB_TOKEN', value: 'app/dockerhub:token:AWSCURRENT', type: 'SECRETS_MANAGER' },
+    ]);
+
+    const done = await waitForEnd(ref);
+
+    if (done.status !== 'SUCCEEDED') throw new Error(`the build ended ${done.status}`);
+    const files = await readZipArtifact(s3, done.artifact);
+    expect(JSON.parse(files.get('seen.json')?.toString() ?? '')).toEqual({
+      db: 'pa55-word',
+      user: 'deploy-bot',
+      token: 'tok-123456',
+    });
+    const log = await logLines(ref.id);
+    expect(log).toContain('db=*** user=*** token=***');
+    for (const secret of ['pa55-word', 'deploy-bot', 'tok-123456'])
+      expect(log.join('\n')).not.toContain(secret);
+  });
+
+  it('fails DOWNLOAD_SOURCE as CodeBuild does when a parameter is not in the emulator, naming the variable', async () => {
+    const ref = await start(`version: 0.2
+env:
+  parameter-store:
+    DB_PASSWORD: /app/missing
+phases:
+  build:
+    commands:
+      - echo never
+`);
+
+    await expect(waitForEnd(ref)).rejects.toThrow(
+      /ended FAILED in phase DOWNLOAD_SOURCE: Decrypted Variables Error: parameter does not exist: \/app\/missing \(variable DB_PASSWORD of buildspec\.yml env\.parameter-store/,
+    );
+    expect(await logLines(ref.id)).not.toContain('never');
+  });
+
+  it('fails DOWNLOAD_SOURCE when a secret lacks the JSON key the reference names', async () => {
+    await new SecretsManagerClient({}).send(
+      new CreateSecretCommand({ Name: 'app/registry', SecretString: JSON.stringify({ username: 'bot' }) }),
+    );
+    const built = await commit('version: 0.2\nphases:\n  build:\n    commands:\n      - echo never\n');
+    const ref = await start('', built, [
+      { name: 'REGISTRY_TOKEN', value: 'app/registry:token', type: 'SECRETS_MANAGER' },
+    ]);
+
+    await expect(waitForEnd(ref)).rejects.toThrow(
+      /ended FAILED in phase DOWNLOAD_SOURCE: Secrets Manager Error: secret app\/registry has no JSON key "token" \(its keys: username\) \(variable REGISTRY_TOKEN of the project, reference "app\/registry:token"\)/,
     );
   });
 

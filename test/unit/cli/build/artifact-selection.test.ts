@@ -1,4 +1,9 @@
-import { globToRegExp, selectArtifactFiles, type TreeEntry } from '../../../../cli/build/artifact-selection';
+import {
+  absoluteRoots,
+  globToRegExp,
+  selectArtifactFiles,
+  type TreeEntry,
+} from '../../../../cli/build/artifact-selection';
 import type { BuildspecArtifacts } from '../../../../cli/build/buildspec-schema';
 import { InvalidInputError } from '../../../../functions/lib/shared/errors';
 
@@ -99,6 +104,79 @@ describe('selectArtifactFiles', () => {
     expect(() => select({ baseDirectory: 'dist' })).toThrow(
       new InvalidInputError('no matching base directory path found for dist'),
     );
+  });
+});
+
+describe('selectArtifactFiles with absolute locations (files outside CODEBUILD_SRC_DIR)', () => {
+  const tree: TreeEntry[] = [
+    { path: 'imageDetail.json', kind: 'file' },
+    { path: 'dist', kind: 'directory' },
+    { path: 'dist/app.js', kind: 'file' },
+    { path: '/tmp/build.json', kind: 'file' },
+    { path: '/tmp/out', kind: 'directory' },
+    { path: '/tmp/out/taskdef.json', kind: 'file' },
+    { path: '/tmp/out/debug.log', kind: 'file' },
+  ];
+  const select = (overrides: Partial<BuildspecArtifacts>) =>
+    selectArtifactFiles(tree, {
+      files: [],
+      discardPaths: false,
+      excludePaths: [],
+      enableSymlinks: false,
+      ...overrides,
+    });
+
+  it.each<[string, Partial<BuildspecArtifacts>, Array<[string, string]>]>([
+    [
+      'with discard-paths an absolute file is named by its file name (the AWS sample)',
+      { files: ['/tmp/build.json', 'imageDetail.json'], discardPaths: true },
+      [
+        ['imageDetail.json', 'imageDetail.json'],
+        ['/tmp/build.json', 'build.json'],
+      ],
+    ],
+    [
+      'without discard-paths it keeps its path from /',
+      { files: ['/tmp/build.json'] },
+      [['/tmp/build.json', 'tmp/build.json']],
+    ],
+    [
+      'an absolute glob matches outside the source, and exclude-paths apply to it',
+      { files: ['/tmp/out/*'], excludePaths: ['**/*.log'] },
+      [['/tmp/out/taskdef.json', 'tmp/out/taskdef.json']],
+    ],
+    [
+      'an absolute folder takes everything under it; base-directory does not apply to it',
+      { files: ['/tmp/out', 'app.js'], baseDirectory: 'dist', excludePaths: ['/tmp/out/*.log'] },
+      [
+        ['dist/app.js', 'app.js'],
+        ['/tmp/out/taskdef.json', 'tmp/out/taskdef.json'],
+      ],
+    ],
+    [
+      'a relative glob never reaches outside the source',
+      { files: ['**/*.json'] },
+      [['imageDetail.json', 'imageDetail.json']],
+    ],
+  ])('%s', (_case, overrides, expected) => {
+    expect(select(overrides).map((file) => [file.source, file.archivePath])).toEqual(expected);
+  });
+
+  it('fails as CodeBuild does when the absolute file does not exist', () => {
+    expect(() => select({ files: ['/tmp/missing.json'] })).toThrow(
+      new InvalidInputError('no matching artifact paths found'),
+    );
+  });
+
+  it('lists each absolute location from its fixed folder, only as deep as its pattern reaches', () => {
+    expect(
+      absoluteRoots(['/tmp/build.json', '/tmp/out/*.json', '/var/x/*/y.txt', '/tmp/**/*.json', 'a/*']),
+    ).toEqual([
+      { location: '/tmp/build.json', root: '/tmp/build.json', depth: Number.POSITIVE_INFINITY },
+      { location: '/tmp/out/*.json', root: '/tmp/out', depth: 1 },
+      { location: '/var/x/*/y.txt', root: '/var/x', depth: 2 },
+      { location: '/tmp/**/*.json', root: '/tmp', depth: Number.POSITIVE_INFINITY },
+    ]);
   });
 });
 

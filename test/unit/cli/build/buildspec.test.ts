@@ -23,6 +23,11 @@ env:
     STAGE: prod
     REPLICAS: 3
     EMPTY:
+  parameter-store:
+    DB_PASSWORD: /ci/db/password
+  secrets-manager:
+    DOCKERHUB_USER: dockerhub:username
+    DOCKERHUB_TOKEN: arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf:token:AWSPREVIOUS
   exported-variables:
     - IMAGE_URI
 phases:
@@ -53,6 +58,14 @@ artifacts:
         { name: 'REPLICAS', value: '3' },
         { name: 'EMPTY', value: '' },
       ],
+      parameterStore: [{ name: 'DB_PASSWORD', value: '/ci/db/password' }],
+      secretsManager: [
+        { name: 'DOCKERHUB_USER', value: 'dockerhub:username' },
+        {
+          name: 'DOCKERHUB_TOKEN',
+          value: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:dockerhub-AbCdEf:token:AWSPREVIOUS',
+        },
+      ],
       exportedVariables: ['IMAGE_URI'],
       phases: {
         install: { commands: ['npm ci'], finally: [], onFailure: 'CONTINUE' },
@@ -69,11 +82,13 @@ artifacts:
     });
   });
 
-  it('defaults to sh, no variables and no artifacts', () => {
+  it("leaves the shell to the runner's default, and has no variables and no artifacts", () => {
     expect(parseBuildspec(MINIMAL)).toEqual({
       buildspec: {
-        shell: 'sh',
+        shell: undefined,
         variables: [],
+        parameterStore: [],
+        secretsManager: [],
         exportedVariables: [],
         phases: { build: { commands: ['make'], finally: [], onFailure: undefined } },
         artifacts: undefined,
@@ -166,6 +181,26 @@ artifacts:
       /env\.variables\.A \(line 4\) must be a single value/,
     ],
     [
+      'a secrets-manager variable without a reference',
+      'version: 0.2\nenv:\n  secrets-manager:\n    TOKEN:\nphases:\n  build:\n    commands: [make]\n',
+      /env\.secrets-manager\.TOKEN \(line 4\) is empty; give the secret reference/,
+    ],
+    [
+      'a parameter-store variable holding a mapping',
+      'version: 0.2\nenv:\n  parameter-store:\n    TOKEN: {name: x}\nphases:\n  build:\n    commands: [make]\n',
+      /env\.parameter-store\.TOKEN \(line 4\) must be a single value, found a mapping/,
+    ],
+    [
+      'a batch build-list with no phases',
+      'version: 0.2\nbatch:\n  build-list:\n    - identifier: web\n      buildspec: ci/web.yml\n',
+      /^buildspec\.yml: batch \(line 2\) makes this a batch build \(batch\.build-list\) with no phases of its own: batch builds are not supported by the local build runner, which runs one build; instead, run one build whose phases build every image and write each image's imageDetail\.json/,
+    ],
+    [
+      'a batch build-matrix with no phases',
+      'version: 0.2\nbatch:\n  build-matrix:\n    static:\n      ignore-failure: false\n',
+      /batch \(line 2\) makes this a batch build \(batch\.build-matrix\) with no phases of its own: batch builds are not supported/,
+    ],
+    [
       'artifacts without files',
       'version: 0.2\nphases:\n  build:\n    commands: [make]\nartifacts:\n  name: x\n',
       /artifacts\.files is missing; list the output locations/,
@@ -213,12 +248,8 @@ artifacts:
       'cache (line 5) is not supported by the local build runner and is ignored',
     ],
     [
-      `version: 0.2\nenv:\n  parameter-store:\n    TOKEN: /ci/token\n${BUILD}`,
-      'env.parameter-store (line 3) is not supported by the local build runner: its variables are not set',
-    ],
-    [
-      `version: 0.2\nenv:\n  secrets-manager:\n    TOKEN: ci:token\n${BUILD}`,
-      'env.secrets-manager (line 3) is not supported by the local build runner: its variables are not set',
+      `version: 0.2\nenv:\n  secrets-manager:\n    CODEBUILD_TOKEN: ci:token\n${BUILD}`,
+      'env.secrets-manager.CODEBUILD_TOKEN (line 4) uses the CODEBUILD_ prefix that CodeBuild reserves, so it is not set',
     ],
     [
       `version: 0.2\nenv:\n  git-credential-helper: yes\n${BUILD}`,

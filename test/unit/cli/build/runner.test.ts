@@ -605,7 +605,7 @@ describe('runBuild', () => {
     expect(result.warnings).toEqual([
       'buildspec.yml: cache (line 11) is not supported by the local build runner and is ignored',
       'buildspec.yml: phases.install.runtime-versions (line 7) is not supported by the local build runner and is ignored',
-      'buildspec.yml: env.parameter-store (line 3) is not supported by the local build runner: its variables are not set',
+      'buildspec.yml: env.parameter-store.TOKEN is of type PARAMETER_STORE, which the local build runner cannot resolve; it is not set',
     ]);
     for (const warning of result.warnings)
       expect(lines).toContainEqual(expect.stringContaining(`Warning: ${warning}`));
