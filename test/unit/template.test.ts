@@ -1,33 +1,24 @@
 /**
  * template.yaml: what cfn-lint cannot see. cfn-lint checks resources and properties, but not the ASL behind
- * DefinitionUri, the substitution keys, the esbuild Metadata or how narrow the IAM statements are.
+ * DefinitionUri, the substitution keys or the esbuild Metadata. What the roles allow is checked by
+ * template-iam.test.ts (against the code's calls) and template-security.test.ts (the stack's security rules).
  */
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GRANTS, SETTINGS } from '../../functions/lib/shared/settings';
+import {
+  asArray,
+  ROOT,
+  readTemplate,
+  resourceOf,
+  resourcesOfType,
+  run,
+  type Statement,
+  TEMPLATE,
+} from '../support/sam-template';
 
-interface Resource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  Metadata?: { BuildMethod?: string; BuildProperties?: Record<string, unknown> };
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
-interface Template {
-  Parameters: Record<string, { Type: string; Default?: unknown }>;
-  Globals: { Function: Record<string, unknown> & { Environment: { Variables: Record<string, unknown> } } };
-  Resources: Record<string, Resource>;
-  Outputs: Record<string, { Value: unknown }>;
-}
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
 interface AslState {
   Type: string;
   Resource?: string;
@@ -41,35 +32,9 @@ interface Asl {
 }
 type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
 
-const ROOT = resolve(__dirname, '../..');
-const TEMPLATE = join(ROOT, 'template.yaml');
-const HELPER = join(ROOT, 'test/support/cfn_template.py');
 const validateAsl = require('asl-validator') as AslValidator;
 
-function run(command: string, args: string[]) {
-  const out = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (out.error)
-    throw new Error(`${command} could not start (${out.error.message}); see .ci/run for the install`);
-  return out;
-}
-
-function readTemplate(mode: 'decode' | 'transform'): Template {
-  const out = run('python3', [HELPER, mode, TEMPLATE]);
-  if (out.status !== 0) throw new Error(`cfn_template.py ${mode} failed:\n${out.stderr}`);
-  return JSON.parse(out.stdout) as Template;
-}
-
-function resourceOf(t: Template, id: string): Resource {
-  const found = t.Resources[id];
-  if (!found) throw new Error(`the template has no resource ${id}`);
-  return found;
-}
-
-const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
 const template = readTemplate('decode');
-const resourcesOfType = (t: Template, type: string) =>
-  Object.entries(t.Resources).filter(([, resource]) => resource.Type === type);
 const functions = resourcesOfType(template, 'AWS::Serverless::Function');
 const stateMachine = resourceOf(template, 'PipelineStateMachine');
 const definitionUri = stateMachine.Properties.DefinitionUri as string;
@@ -120,6 +85,7 @@ describe('the stack parameters', () => {
         'BuildEnvironmentVariables',
         'BuildParameterStoreArns',
         'BuildSecretsManagerArns',
+        'TracingEnabled',
       ].sort(),
     );
     expect(template.Parameters).toMatchObject({
@@ -128,6 +94,7 @@ describe('the stack parameters', () => {
       TrafficStrategy: { Default: 'CodeDeployDefault.ECSAllAtOnce' },
       AlarmNames: { Type: 'CommaDelimitedList', Default: '' },
       ExecutionMode: { Default: 'SUPERSEDED', AllowedValues: ['SUPERSEDED', 'QUEUED'] },
+      TracingEnabled: { Default: 'false', AllowedValues: ['false', 'true'] },
     });
   });
 
@@ -352,12 +319,13 @@ describe('the storage', () => {
     });
   });
 
-  it('keeps the deployments table on demand, recoverable, encrypted, with pk/sk and TTL, across deletes', () => {
+  it('keeps the deployments table on demand, recoverable, encrypted, with pk/sk and TTL, across deletes and protected from them', () => {
     expect(template.Resources.DeploymentsTable).toMatchObject({
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -385,7 +353,6 @@ describe('the storage', () => {
 describe('the SAM transform', () => {
   const transformed = readTemplate('transform');
   const lambdas = resourcesOfType(transformed, 'AWS::Lambda::Function');
-  const roles = resourcesOfType(transformed, 'AWS::IAM::Role');
 
   it('succeeds offline and its output passes cfn-lint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-template-'));
@@ -452,68 +419,6 @@ describe('the SAM transform', () => {
         RetryPolicy: expect.any(Object),
       }),
     ]);
-  });
-
-  it('grants no wildcard action, and a wildcard resource only where AWS offers no resource-level permission', () => {
-    // Each is documented in template.yaml: AWS offers no resource-level permission for these actions. All are
-    // read-only, but for the log delivery setup, the ECR login token and registering a task definition.
-    const allowed = new Set([
-      'logs:CreateLogDelivery',
-      'logs:GetLogDelivery',
-      'logs:UpdateLogDelivery',
-      'logs:DeleteLogDelivery',
-      'logs:ListLogDeliveries',
-      'logs:PutResourcePolicy',
-      'logs:DescribeResourcePolicies',
-      'logs:DescribeLogGroups',
-      'ecr:GetAuthorizationToken',
-      'ecs:RegisterTaskDefinition',
-      'ecs:ListTaskDefinitions',
-      'ecs:DescribeTaskDefinition',
-      'elasticloadbalancing:DescribeListeners',
-      'elasticloadbalancing:DescribeRules',
-      'elasticloadbalancing:DescribeTargetHealth',
-    ]);
-
-    // A statement under Fn::If (e.g. only with a test listener) is checked in each of its branches.
-    const branches = (statement: Statement | { 'Fn::If': [string, ...unknown[]] }): Statement[] =>
-      'Fn::If' in statement
-        ? (statement['Fn::If']
-            .slice(1)
-            .filter((s) => (s as { Ref?: string }).Ref !== 'AWS::NoValue') as Statement[])
-        : [statement];
-    const statements = roles.flatMap(([role, resource]) =>
-      ((resource.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
-        (policy) =>
-          policy.PolicyDocument.Statement.flatMap(branches).map((statement) => ({ role, ...statement })),
-      ),
-    );
-    expect(statements.length).toBeGreaterThan(0);
-    for (const statement of statements) {
-      expect(statement.Effect).toBe('Allow');
-      for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
-      if (asArray(statement.Resource).includes('*')) {
-        for (const action of asArray(statement.Action)) {
-          expect({
-            role: statement.role,
-            Sid: statement.Sid,
-            action,
-            allowed: allowed.has(action),
-          }).toMatchObject({
-            allowed: true,
-          });
-        }
-      }
-    }
-  });
-
-  it('attaches no managed policy but the Lambda basic execution role', () => {
-    for (const [id, role] of roles) {
-      const expected = id.endsWith('FunctionRole')
-        ? ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']
-        : [];
-      expect({ id, managed: role.Properties.ManagedPolicyArns ?? [] }).toEqual({ id, managed: expected });
-    }
   });
 
   it('keeps the esbuild Metadata that sam build reads', () => {

@@ -1,5 +1,8 @@
 /**
  * CloudWatch alarms watched during every traffic pause and the bake: which of the configured ones are in ALARM.
+ * DescribeAlarms returns composite alarms only to a principal allowed cloudwatch:DescribeAlarms on `*`
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html): a narrower grant
+ * makes a composite alarm read as missing, so template.yaml grants it on `*`.
  */
 import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { ConfigurationError, describeError, isTransient, TransientAwsError } from '../shared/errors';

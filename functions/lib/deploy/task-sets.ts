@@ -146,7 +146,9 @@ export async function describeTaskDefinition(
 /**
  * Sends CreateTaskSet for the green task set. A transient failure, or an answer without a task set, is
  * TransientAwsError; ECS refusing the request is InvalidInputError naming the task definition, container and
- * target group it was given.
+ * target group it was given. The caller needs iam:PassRole on the task definition's roles, passed to
+ * ecs-tasks.amazonaws.com, as AWS's own CodeDeploy role for ECS has
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForECS.html).
  */
 export async function createTaskSet(
   ecs: ECSClient,
