@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { readBuildEnv } from '../local/build-env';
 import { runLocal } from '../local/local-run';
 import { SIMULATIONS, type Simulation } from '../local/simulations';
 import type { Command } from './types';
@@ -7,7 +8,8 @@ import type { Command } from './types';
 export const local: Command = {
   summary: 'run a whole blue/green deployment on this machine, against the embedded AWS emulator',
   usage: `switchyard local [--repo PATH] [--commit SHA] [--traffic STRATEGY]
-                 [--simulate ${SIMULATIONS.join('|')}]
+                 [--buildspec PATH] [--taskdef [build:]PATH] [--appspec [build:]PATH] [--image NAME=PATH]...
+                 [--build-env FILE] [--simulate ${SIMULATIONS.join('|')}]
                  [--endpoint URL] [--keep] [--fresh] [--json]
 
 Starts the AWS emulator (moto) on a free loopback port, creates in it the target side that fits the repository
@@ -17,8 +19,19 @@ with the real functions for a push of the commit: archive, build (the buildspec 
 sample app writes imageDetail.json for a public image), render, and the blue/green shift. Waits are
 compressed; the traffic plan is not.
 
-  --repo PATH        a git repository with buildspec.yml, taskdef.json, appspec.yaml (default: examples/sample-app)
+  --repo PATH        a git repository with a buildspec, a task definition template and an AppSpec
+                     (default: examples/sample-app)
   --commit SHA       the commit to deploy (default: HEAD)
+  --buildspec PATH   the buildspec in the commit (stack parameter BuildspecPath; default buildspec.yml, else the
+                     one buildspec*.yml of the commit)
+  --taskdef [build:]PATH  the task definition template in the commit, or with build: in the build output
+                     (TaskDefinitionTemplatePath/Artifact; default taskdef.json at the root, else the one
+                     taskdef.json of the commit, else taskdef.json of the build output)
+  --appspec [build:]PATH  the AppSpec, as --taskdef (AppSpecTemplatePath/Artifact)
+  --image NAME=PATH  <NAME> of the template takes the ImageURI of PATH, an imageDetail.json of the build output
+                     (ImagePlaceholders; default IMAGE1_NAME=imageDetail.json, or the template's one placeholder)
+  --build-env FILE   the build's variables: a JSON list [{"name", "value", "type"}] as the stack parameter
+                     BuildEnvironmentVariables, or NAME=VALUE lines
   --traffic NAME     AllAtOnce (default), Canary10Percent5Minutes, Linear10PercentEvery1Minutes, any
                      Canary<P>Percent<M>Minutes / Linear<P>PercentEvery<M>Minutes, or a JSON list of steps
   --simulate WHAT    make the emulator misbehave to watch a rollback (or a failed build)
@@ -36,6 +49,11 @@ Exit status 0 only when the deployment succeeded.`,
         repo: { type: 'string' },
         commit: { type: 'string' },
         traffic: { type: 'string' },
+        buildspec: { type: 'string' },
+        taskdef: { type: 'string' },
+        appspec: { type: 'string' },
+        image: { type: 'string', multiple: true },
+        'build-env': { type: 'string' },
         simulate: { type: 'string' },
         endpoint: { type: 'string' },
         keep: { type: 'boolean' },
@@ -59,6 +77,11 @@ Exit status 0 only when the deployment succeeded.`,
         repo: values.repo,
         commit: values.commit,
         traffic: values.traffic,
+        buildspec: values.buildspec,
+        taskdef: values.taskdef,
+        appspec: values.appspec,
+        images: values.image,
+        ...(values['build-env'] ? { buildVariables: readBuildEnv(values['build-env']) } : {}),
         simulate: values.simulate as Simulation | undefined,
         endpoint: values.endpoint,
         keep: values.keep,

@@ -11,13 +11,16 @@ import { type MotoServer, startMoto } from '../emulator/moto';
 import { prepareTarget } from './local-target';
 import { progress } from './progress';
 import { openRepository, pushEvent } from './repository';
+import type { LayoutFlags } from './repository-layout';
 import { type LocalRunSummary, printSummary, summarize } from './run-summary';
 import { failsHooks, type Simulation, simulate, simulationParameters } from './simulations';
 import { type RunningPipeline, type RunResult, startPipeline } from './state-machine';
 
 /** Options of a local run. */
-export interface LocalRunOptions {
+export interface LocalRunOptions extends LayoutFlags {
   repo?: string;
+  /** BuildEnvironmentVariables' JSON list, from --build-env. */
+  buildVariables?: string;
   commit?: string;
   traffic?: string;
   simulate?: Simulation;
@@ -34,6 +37,7 @@ export interface LocalRunOptions {
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
   const repo = openRepository(options);
+  for (const note of repo.layout.notes) options.print(note);
   const strategy = options.traffic ?? 'CodeDeployDefault.ECSAllAtOnce';
   let server: MotoServer | undefined;
   try {
@@ -47,7 +51,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
 
     const { stack, cloudwatch } = await prepareTarget(endpoint, repo, {
       strategy,
-      parameters: simulationParameters(options.simulate),
+      parameters: {
+        ...(options.buildVariables ? localBuildVariables(options.buildVariables) : {}),
+        ...simulationParameters(options.simulate),
+      },
       serving: !options.fresh,
       failHooks: failsHooks(options.simulate),
       print: options.print,
@@ -120,4 +127,16 @@ async function untilEnded(running: RunningPipeline, signal: AbortSignal | undefi
   } finally {
     signal?.removeEventListener('abort', abort);
   }
+}
+
+/**
+ * The build variables of --build-env as the stack parameter, with the emulator's parameters and secrets all
+ * readable: Prepare checks that the stack grants each one, and in the emulator every one is the team's own.
+ */
+function localBuildVariables(json: string): Record<string, string> {
+  return {
+    BuildEnvironmentVariables: json,
+    BuildParameterStoreArns: 'arn:aws:ssm:*:*:parameter/*',
+    BuildSecretsManagerArns: 'arn:aws:secretsmanager:*:*:secret:*',
+  };
 }

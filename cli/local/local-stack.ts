@@ -59,6 +59,7 @@ export async function createLocalStack(options: {
   const bucket = `${name}-artifacts-${accountId}`;
   const table = `${name}-deployments`;
   const buildProject = `${name}-build`;
+  const ecrRepository = options.parameters?.EcrRepositoryName ?? SAMPLE_REPOSITORY;
   const s3 = new S3Client({ region });
   const dynamodb = new DynamoDBClient({ region });
   const codebuild = new CodeBuildClient({ region });
@@ -97,6 +98,14 @@ export async function createLocalStack(options: {
           computeType: 'BUILD_GENERAL1_SMALL',
           image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
           privilegedMode: true,
+          // As template.yaml's BuildProject: the variables buildspecs written for CodePipeline expect.
+          environmentVariables: Object.entries({
+            AWS_ACCOUNT_ID: accountId,
+            AWS_DEFAULT_REGION: region,
+            IMAGE_REPO_NAME: ecrRepository,
+            ECR_REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
+            REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
+          }).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' as const })),
         },
         serviceRole: `arn:aws:iam::${accountId}:role/${name}-build`,
       }),
@@ -140,7 +149,7 @@ export async function createLocalStack(options: {
     parameters: {
       RepositoryName: SAMPLE_REPOSITORY,
       BranchName: 'main',
-      EcrRepositoryName: 'switchyard-sample-app',
+      EcrRepositoryName: ecrRepository,
       TaskExecutionRoleArn: `arn:aws:iam::${accountId}:role/switchyard-sample-execution`,
       ...targetParameters,
       ...options.parameters,

@@ -40,6 +40,7 @@ export async function prepareTarget(
       BranchName: repo.branch,
       TrafficStrategy: options.strategy,
       AlarmNames: ALARM,
+      ...repo.layout.parameters,
       ...options.parameters,
     },
     target: {

@@ -10,6 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { type ParsedAppSpec, parseAppSpec } from '../../functions/lib/render/appspec';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { parseJson } from '../../functions/lib/shared/json';
+import { type LayoutFlags, type RepositoryLayout, repositoryLayout } from './repository-layout';
 import { PROJECT_ROOT } from './template';
 
 const SAMPLE_APP = join(PROJECT_ROOT, 'examples', 'sample-app');
@@ -21,6 +22,8 @@ export interface Repository {
   branch: string;
   commitId: string;
   appspec: ParsedAppSpec;
+  /** Where the buildspec, the task definition template and the AppSpec are, as stack parameters. */
+  layout: RepositoryLayout;
   /** The sample app's copy, removed when the run ends. */
   temporary: boolean;
 }
@@ -52,8 +55,8 @@ function sampleRepository(): string {
   return dir;
 }
 
-/** Opens `repo` (default: a fresh copy of the sample app) at `commit` (default: HEAD) and reads its AppSpec. */
-export function openRepository(options: { repo?: string; commit?: string }): Repository {
+/** Opens `repo` (default: a fresh copy of the sample app) at `commit` (default: HEAD) and reads its layout. */
+export function openRepository(options: { repo?: string; commit?: string } & LayoutFlags): Repository {
   const temporary = options.repo === undefined;
   const path = options.repo === undefined ? sampleRepository() : resolve(options.repo);
   if (!existsSync(join(path, '.git')) && !temporary) {
@@ -73,19 +76,37 @@ export function openRepository(options: { repo?: string; commit?: string }): Rep
       return undefined;
     }
   };
-  const taskdef = show('taskdef.json');
-  const appspecFile = ['appspec.yaml', 'appspec.yml', 'appspec.json'].find(
-    (file) => show(file) !== undefined,
-  );
-  if (!taskdef || !appspecFile) {
+  const files = git(path, 'ls-tree', '-r', '--name-only', '-z', commitId).split('\0').filter(Boolean);
+  const layout = repositoryLayout(files, show, options);
+  const appspec = targetOf(layout, commitId);
+  const name = temporary ? 'switchyard-sample-app' : basename(path).replace(/[^\w.-]/g, '-');
+  return { path, name, branch, commitId, appspec, layout, temporary };
+}
+
+/**
+ * The AppSpec's container and port, which the emulated target is built for before the build runs. The AppSpec is
+ * checked against the committed task definition template where there is one; one the build writes is checked by
+ * Render when the pipeline runs.
+ */
+function targetOf(layout: RepositoryLayout, commitId: string): ParsedAppSpec {
+  const { appspec, taskdef } = layout;
+  if (appspec.text === undefined) {
     throw new InvalidInputError(
-      `commit ${commitId.slice(0, 7)} of ${path} needs taskdef.json and appspec.yaml (or .yml/.json) at its root, as CodeDeploy did`,
+      `commit ${commitId.slice(0, 7)} has no AppSpec (${appspec.path} is ${appspec.origin === 'BUILD' ? 'expected from the build output' : 'missing'}); ` +
+        'switchyard local needs its ContainerName and ContainerPort before the build: commit the AppSpec, or give its path with --appspec PATH',
     );
   }
-  const taskDefinition = parseJson(taskdef, 'taskdef.json') as Parameters<typeof parseAppSpec>[2];
-  const appspec = parseAppSpec(show(appspecFile) ?? '', appspecFile, taskDefinition);
-  const name = temporary ? 'switchyard-sample-app' : basename(path).replace(/[^\w.-]/g, '-');
-  return { path, name, branch, commitId, appspec, temporary };
+  if (taskdef.text !== undefined) {
+    const taskDefinition = parseJson(taskdef.text, taskdef.path) as Parameters<typeof parseAppSpec>[2];
+    return parseAppSpec(appspec.text, appspec.path, taskDefinition);
+  }
+  // No committed template to check against: a stand-in with the container the AppSpec names.
+  const named = /ContainerName["']?\s*:\s*["']?([\w-]+)/.exec(appspec.text)?.[1] ?? '';
+  const port = Number(/ContainerPort["']?\s*:\s*["']?(\d+)/.exec(appspec.text)?.[1] ?? 0);
+  return parseAppSpec(appspec.text, appspec.path, {
+    family: 'built-by-the-build',
+    containerDefinitions: [{ name: named, portMappings: [{ containerPort: port }] }],
+  } as Parameters<typeof parseAppSpec>[2]);
 }
 
 /** The EventBridge event CodeCommit sends for a push of the repository's commit to its branch. */

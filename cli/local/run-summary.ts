@@ -4,7 +4,7 @@
  * person how it ended.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ImageInput } from '../../functions/lib/build/image-files';
 import { readForward } from '../../functions/lib/deploy/listener';
@@ -79,7 +79,9 @@ export async function summarize(
     status: result.status === 'SUCCEEDED' ? 'SUCCEEDED' : rolledBack ? 'ROLLED_BACK' : 'FAILED',
     commitId: context.repo.commitId,
     strategy: context.strategy,
-    imageUri: builtImageUri(record?.build?.image),
+    imageUri:
+      (await deployedImage(ecs, record?.taskDefinitionArn, context.repo.appspec.containerName)) ??
+      builtImageUri(record?.build?.image),
     taskDefinitionArn: record?.taskDefinitionArn ?? null,
     trafficSteps: (record?.steps ?? []).map(({ greenPercent, observedWeights }) => ({
       greenPercent,
@@ -101,6 +103,21 @@ export async function summarize(
     },
     endpoint: context.endpoint,
   };
+}
+
+/** The image the registered revision runs in the AppSpec's container: what was deployed, whatever made it. */
+async function deployedImage(
+  ecs: ECSClient,
+  taskDefinitionArn: string | undefined,
+  containerName: string,
+): Promise<string | null> {
+  if (!taskDefinitionArn) return null;
+  const { taskDefinition } = await ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+  );
+  return (
+    taskDefinition?.containerDefinitions?.find((container) => container.name === containerName)?.image ?? null
+  );
 }
 
 /** The image the build made: the first bound imageDetail.json's, else the first in imagedefinitions.json. */

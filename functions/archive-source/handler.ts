@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Deployment } from '../lib/record/deployments';
 import { configFromEnv } from '../lib/shared/config';
 import { InvalidInputError } from '../lib/shared/errors';
+import { readSettings } from '../lib/shared/settings';
 import { archiveCommit } from '../lib/source/archive-source';
 import { createCodeCommitClient } from '../lib/source/codecommit-client';
 
@@ -31,6 +32,7 @@ export async function handler(event: { deployment?: Deployment }): ReturnType<ty
     bucket: config().ARTIFACT_BUCKET,
     repository: deployment.repository,
     commitId: deployment.commitId,
+    layout: readSettings(),
     // A progress line every 10 % of a large tree, so a slow archive shows where it is in the function's log.
     onProgress: ({ files, totalFiles, zipBytes }) => {
       if (totalFiles < 1000 || (files < totalFiles && files - reported < totalFiles / 10)) return;

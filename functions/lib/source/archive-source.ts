@@ -6,6 +6,7 @@
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { HeadObjectCommand, type HeadObjectOutput, type S3Client } from '@aws-sdk/client-s3';
 import { asTransient, describeError, SourceError } from '../shared/errors';
+import { type RepositorySettings, SETTINGS } from '../shared/settings';
 import { type ZipSummary, ZipWriter } from '../zip/write';
 import { listTree, type ReadOptions, readBlobs, readCommit, type Tree } from './codecommit-tree';
 import { type UploadTuning, uploadArchive } from './upload-archive';
@@ -21,6 +22,8 @@ export interface ArchiveInput {
   concurrency?: number;
   onProgress?: (progress: ArchiveProgress) => void;
   tuning?: UploadTuning;
+  /** Where the repository settings say the pipeline's files are; CodePipeline's defaults when absent. */
+  layout?: Pick<RepositorySettings, 'buildspecPath' | 'taskDefinition' | 'appSpec'>;
 }
 
 /** Progress after each file is admitted to the archive. */
@@ -66,7 +69,7 @@ export async function archiveCommit(input: ArchiveInput): Promise<ArchiveResult>
     commitId: commit.id,
     concurrency: input.concurrency,
   });
-  checkLayout(tree, input.repository, commit.id);
+  checkLayout(tree, input.repository, commit.id, input.layout);
   const metadata = { 'commit-id': commit.id, files: String(tree.entries.length) };
   const zip = new ZipWriter({ mtime: commit.date, utcOffsetMinutes: commit.utcOffsetMinutes });
   const uploaded = await runBoth(
@@ -110,21 +113,35 @@ function reuse(head: HeadObjectOutput, commitId: string) {
   };
 }
 
-/** Fails before any upload when the repository lacks a file the pipeline reads. */
-function checkLayout(tree: Tree, repository: string, commitId: string): void {
-  const root = new Set(tree.root);
-  const missing = [
-    ...['buildspec.yml', 'taskdef.json'].filter((name) => !root.has(name)),
-    ...(APPSPECS.some((name) => root.has(name))
-      ? []
-      : ['an appspec (appspec.yaml, appspec.yml or appspec.json)']),
+/** The files the pipeline reads from the commit: each one of its alternatives, and the setting that names it. */
+function requiredFiles(layout: ArchiveInput['layout']): Array<{ names: string[]; setting: string }> {
+  const buildspec = layout?.buildspecPath ?? SETTINGS.buildspecPath.fallback;
+  const required: Array<{ names: string[]; setting: string }> = [
+    { names: [buildspec], setting: SETTINGS.buildspecPath.parameter },
   ];
+  const taskdef = layout?.taskDefinition ?? { path: SETTINGS.taskDefinitionPath.fallback, origin: 'SOURCE' };
+  if (taskdef.origin === 'SOURCE')
+    required.push({ names: [taskdef.path], setting: SETTINGS.taskDefinitionPath.parameter });
+  const appspec = layout?.appSpec ?? { path: SETTINGS.appSpecPath.fallback, origin: 'SOURCE' };
+  if (appspec.origin === 'SOURCE') {
+    // CodeDeploy users keep appspec.yaml, .yml or .json: the default path accepts each (as Render does).
+    const names = appspec.path === SETTINGS.appSpecPath.fallback ? APPSPECS : [appspec.path];
+    required.push({ names, setting: SETTINGS.appSpecPath.parameter });
+  }
+  return required;
+}
+
+/** Fails before any upload when the commit lacks a file the pipeline reads from it. */
+function checkLayout(tree: Tree, repository: string, commitId: string, layout: ArchiveInput['layout']): void {
+  const paths = new Set(tree.entries.map((entry) => entry.path));
+  const missing = requiredFiles(layout).filter(({ names }) => !names.some((name) => paths.has(name)));
   if (missing.length === 0) return;
   const shown =
     tree.root.slice(0, 40).join(', ') + (tree.root.length > 40 ? `, … (${tree.root.length} in all)` : '');
+  const lacks = missing.map(({ names, setting }) => `${names.join(' or ')} (stack parameter ${setting})`);
   throw new SourceError(
-    `repository "${repository}" at commit ${commitId} lacks ${missing.join(', ')} at its root; ` +
-      `the root holds: ${shown || '(nothing)'}; required: buildspec.yml, taskdef.json and one of ${APPSPECS.join(', ')}`,
+    `repository "${repository}" at commit ${commitId} lacks ${lacks.join(', ')}; the root holds: ${shown || '(nothing)'}. ` +
+      'Commit the file, or set the stack parameter to where it is (a file the build writes: its *Artifact parameter to BUILD)',
   );
 }
 

@@ -113,10 +113,31 @@ describe('archiveCommit', () => {
     expect((uploadedBody().Body as Buffer).equals(firstBody)).toBe(true);
   });
 
+  it('checks the files where the settings say, and not those the build writes', async () => {
+    const repo = sampleRepository();
+    repo.files['ci/buildspec.yml'] = repo.files['buildspec.yml'] ?? { content: '' };
+    delete repo.files['buildspec.yml'];
+    delete repo.files['taskdef.json'];
+    serve(repo);
+    const layout = {
+      buildspecPath: 'ci/buildspec.yml',
+      taskDefinition: { path: 'taskdef.json', origin: 'BUILD' as const },
+      appSpec: { path: 'appspec.yaml', origin: 'SOURCE' as const },
+    };
+
+    await expect(archive(repo, { layout })).resolves.toMatchObject({ reused: false });
+    await expect(archive(repo, { layout: { ...layout, buildspecPath: 'buildspec.yml' } })).rejects.toThrow(
+      /lacks buildspec\.yml \(stack parameter BuildspecPath\); the root holds: .*ci\//,
+    );
+  });
+
   it.each([
-    ['buildspec.yml', /lacks buildspec\.yml at its root/],
-    ['taskdef.json', /lacks taskdef\.json at its root/],
-    ['appspec.yaml', /lacks an appspec \(appspec\.yaml, appspec\.yml or appspec\.json\)/],
+    ['buildspec.yml', /lacks buildspec\.yml \(stack parameter BuildspecPath\)/],
+    ['taskdef.json', /lacks taskdef\.json \(stack parameter TaskDefinitionTemplatePath\)/],
+    [
+      'appspec.yaml',
+      /lacks appspec\.yaml or appspec\.yml or appspec\.json \(stack parameter AppSpecTemplatePath\)/,
+    ],
   ])(
     'fails with a SourceError before any S3 write when %s is missing, listing the root',
     async (missing, message) => {
