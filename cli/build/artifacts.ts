@@ -35,7 +35,7 @@ export class ArtifactUpload {
   async zip(key: string, entries: ZipEntry[], mtime: Date): Promise<BuildArtifact> {
     if (key === '')
       throw new InvalidInputError('the artifact has no S3 key: set a path, a BUILD_ID namespace or a name');
-    const writer = new ZipWriter({ mtime });
+    const writer = new ZipWriter({ mtime, allowGitPaths: true });
     const chunks: Buffer[] = [];
     writer.stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     const ended = once(writer.stream, 'end');

@@ -57,6 +57,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       },
       serving: !options.fresh,
       failHooks: failsHooks(options.simulate),
+      buildVariables: options.buildVariables,
       print: options.print,
     });
     const target = stack.target;

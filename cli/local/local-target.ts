@@ -9,6 +9,7 @@ import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { type BlueGreenFixture, putTargetErrorAlarm } from '../emulator/fixture';
 import { createNodeFunction } from '../emulator/functions';
 import { serveGitRepository, setBuildExecutor } from '../emulator/moto-controls';
+import { buildReferences, STAND_IN, seedStandIns } from './build-secrets';
 import { createLocalStack } from './local-stack';
 import type { Repository } from './repository';
 
@@ -30,6 +31,8 @@ export async function prepareTarget(
     serving: boolean;
     /** Hook stand-ins answer Failed (--simulate hook-failure). */
     failHooks: boolean;
+    /** BuildEnvironmentVariables' JSON (--build-env), whose parameters and secrets get stand-ins. */
+    buildVariables?: string;
     print: (line: string) => void;
   },
 ): Promise<{ stack: LocalTargetStack; cloudwatch: CloudWatchClient }> {
@@ -52,6 +55,9 @@ export async function prepareTarget(
   })) as LocalTargetStack;
   await serveGitRepository(endpoint, { name: repo.name, path: repo.path });
   await setBuildExecutor(endpoint);
+  for (const made of await seedStandIns(buildReferences(repo.layout.buildspec, options.buildVariables))) {
+    options.print(`${made}: not in the emulator, so the build reads a stand-in value ("${STAND_IN}")`);
+  }
   const cloudwatch = new CloudWatchClient({});
   await putTargetErrorAlarm(cloudwatch, ALARM);
   await createHooks(endpoint, repo.appspec, options.failHooks, options.print);

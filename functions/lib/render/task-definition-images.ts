@@ -27,8 +27,16 @@ export const MAX_IMAGE_DETAILS = 4;
 
 const PLACEHOLDER_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
-/** Fills each detail's placeholder with its image URI, in place; a placeholder that does not occur is an error. */
-export function substituteImages(taskdef: JsonObject, file: string, details: ImageDetailFile[]): void {
+/**
+ * Fills each detail's placeholder with its image URI, in place. A placeholder that does not occur is a warning, not
+ * an error: CodePipeline's action replaces text and deploys a template that names its images in full as it is.
+ */
+export function substituteImages(
+  taskdef: JsonObject,
+  file: string,
+  details: ImageDetailFile[],
+  warn: (message: string) => void = () => undefined,
+): void {
   ensure(
     details.length <= MAX_IMAGE_DETAILS,
     `${details.length} image detail files given (${details.map((d) => d.file).join(', ')}): at most ${MAX_IMAGE_DETAILS} are supported`,
@@ -59,10 +67,11 @@ export function substituteImages(taskdef: JsonObject, file: string, details: Ima
       return value;
     };
     replace(taskdef);
-    ensure(
-      found,
-      `${file}: the placeholder ${token} does not occur, so the image of ${detailFile} (${uri}) would not be deployed: put "${token}" in the container's "image"`,
-    );
+    if (!found)
+      warn(
+        `${file}: the placeholder ${token} does not occur, so the image of ${detailFile} (${uri}) is not deployed; ` +
+          `the template is deployed as it is (put "${token}" in the container's "image" to deploy it)`,
+      );
   }
 }
 

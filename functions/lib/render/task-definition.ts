@@ -23,7 +23,7 @@ export interface RenderInput {
   taskdefFile?: string;
   imageDetails: ImageDetailFile[];
   imageDefinitions?: ImageDefinitionsFile;
-  /** Told of each field RegisterTaskDefinition does not know, which is dropped (as CodePipeline drops it). */
+  /** Told of each field RegisterTaskDefinition does not know (left out) and each image file whose placeholder is absent. */
   onWarning?: (message: string) => void;
 }
 
@@ -32,7 +32,7 @@ export function renderTaskDefinition(input: RenderInput): RegisterTaskDefinition
   const file = input.taskdefFile ?? 'taskdef.json';
   const taskdef = parseJson(input.taskdefText, file);
   checkShape(taskdef, file);
-  substituteImages(taskdef, file, input.imageDetails);
+  substituteImages(taskdef, file, input.imageDetails, input.onWarning);
   if (input.imageDefinitions) applyImageDefinitions(taskdef, file, input.imageDefinitions);
   const { input: rendered, dropped } = registerableTaskDefinition(cleanTaskDefinition(taskdef));
   for (const field of dropped) {

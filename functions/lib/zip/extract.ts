@@ -32,7 +32,9 @@ export async function extractZip(
   limits: { maxBytes?: number } = {},
 ): Promise<ExtractedEntry[]> {
   const root = resolve(dir);
-  const { zipfile, entries } = await openZip(zip, limits.maxBytes ?? MAX_EXTRACT_BYTES);
+  const { zipfile, entries } = await openZip(zip, limits.maxBytes ?? MAX_EXTRACT_BYTES, {
+    refuseGitPaths: true,
+  });
   try {
     const links = await readLinks(zipfile, entries);
     for (const [path, target] of links) checkLink(links, path, target);

@@ -73,7 +73,11 @@ export async function readZipEntries(
  * Opens an archive and lists its entries, refusing it when an entry's path is not allowed (entry-path.ts),
  * its encryption or compression is not supported, or its entries state more than `maxBytes` in all.
  */
-export async function openZip(zip: Buffer, maxBytes: number): Promise<OpenedZip> {
+export async function openZip(
+  zip: Buffer,
+  maxBytes: number,
+  options: { refuseGitPaths?: boolean } = {},
+): Promise<OpenedZip> {
   let zipfile: ZipFile;
   try {
     // Names are decoded below, not by yauzl: it turns backslashes into slashes and words its own errors.
@@ -87,7 +91,8 @@ export async function openZip(zip: Buffer, maxBytes: number): Promise<OpenedZip>
   }
   try {
     const entries: ListedEntry[] = [];
-    for await (const entry of iterate(zipfile)) entries.push(listEntry(entry));
+    for await (const entry of iterate(zipfile))
+      entries.push(listEntry(entry, options.refuseGitPaths ?? false));
     checkTotal(entries, maxBytes);
     return { zipfile, entries };
   } catch (error) {
@@ -151,14 +156,18 @@ async function* iterate(zipfile: ZipFile): AsyncGenerator<Entry> {
   }
 }
 
-function listEntry(entry: Entry): ListedEntry {
+/**
+ * A .git component matters only to extraction (a .git directory's hooks and config run code); read into memory,
+ * an artifact may hold one, as CodeBuild's artifact of a CodeCommit clone does with a `**` pattern.
+ */
+function listEntry(entry: Entry, refuseGitPaths: boolean): ListedEntry {
   const name = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
   const problem = entryPathProblem(name);
   if (problem === 'empty') throw corrupt('an entry has an empty name');
   if (problem === 'absolute' || problem === 'parent') {
     throw new InvalidInputError(`zip entry "${name}" points outside the extraction directory`);
   }
-  if (problem === 'git') {
+  if (problem === 'git' && refuseGitPaths) {
     throw new InvalidInputError(
       `zip entry "${name}" is inside a .git directory, which an archive must not write`,
     );

@@ -43,6 +43,11 @@ export interface ZipWriterOptions {
   /** Timestamp of every entry (DOS time fields are written in the wall-clock time of `utcOffsetMinutes`). */
   mtime: Date;
   utcOffsetMinutes?: number;
+  /**
+   * Admit paths with a .git component (default false): a build artifact may hold the clone's .git, as CodeBuild's
+   * artifact of a CodeCommit source does with a `**` pattern; a source archive never does.
+   */
+  allowGitPaths?: boolean;
   /** zlib level, 6 like git archive. */
   level?: number;
   /** Entries admitted but not yet written, being compressed or waiting for their turn (default 16). */
@@ -101,7 +106,7 @@ export class ZipWriter {
 
   /** Adds an entry; resolves once it is admitted to the window (backpressure), not once it is written. */
   async add(entry: ZipEntry): Promise<void> {
-    const name = checkedName(entry.path);
+    const name = checkedName(entry.path, this.options.allowGitPaths ?? false);
     this.throwIfFailed();
     while (this.inFlight > 0 && !this.hasRoom(entry.data.length)) {
       await this.nextEvent();
@@ -205,7 +210,7 @@ export class ZipWriter {
 }
 
 /** The entry path as UTF-8 bytes; throws when the archive may not hold it. */
-function checkedName(path: string): Buffer {
+function checkedName(path: string, allowGitPaths: boolean): Buffer {
   const name = Buffer.from(path, 'utf8');
   const problem = entryPathProblem(path);
   if (problem === 'parent') {
@@ -213,12 +218,12 @@ function checkedName(path: string): Buffer {
       `zip entry path "${path}" has a ".." component; an archive must not reach outside its root`,
     );
   }
-  if (problem === 'git') {
+  if (problem === 'git' && !allowGitPaths) {
     throw new InvalidInputError(
       `zip entry path "${path}" has a ".git" component; an archive must not write into a git directory`,
     );
   }
-  if (problem !== undefined || name.length > U16_MAX) {
+  if ((problem !== undefined && problem !== 'git') || name.length > U16_MAX) {
     throw new InvalidInputError(`zip entry path "${path}" must be relative, non-empty, at most 65535 bytes`);
   }
   return name;

@@ -303,11 +303,6 @@ describe('renderTaskDefinition', () => {
       /^imageDetail\.json: ImageURI is " ": expected a non-empty string, e.g. \{"ImageURI"/,
     ],
     [
-      'an image whose placeholder is not in the task definition',
-      { imageDetails: [detail(), detail('IMAGE2_NAME', SIDECAR, 'sidecar.json')] },
-      /taskdef\.json: the placeholder <IMAGE2_NAME> does not occur, so the image of sidecar\.json \(.*envoy:v1\.29\) would not be deployed/,
-    ],
-    [
       'five image detail files',
       { imageDetails: [1, 2, 3, 4, 5].map((n) => detail(`IMAGE${n}_NAME`, IMAGE, `${n}.json`)) },
       /5 image detail files given \(1\.json, .*5\.json\): at most 4/,
@@ -457,6 +452,20 @@ describe('renderTaskDefinition', () => {
       expect(fromRender.message.startsWith(`${file}: `)).toBe(true);
     },
   );
+
+  it('deploys the template as it is when a bound placeholder does not occur, with a warning, as CodePipeline does', () => {
+    const warnings: string[] = [];
+    const out = render({
+      imageDetails: [detail(), detail('IMAGE2_NAME', SIDECAR, 'sidecar.json')],
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(out.containerDefinitions?.map((c) => c.image)).not.toContain(SIDECAR);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^taskdef\.json: the placeholder <IMAGE2_NAME> does not occur, so the image of sidecar\.json \(.*envoy:v1\.29\) is not deployed/,
+      ),
+    ]);
+  });
 
   it('keeps ECS container fields it does not know as they are', () => {
     const out = web({

@@ -4,12 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
+import { readZipEntries } from '../../../functions/lib/zip/read';
 import { dosDateTime } from '../../../functions/lib/zip/records';
 import {
   type ZipEntry,
   type ZipSummary,
   ZipWriter,
   type ZipWriterOptions,
+  zipToBuffer,
 } from '../../../functions/lib/zip/write';
 
 /** What Python's zipfile (an independent reader) sees in an archive. */
@@ -230,6 +232,15 @@ describe('ZipWriter', () => {
     await expect(writer.add({ path, mode: 'file', data: text('x') })).rejects.toThrow(
       new InvalidInputError(`zip entry path "${path}" ${why}`),
     );
+  });
+
+  it('writes a .git path only when asked, as a build artifact of a CodeCommit clone may hold one', async () => {
+    const entries: ZipEntry[] = [
+      { path: '.git/HEAD', mode: 'file', data: Buffer.from('ref: refs/heads/main\n') },
+    ];
+    await expect(zipToBuffer(entries, { mtime: new Date(0) })).rejects.toThrow(/has a "\.git" component/);
+    const { zip } = await zipToBuffer(entries, { mtime: new Date(0), allowGitPaths: true });
+    expect((await readZipEntries(zip)).map((entry) => entry.path)).toEqual(['.git/HEAD']);
   });
 
   it('writes .github, .gitignore and names that merely contain two dots', async () => {
