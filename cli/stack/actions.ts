@@ -9,8 +9,8 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sd
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorRequest } from '../../functions/lib/deploy/operator-requests';
 import { type Deployment, DeploymentsTable } from '../../functions/lib/record/deployments';
+import type { OperatorRequest } from '../../functions/lib/record/operator-requests';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { describeFlag, isFinal, recordSteps, shortCommit } from './describe';
 import { followDeployment } from './follow';

@@ -3,7 +3,7 @@
  * errors, the pause in progress, and tables.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import { describeRequest, operatorRequest } from '../../functions/lib/deploy/operator-requests';
+import { describeRequest, operatorRequest } from '../../functions/lib/record/operator-requests';
 import type { RecordedStep } from '../../functions/lib/record/traffic-record';
 import type { DeploymentRecord } from './target';
 

@@ -17,11 +17,11 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type Deployment, DeploymentsTable } from '../record/deployments';
+import { describeRequest, type OperatorRequest, operatorRequest } from '../record/operator-requests';
 import { type RecordedStep, readRecord, recordStep } from '../record/traffic-record';
 import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../shared/errors';
 import { alarmsInAlarm, type FiringAlarm } from './alarms';
 import { setWeights, weightsOf } from './listener';
-import { describeRequest, type OperatorRequest, operatorRequest } from './operator-requests';
 import { planTraffic, type TrafficStep } from './plan';
 import type { CheckPauseConfig, ShiftConfig } from './shift-config';
 import {

@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OperatorRequest } from '../../../functions/lib/deploy/operator-requests';
 import { planTraffic } from '../../../functions/lib/deploy/plan';
 import {
   alarmError,
@@ -23,6 +22,7 @@ import {
 import type { ShiftConfig } from '../../../functions/lib/deploy/shift-config';
 import type { GreenState, PauseCheckState } from '../../../functions/lib/deploy/state';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import type { OperatorRequest } from '../../../functions/lib/record/operator-requests';
 import { AlarmError, InvalidInputError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
 

@@ -1,4 +1,4 @@
-import { describeRequest, operatorRequest } from '../../../functions/lib/deploy/operator-requests';
+import { describeRequest, operatorRequest } from '../../../functions/lib/record/operator-requests';
 
 describe('operator requests', () => {
   it('reads the flag as the CLI writes it, or as a bare true or timestamp', () => {
