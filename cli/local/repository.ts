@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { isMap } from 'yaml';
 import { type ParsedAppSpec, parseAppSpec } from '../../functions/lib/render/appspec';
+import { findKey, findTarget, loadAppSpec } from '../../functions/lib/render/appspec-document';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { parseJson } from '../../functions/lib/shared/json';
 import { type LayoutFlags, type RepositoryLayout, repositoryLayout } from './repository-layout';
@@ -100,13 +102,22 @@ function targetOf(layout: RepositoryLayout, commitId: string): ParsedAppSpec {
     const taskDefinition = parseJson(taskdef.text, taskdef.path) as Parameters<typeof parseAppSpec>[2];
     return parseAppSpec(appspec.text, appspec.path, taskDefinition);
   }
-  // No committed template to check against: a stand-in with the container the AppSpec names.
-  const named = /ContainerName["']?\s*:\s*["']?([\w-]+)/.exec(appspec.text)?.[1] ?? '';
-  const port = Number(/ContainerPort["']?\s*:\s*["']?(\d+)/.exec(appspec.text)?.[1] ?? 0);
+  // No committed template to check against: a stand-in with the container and port the AppSpec names, read with
+  // the AppSpec's own reader (keys in any case, YAML or JSON); Render checks the real template after the build.
+  const source = loadAppSpec(appspec.text, appspec.path);
+  const { properties, where } = findTarget(source);
+  const lb = findKey(source, properties, 'LoadBalancerInfo', where);
+  const field = (key: string) =>
+    isMap(lb?.node) ? findKey(source, lb.node, key, lb.where)?.data : undefined;
   return parseAppSpec(appspec.text, appspec.path, {
-    family: 'built-by-the-build',
-    containerDefinitions: [{ name: named, portMappings: [{ containerPort: port }] }],
-  } as Parameters<typeof parseAppSpec>[2]);
+    family: 'written-by-the-build',
+    containerDefinitions: [
+      {
+        name: String(field('ContainerName')),
+        portMappings: [{ containerPort: Number(field('ContainerPort')) }],
+      },
+    ],
+  });
 }
 
 /** The EventBridge event CodeCommit sends for a push of the repository's commit to its branch. */
