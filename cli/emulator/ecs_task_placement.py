@@ -4,6 +4,7 @@ in (and deregistering it from) the task set's target groups. See ecs_task_sets.p
 """
 
 import ipaddress
+import time
 from typing import Any
 
 from moto.ec2.models import ec2_backends
@@ -12,7 +13,9 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Service, Task, TaskSet
 from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
+from ecs_task_lifecycle import running_at
 from ecs_task_set_state import Link, computed_desired_count, link_of, live_tasks
+from elbv2_target_lifecycle import checkable_from
 
 # The first four addresses of a VPC subnet are reserved by AWS.
 FIRST_HOST = 4
@@ -103,6 +106,8 @@ def _register(backend: EC2ContainerServiceBackend, task_set: TaskSet, task: Task
         else:
             target_id = _task_ip(task) or _fallback_ip(backend)
         elbv2.register_targets(group_arn, [{"Id": target_id, "Port": port}])
+        # The load balancer can check the target once the task runs (ECS registers it while ACTIVATING).
+        checkable_from(group, target_id, max(time.monotonic(), running_at(task)))
         registered.append((group_arn, target_id, port))
 
 

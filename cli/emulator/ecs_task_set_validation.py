@@ -1,6 +1,14 @@
 """Validation and idempotency of the emulator's CreateTaskSet and UpdateTaskSet: the scale, the load
 balancers against the task definition and the target groups, and the clientToken (ECS API Reference,
 "Ensuring idempotency"; see ecs_task_sets.py).
+
+A target group that no listener of a load balancer forwards to is refused as ECS refuses it, with
+InvalidParameterException "The target group with targetGroupArn <arn> does not have an associated load
+balancer." (ECS registers the tasks of a task set with a load balancer through the target group, whose
+LoadBalancerArns are the load balancers that route traffic to it:
+https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateTaskSet.html,
+https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetGroup.html). A forward action
+with weight 0 associates the group too; that is how CreateGreen prepares green before its task set.
 """
 
 import json
@@ -12,6 +20,7 @@ from moto.elbv2.models import elbv2_backends
 
 from ecs_task_placement import container_port_mapping
 from ecs_task_set_state import link_of
+from elbv2_target_usage import groups_in_use
 
 
 class ConflictException(ECSException):
@@ -36,6 +45,7 @@ def validate_scale(scale: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def validate_load_balancers(backend: EC2ContainerServiceBackend, task_definition: Any, balancers: list[Any]) -> None:
     elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+    in_use = groups_in_use(elbv2)
     for index, balancer in enumerate(balancers):
         where = f"loadBalancers[{index}]"
         name, port = balancer.get("containerName"), balancer.get("containerPort")
@@ -52,6 +62,10 @@ def validate_load_balancers(backend: EC2ContainerServiceBackend, task_definition
         group = elbv2.target_groups.get(group_arn)
         if group is None:
             raise InvalidParameterException(f"{where}: target group {group_arn} does not exist")
+        if group_arn not in in_use:
+            raise InvalidParameterException(
+                f"The target group with targetGroupArn {group_arn} does not have an associated load balancer."
+            )
         awsvpc = task_definition.network_mode == "awsvpc"
         if group.target_type == "ip" and not awsvpc:
             raise InvalidParameterException(

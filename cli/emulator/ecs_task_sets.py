@@ -18,11 +18,14 @@ methods, wrapped; moto's own code still runs underneath):
   containerPort for `ip` target groups (10.0.x.y if the task has no awsvpc address); by its container
   instance's EC2 instance id for `instance` target groups, on the container's hostPort when the task
   definition fixes one, else the containerPort (ECS would pick an ephemeral port). CreateTaskSet refuses a
-  missing target group, a container name/port the task definition lacks, and a target type that does not fit
-  the network mode (ip needs awsvpc, instance refuses it).
+  missing target group, one no listener uses ("does not have an associated load balancer"), a container
+  name/port the task definition lacks, and a target type that does not fit the network mode (ip needs awsvpc,
+  instance refuses it). Tasks take the emulator's taskStartSeconds to reach RUNNING (ecs_task_lifecycle.py); a
+  target is `initial` until its first health check passes (elbv2_target_lifecycle.py).
 - UpdateTaskSet (scale) and UpdateService (desiredCount) start or stop tasks to the new count, registering
-  or deregistering their targets. DeleteTaskSet deregisters its targets and stops its tasks at once (ECS
-  would drain them for the group's deregistration delay first; the target simply disappears here).
+  or deregistering their targets. DeleteTaskSet deregisters its targets (which drain
+  for the group's deregistration delay, scaled) and stops its tasks at once (ECS would keep them running
+  while they drain).
 - runningCount and pendingCount count the task set's tasks by lastStatus. stabilityStatus is STABILIZING
   unless runningCount == computedDesiredCount, pendingCount == 0 and every target of the task set reports
   `healthy` (the API reference's definition of STEADY_STATE), so the target-health control of the launcher

@@ -1,8 +1,11 @@
-"""ELBv2 target health that a test can set, for Switchyard's emulator.
+"""ELBv2 target health as AWS reports it, and as a test can set it, for Switchyard's emulator.
 
-moto 5.2.1's FakeTargetGroup.health_for reports every registered target healthy. Overrides are kept on the
-target group itself: {"*": group-wide, "<targetId>": that target}; a target's own override wins. They apply
-to registered targets only (an unregistered one stays unused/unavailable). Set them with the control
+moto 5.2.1's FakeTargetGroup.health_for reports every registered target healthy. Here a target first goes through
+the life AWS gives it (elbv2_target_lifecycle.py: `unused` while no listener uses its group, `initial` until its
+first health check passes, `draining` after deregistration), then is `healthy`. A test's override wins over that
+life. Overrides are kept on the target group itself: {"*": group-wide, "<targetId>": that target}; a target's own
+override wins. They apply to registered targets only (an unregistered one stays unused/unavailable). Set them with
+the control
 
     POST /moto-api/switchyard/elbv2/target-health  {"targetGroupArn", "state", "targetId"?, "reason"?,
                                                     "description"?}
@@ -15,6 +18,7 @@ from typing import Any
 from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
 from control_endpoints import ControlError
+from elbv2_target_lifecycle import lifecycle_status
 
 HEALTH_STATES = ("initial", "healthy", "unhealthy", "unhealthy.draining", "unused", "draining", "unavailable")
 DEFAULT_HEALTH_REASONS = {
@@ -28,7 +32,7 @@ DEFAULT_HEALTH_REASONS = {
 
 
 def patch_elbv2_target_health() -> None:
-    """Let DescribeTargetHealth report the overrides set through the control."""
+    """Let DescribeTargetHealth report a target's life (initial, unused, draining) and the control's overrides."""
     original_health_for = FakeTargetGroup.health_for
 
     def health_for(self: FakeTargetGroup, target: dict[str, Any], ec2_backend: Any) -> Any:
@@ -39,6 +43,11 @@ def patch_elbv2_target_health() -> None:
             status.status = override["state"]
             status.reason = override.get("reason")
             status.description = override.get("description")
+            return status
+        life = lifecycle_status(self, target["Id"])
+        # moto's own non-healthy answers for a registered target (a stopped instance) stand.
+        if life is not None and (status.status == "healthy" or target["Id"] not in self.targets):
+            status.status, status.reason, status.description = life
         return status
 
     FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]

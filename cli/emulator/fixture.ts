@@ -11,6 +11,7 @@ import {
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
+  CreateRuleCommand,
   CreateTargetGroupCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -32,6 +33,21 @@ export interface BlueGreenFixtureOptions {
   /** False for a service with no task set yet (a first deployment); default true: a version already serves. */
   serving?: boolean;
   region?: string;
+  /** Listener rules to add besides the default actions (createListenerRules); default none. */
+  rules?: FixtureRule[];
+}
+
+/** A path rule on one of the fixture's listeners. */
+export interface FixtureRule {
+  /** Default `production`. */
+  listener?: 'production' | 'test';
+  priority: number;
+  /** Path patterns the rule matches, such as `/api/*`. */
+  paths: string[];
+  /** Forward weights by `blue`, `green` (the fixture's groups) or a target group ARN; default `{blue: 1}`. */
+  forward?: Record<string, number>;
+  /** Authenticate with OpenID Connect (a client secret given) before forwarding: Order 1, the forward Order 2. */
+  oidc?: boolean;
 }
 
 /** Everything a deployment against the fixture needs to know. */
@@ -109,6 +125,13 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
     };
     const listenerArn = await listener(80);
     const testListenerArn = await listener(8080);
+    if (options.rules?.length) {
+      await createListenerRules(
+        elbv2,
+        { listenerArn, testListenerArn, targetGroups: { blue, green } },
+        options.rules,
+      );
+    }
 
     const { cluster } = await ecs.send(new CreateClusterCommand({ clusterName: `${name}-cluster` }));
     const clusterArn = required(cluster?.clusterArn, 'CreateCluster');
@@ -198,6 +221,48 @@ export async function createBlueGreenFixture(options: BlueGreenFixtureOptions): 
     ecs.destroy();
   }
 }
+
+/** Creates the rules on the fixture's listeners, in order; returns their ARNs. */
+export async function createListenerRules(
+  elbv2: ElasticLoadBalancingV2Client,
+  fixture: Pick<BlueGreenFixture, 'listenerArn' | 'testListenerArn' | 'targetGroups'>,
+  rules: readonly FixtureRule[],
+): Promise<string[]> {
+  const groups: Record<string, string> = fixture.targetGroups;
+  const arns: string[] = [];
+  for (const rule of rules) {
+    const forward = Object.entries(rule.forward ?? { blue: 1 }).map(([group, weight]) => ({
+      TargetGroupArn: groups[group] ?? group,
+      Weight: weight,
+    }));
+    const { Rules } = await elbv2.send(
+      new CreateRuleCommand({
+        ListenerArn: rule.listener === 'test' ? fixture.testListenerArn : fixture.listenerArn,
+        Priority: rule.priority,
+        Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: rule.paths } }],
+        Actions: [
+          ...(rule.oidc ? [OIDC_ACTION] : []),
+          { Type: 'forward', Order: rule.oidc ? 2 : 1, ForwardConfig: { TargetGroups: forward } },
+        ],
+      }),
+    );
+    arns.push(required(Rules?.[0]?.RuleArn, 'CreateRule'));
+  }
+  return arns;
+}
+
+const OIDC_ACTION = {
+  Type: 'authenticate-oidc',
+  Order: 1,
+  AuthenticateOidcConfig: {
+    Issuer: 'https://idp.example.com',
+    AuthorizationEndpoint: 'https://idp.example.com/authorize',
+    TokenEndpoint: 'https://idp.example.com/token',
+    UserInfoEndpoint: 'https://idp.example.com/userinfo',
+    ClientId: 'switchyard-fixture',
+    ClientSecret: 'fixture-secret',
+  },
+} as const;
 
 /** Creates (or replaces) an alarm on the load balancer's target 5xx count: more than 5 in a minute. */
 export async function putTargetErrorAlarm(cloudwatch: CloudWatchClient, alarmName: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The control routes Switchyard's patches add to a running moto server (/moto-api/switchyard/...), and moto's own
  * reset: scripted CodeBuild outcomes and the recorded builds, the build executor, target health, task-set
- * stability, and a local git repository served as CodeCommit. Each is one HTTP call to the emulator's endpoint.
+ * stability, the emulator's timings, and a local git repository served as CodeCommit. Each is one HTTP call to the emulator's endpoint.
  */
 import { join } from 'node:path';
 import type { BuildStatus, PhaseType } from '../build/runner';
@@ -56,7 +56,42 @@ export interface TargetHealthOverride {
   description?: string;
 }
 
-/** Clear every resource and every Switchyard control (scripted builds, target health, git repositories, task-set stability); optionally seed ids. */
+/**
+ * How long the emulator takes where AWS takes time (cli/emulator/emulator_timings.py). A scale multiplies the
+ * target group's own setting (1 = AWS's duration, 0 = none).
+ */
+export interface EmulatorTimings {
+  /** A new target is `initial` for the group's HealthCheckIntervalSeconds × this before `healthy`. */
+  healthCheckScale: number;
+  /** A deregistered target is `draining` for the group's deregistration delay × this before it is gone. */
+  deregistrationScale: number;
+  /** Seconds an ECS task spends in PROVISIONING, PENDING and ACTIVATING before RUNNING. */
+  taskStartSeconds: number;
+}
+
+/** No waiting at all: targets healthy and tasks RUNNING at once, deregistered targets gone at once (the tests' default). */
+export const INSTANT_TIMINGS: EmulatorTimings = {
+  healthCheckScale: 0,
+  deregistrationScale: 0,
+  taskStartSeconds: 0,
+};
+
+/** Change some of the emulator's timings until the next reset; answers all of them and the launch ones. */
+export async function setEmulatorTimings(
+  endpoint: string,
+  timings: Partial<EmulatorTimings>,
+): Promise<EmulatorTimings & { launch: EmulatorTimings }> {
+  return control(endpoint, 'POST', '/moto-api/switchyard/timings', timings);
+}
+
+/** The emulator's current timings and the launch ones (what a reset restores). */
+export async function getEmulatorTimings(
+  endpoint: string,
+): Promise<EmulatorTimings & { launch: EmulatorTimings }> {
+  return control(endpoint, 'GET', '/moto-api/switchyard/timings');
+}
+
+/** Clear every resource and every Switchyard control (scripted builds, target health, git repositories, task-set stability; timings back to the launch ones); optionally seed ids. */
 export async function resetMoto(endpoint: string, options: { seed?: number } = {}): Promise<void> {
   await control(endpoint, 'POST', '/moto-api/reset');
   if (options.seed !== undefined) await control(endpoint, 'POST', `/moto-api/seed?a=${options.seed}`);

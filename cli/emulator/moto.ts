@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EmulatorTimings } from './moto-controls';
 
 /** The launcher sits next to this file, in the source tree and in any copy of `cli/`. */
 const LAUNCHER = join(__dirname, 'moto_launcher.py');
@@ -24,6 +25,12 @@ export interface StartMotoOptions {
   python?: string;
   /** How long to wait for the ready line; default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * How long the emulator's slow AWS behaviours take (target health checks, deregistration, task start); the
+   * ones left out keep the launcher's defaults, those of `switchyard local` (a few seconds in all). A reset
+   * restores these. Tests pass `INSTANT_TIMINGS`.
+   */
+  timings?: Partial<EmulatorTimings>;
 }
 
 export interface MotoServer {
@@ -41,6 +48,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const python = options.python ?? 'python3';
   const logFd = options.log === undefined ? undefined : openSync(options.log, 'w');
   const args = [LAUNCHER, '--host', '127.0.0.1', '--port', String(options.port ?? 0)];
+  if (options.timings) args.push('--timings', JSON.stringify(options.timings));
   let child: ChildProcess;
   try {
     child = spawn(python, [...args, '--parent-pid', String(process.pid)], {

@@ -19,7 +19,9 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      and listed:       GET  /moto-api/switchyard/codebuild/builds
      (codebuild_api.py, codebuild_overrides.py, codebuild_phases.py, codebuild_state.py, codebuild_controls.py)
   3. ELBv2 target health that can be set: POST /moto-api/switchyard/elbv2/target-health (elbv2_target_health.py)
-  4. ECS tasks that stay RUNNING instead of drifting to STOPPED after one DescribeTasks (ecs_task_lifecycle.py).
+     ELBv2 authenticate-oidc client secrets kept and never described, as AWS does (elbv2_rules.py).
+  4. ECS tasks that start over time, then stay RUNNING instead of drifting to STOPPED after one DescribeTasks
+     (ecs_task_lifecycle.py).
   5. CodeCommit GetBranch, GetCommit, GetFolder, GetFile and GetBlob served from a local git repository
      bound to a repository name (cli/emulator/codecommit_git.py):
                        POST /moto-api/switchyard/codecommit/repositories
@@ -36,6 +38,11 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      containers without their own memory) instead of a TypeError (ecs_task_resources.py).
  11. An unexpected exception in moto answered as an `EmulatorFailure` error naming the call, never as an HTML 500
      that the SDK would retry and the pipeline take for a transient AWS error (emulator_failures.py).
+ 12. Time as AWS takes it (emulator_timings.py, --timings, GET/POST /moto-api/switchyard/timings): targets
+     `initial` before `healthy`, `unused` in a group no listener uses, `draining` after deregistration
+     (elbv2_target_lifecycle.py, elbv2_target_usage.py); tasks PROVISIONING -> PENDING -> RUNNING.
+ 13. Injected faults: a seeded share of the calls to chosen services fails with throttling or a 500, before moto
+     applies the call or after (emulator_faults.py): POST and GET /moto-api/switchyard/faults
 The /moto-api/switchyard/ controls are answered by a middleware in front of moto (control_endpoints.py).
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
@@ -75,10 +82,15 @@ import ecs_task_lifecycle  # noqa: E402
 import ecs_task_resources  # noqa: E402
 import ecs_task_set_control  # noqa: E402
 import ecs_task_sets  # noqa: E402
+import elbv2_rules  # noqa: E402
 import elbv2_target_health  # noqa: E402
+import elbv2_target_lifecycle  # noqa: E402
+import elbv2_target_usage  # noqa: E402
+import emulator_timings  # noqa: E402
 import lambda_node  # noqa: E402
 from control_endpoints import ControlError, Handler, controls  # noqa: E402
 from emulator_failures import reporting_failures  # noqa: E402
+from emulator_faults import control_fault_counts, control_faults, injecting_faults  # noqa: E402
 from parent_watchdog import watch_parent  # noqa: E402
 
 
@@ -107,6 +119,10 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "codebuild/executor"): codebuild_controls.control_codebuild_executor,
     ("POST", "codebuild/report"): codebuild_controls.control_codebuild_report,
     ("POST", "ecs/task-set-stability"): control_task_set_stability,
+    ("POST", "faults"): control_faults,
+    ("GET", "faults"): control_fault_counts,
+    ("GET", "timings"): emulator_timings.control_timings,
+    ("POST", "timings"): emulator_timings.control_timings,
 }
 
 
@@ -115,6 +131,10 @@ def apply_patches() -> None:
     codecommit_timestamps.patch_codecommit_timestamps()
     codebuild_api.patch_codebuild()
     elbv2_target_health.patch_elbv2_target_health()
+    elbv2_target_lifecycle.patch_elbv2_target_lifecycle()
+    elbv2_target_usage.patch_elbv2_target_usage()
+    emulator_timings.patch_reset()
+    elbv2_rules.patch_elbv2_rules()
     ecs_task_lifecycle.patch_ecs_task_lifecycle()
     ecs_task_resources.patch_ecs_task_resources()
     codecommit_git.patch_codecommit()
@@ -127,7 +147,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    parser.add_argument("--timings", help='JSON like {"healthCheckScale": 0} (emulator_timings.py)')
     args = parser.parse_args()
+    try:
+        emulator_timings.configure_launch(args.timings)
+    except ControlError as error:
+        parser.error(str(error))
 
     if moto.__version__ != EXPECTED_MOTO_VERSION:
         print(
@@ -138,7 +163,7 @@ def main() -> None:
     server = make_server(
         args.host,
         args.port,
-        controls(DomainDispatcherApplication(reporting_failures(create_backend_app)), ROUTES),
+        controls(injecting_faults(DomainDispatcherApplication(reporting_failures(create_backend_app))), ROUTES),
         threaded=True,
     )
     port = server.server_address[1]

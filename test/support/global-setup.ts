@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMoto } from '../../cli/emulator/moto';
+import { INSTANT_TIMINGS } from '../../cli/emulator/moto-controls';
 
 /** The part of jest's GlobalConfig this setup reads. */
 interface JestGlobalConfig {
@@ -14,7 +15,8 @@ export default async function globalSetup(globalConfig: JestGlobalConfig): Promi
   const logDir = freshLogDir();
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, index) =>
-      startMoto({ log: join(logDir, `worker-${index + 1}.log`) }),
+      // No emulated waiting unless a test asks for it (useMoto().setTimings); a reset restores these.
+      startMoto({ log: join(logDir, `worker-${index + 1}.log`), timings: INSTANT_TIMINGS }),
     ),
   );
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

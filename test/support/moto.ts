@@ -1,6 +1,7 @@
 import { type DefaultNetwork, describeDefaultNetwork } from '../../cli/emulator/default-network';
 import {
   type BuildOutcome,
+  type EmulatorTimings,
   type GitRepositoryBinding,
   listRecordedBuilds,
   type RecordedBuild,
@@ -9,6 +10,7 @@ import {
   scriptBuildOutcomes,
   serveGitRepository,
   setBuildExecutor,
+  setEmulatorTimings,
   setTargetHealth,
   setTaskSetStability,
   type TargetHealthOverride,
@@ -37,6 +39,11 @@ export interface MotoControls {
   describeDefaultNetwork(): Promise<DefaultNetwork>;
   /** Run every new build with the local build runner (or, with null, go back to scripted outcomes). */
   setBuildExecutor(command?: string[] | null): Promise<{ command: string[] | null }>;
+  /**
+   * Slow the emulator down as AWS is slow (targets `initial`, `draining`; tasks starting) until the next reset;
+   * the harness starts every server with INSTANT_TIMINGS.
+   */
+  setTimings(timings: Partial<EmulatorTimings>): Promise<EmulatorTimings & { launch: EmulatorTimings }>;
 }
 
 /** Call inside a describe: resets this worker's moto server before each test and returns its controls. */
@@ -61,5 +68,6 @@ export function useMoto(options: { seed?: number } = {}): MotoControls {
     serveGitRepository: (binding) => serveGitRepository(endpoint, binding),
     describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
     setBuildExecutor: (command) => setBuildExecutor(endpoint, command),
+    setTimings: (timings) => setEmulatorTimings(endpoint, timings),
   };
 }

@@ -5,6 +5,16 @@
  * Facts this relies on (ECS API reference): a task set's `computedDesiredCount` is the service's desiredCount
  * times the task set's scale, rounded up; `STEADY_STATE` means runningCount = computedDesiredCount, no pending
  * task and every task healthy for the load balancer.
+ *
+ * Target states (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html): a new target is
+ * `initial` (Elb.RegistrationInProgress, Elb.InitialHealthChecking) until it passes a health check, so green waits.
+ * `unused` (Target.NotInUse) means the load balancer does not health-check the target at all: its group is in no
+ * listener rule, or its Availability Zone is not enabled. Nothing then shows green can serve, so it is not ready
+ * either. CreateGreen puts green in the production listener at weight 0 before its task set (ECS refuses a target
+ * group with no load balancer), so in AWS green's targets go initial → healthy; `unused` means that forward was
+ * removed (or a zone is missing) and waiting ends in GreenUnhealthyError saying so. CodeDeploy itself waits for
+ * the replacement task set only; Switchyard waits for its targets' health too.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -29,7 +39,12 @@ export interface GreenCheck {
   /** Tasks the task set wants (computedDesiredCount). */
   desired: number;
   healthy: { id: string; port?: number }[];
+  /** Targets failing their health checks (or in a state that is no step towards healthy). */
   unhealthy: UnhealthyTarget[];
+  /** Targets still `initial`: being registered or in their first health checks. */
+  initial: UnhealthyTarget[];
+  /** Targets `unused`: the load balancer does not health-check them (group in no listener rule, zone not enabled). */
+  unused: UnhealthyTarget[];
   /** One line for logs: why green is (not) ready. */
   summary: string;
 }
@@ -58,6 +73,8 @@ export async function checkGreen(
 
   const healthy: GreenCheck['healthy'] = [];
   const unhealthy: UnhealthyTarget[] = [];
+  const initial: UnhealthyTarget[] = [];
+  const unused: UnhealthyTarget[] = [];
   for (const description of await readTargetHealth(elbv2, input.targetGroupArn)) {
     const id = description.Target?.Id ?? '';
     const port = description.Target?.Port;
@@ -67,7 +84,8 @@ export async function checkGreen(
       healthy.push({ id, ...(port === undefined ? {} : { port }) });
       continue;
     }
-    unhealthy.push({
+    const list = state === 'initial' ? initial : state === 'unused' ? unused : unhealthy;
+    list.push({
       id,
       ...(port === undefined ? {} : { port }),
       state,
@@ -84,9 +102,22 @@ export async function checkGreen(
   if (unhealthy.length > 0) {
     problems.push(`${unhealthy.length} target(s) not healthy: ${unhealthy.map(formatTarget).join('; ')}`);
   }
-  if (healthy.length < desired) {
+  if (initial.length > 0) {
     problems.push(
-      healthy.length === 0 && unhealthy.length === 0
+      `${initial.length} target(s) still in their initial health checks: ${initial.map(formatTarget).join('; ')}`,
+    );
+  }
+  if (unused.length > 0) {
+    problems.push(
+      `${unused.length} target(s) unused, so the load balancer does not health-check them (is ` +
+        `${input.targetGroupArn} still in the production listener's forward action, and is every target's ` +
+        `Availability Zone enabled for the load balancer?): ${unused.map(formatTarget).join('; ')}`,
+    );
+  }
+  if (healthy.length < desired) {
+    const registered = healthy.length + unhealthy.length + initial.length + unused.length;
+    problems.push(
+      registered === 0
         ? `no target registered in ${input.targetGroupArn} yet, ${desired} wanted (ECS registers tasks as they start)`
         : `${healthy.length} of ${desired} wanted targets healthy`,
     );
@@ -98,6 +129,8 @@ export async function checkGreen(
     desired,
     healthy,
     unhealthy,
+    initial,
+    unused,
     summary: ready
       ? `green ready: ${healthy.length} healthy target(s), ${desired} wanted, task set ${stability}`
       : `green not ready: ${problems.join('; ')}`,

@@ -177,6 +177,11 @@ describe('deploy adapters against moto', () => {
   });
 
   describe('task sets', () => {
+    // As CreateGreen does: ECS refuses a target group that no listener uses.
+    beforeEach(() =>
+      setWeights(elbv2, fx.listenerArn, { [fx.targetGroups.blue]: 100, [fx.targetGroups.green]: 0 }),
+    );
+
     it('creates green once for one deployment, however often it is asked', async () => {
       const first = await createGreenTaskSet(ecs, greenInput());
       const again = await createGreenTaskSet(ecs, greenInput());

@@ -52,6 +52,8 @@ describe('checkGreen', () => {
         { id: '10.0.1.11', port: 80 },
       ],
       unhealthy: [],
+      initial: [],
+      unused: [],
       summary: 'green ready: 2 healthy target(s), 2 wanted, task set STEADY_STATE',
     });
     expect(fake.elbv2Mock.commandCalls(DescribeTargetHealthCommand)[0]?.args[0].input).toEqual({
@@ -110,21 +112,74 @@ describe('checkGreen', () => {
     },
   );
 
-  it('counts initial and unused targets as not healthy and ignores draining ones', async () => {
+  it('waits for initial targets (registering, first health checks) without calling them unhealthy; ignores draining ones', async () => {
     health(
       target('10.0.1.10', 'healthy'),
-      target('10.0.1.11', 'initial', { Reason: 'Elb.InitialHealthChecking' }),
-      target('10.0.1.12', 'unused', { Reason: 'Target.NotInUse' }),
+      target('10.0.1.11', 'initial', {
+        Reason: 'Elb.InitialHealthChecking',
+        Description: 'Initial health checks in progress',
+      }),
       target('10.0.9.9', 'draining', { Reason: 'Target.DeregistrationInProgress' }),
     );
 
     const result = await check();
 
-    expect(result.ready).toBe(false);
-    expect(result.unhealthy.map((t) => [t.id, t.state])).toEqual([
-      ['10.0.1.11', 'initial'],
-      ['10.0.1.12', 'unused'],
+    expect(result).toMatchObject({ ready: false, unhealthy: [], unused: [] });
+    expect(result.initial.map((t) => [t.id, t.state, t.reason])).toEqual([
+      ['10.0.1.11', 'initial', 'Elb.InitialHealthChecking'],
     ]);
+    expect(result.summary).toBe(
+      'green not ready: 1 target(s) still in their initial health checks: 10.0.1.11:80 initial ' +
+        '(Elb.InitialHealthChecking: Initial health checks in progress); 1 of 2 wanted targets healthy',
+    );
+  });
+
+  it('is not ready while every target is still registering, and says they are registered', async () => {
+    health(
+      target('10.0.1.10', 'initial', { Reason: 'Elb.RegistrationInProgress' }),
+      target('10.0.1.11', 'initial', { Reason: 'Elb.RegistrationInProgress' }),
+    );
+
+    const result = await check();
+
+    expect(result.ready).toBe(false);
+    expect(result.summary).toMatch(
+      /2 target\(s\) still in their initial health checks: .*; 0 of 2 wanted targets healthy$/,
+    );
+    expect(result.summary).not.toMatch(/no target registered/);
+  });
+
+  it('is not ready with unused targets, which the load balancer does not check, and says where to look', async () => {
+    health(
+      target('10.0.1.10', 'unused', {
+        Reason: 'Target.NotInUse',
+        Description: 'Target group is not configured to receive traffic from the load balancer',
+      }),
+      target('10.0.1.11', 'unused', { Reason: 'Target.NotInUse' }),
+    );
+
+    const result = await check();
+
+    expect(result).toMatchObject({ ready: false, healthy: [], unhealthy: [], initial: [] });
+    expect(result.unused.map((t) => t.id)).toEqual(['10.0.1.10', '10.0.1.11']);
+    expect(result.summary).toContain(
+      `2 target(s) unused, so the load balancer does not health-check them (is ${TG_B} still in the production ` +
+        "listener's forward action, and is every target's Availability Zone enabled for the load balancer?): " +
+        '10.0.1.10:80 unused (Target.NotInUse: Target group is not configured to receive traffic from the load ' +
+        'balancer); 10.0.1.11:80 unused (Target.NotInUse)',
+    );
+  });
+
+  it('lists a target in a state that leads nowhere (unavailable) as not healthy', async () => {
+    health(
+      target('10.0.1.10', 'healthy'),
+      target('10.0.1.11', 'unavailable', { Reason: 'Target.HealthCheckDisabled' }),
+    );
+
+    const result = await check();
+
+    expect(result.ready).toBe(false);
+    expect(result.unhealthy.map((t) => [t.id, t.state])).toEqual([['10.0.1.11', 'unavailable']]);
   });
 
   it('computes the desired count as ECS does (service desiredCount × scale, rounded up) when it is missing', async () => {

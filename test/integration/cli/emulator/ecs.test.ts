@@ -17,10 +17,12 @@ import {
 import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../../../../cli/emulator/fixture';
 import { useMoto } from '../../../support/moto';
+import { phases, readUntil } from '../../../support/read-until';
 
 const ecs = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
@@ -29,8 +31,22 @@ describe('the emulator: ECS task sets behind a load balancer', () => {
   const moto = useMoto();
   let fx: BlueGreenFixture;
 
+  /** Production forwards to blue only, or to blue and (at weight 0, as CreateGreen does) green. */
+  const forwardTo = async (withGreen: boolean) => {
+    const groups = [{ TargetGroupArn: fx.targetGroups.blue, Weight: 100 }];
+    if (withGreen) groups.push({ TargetGroupArn: fx.targetGroups.green, Weight: 0 });
+    await elbv2.send(
+      new ModifyListenerCommand({
+        ListenerArn: fx.listenerArn,
+        DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
+      }),
+    );
+  };
+
   beforeEach(async () => {
     fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
+    // ECS takes only a target group that a load balancer uses.
+    await forwardTo(true);
   });
 
   const greenInput = (overrides: Partial<CreateTaskSetCommandInput> = {}): CreateTaskSetCommandInput => ({
@@ -324,5 +340,88 @@ describe('the emulator: ECS task sets behind a load balancer', () => {
     });
     expect(await tasksOf(plain)).toHaveLength(1);
     expect(await targetsOf(fx.targetGroups.green)).toEqual([]);
+  });
+
+  it('refuses, as ECS does, a target group that no listener uses, before starting anything', async () => {
+    await forwardTo(false);
+    const refused = createGreen();
+    await expect(refused).rejects.toThrow(InvalidParameterException);
+    await expect(refused).rejects.toThrow(
+      `The target group with targetGroupArn ${fx.targetGroups.green} does not have an associated load balancer.`,
+    );
+    const { taskSets = [] } = await ecs.send(
+      new DescribeTaskSetsCommand({ cluster: fx.clusterName, service: fx.serviceName }),
+    );
+    expect(taskSets.map((set) => set.externalId)).toEqual(['fixture-initial']);
+    expect(await targetsOf(fx.targetGroups.green)).toEqual([]);
+
+    // A listener rule associates the group as a default action does.
+    await elbv2.send(
+      new ModifyListenerCommand({
+        ListenerArn: fx.testListenerArn,
+        DefaultActions: [{ Type: 'forward', TargetGroupArn: fx.targetGroups.green }],
+      }),
+    );
+    expect((await createGreen()).computedDesiredCount).toBe(2);
+  });
+
+  it('starts tasks over taskStartSeconds (PROVISIONING, PENDING, ACTIVATING, RUNNING); the counts and stability follow', async () => {
+    await moto.setTimings({ taskStartSeconds: 0.6, healthCheckScale: 0.01 });
+    const green = await createGreen();
+    expect(green).toMatchObject({
+      computedDesiredCount: 2,
+      runningCount: 0,
+      pendingCount: 2,
+      stabilityStatus: 'STABILIZING',
+    });
+    // ECS registers a task's target while the task starts; the load balancer checks it once the task runs.
+    expect((await targetsOf(fx.targetGroups.green)).map((d) => d.TargetHealth?.Reason)).toEqual([
+      'Elb.RegistrationInProgress',
+      'Elb.RegistrationInProgress',
+    ]);
+
+    const taskStates = await readUntil(
+      async () => (await tasksOf(green)).map((task) => task.lastStatus).join(' '),
+      (states) => states === 'RUNNING RUNNING',
+    );
+    const order = ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING'];
+    const firstTask = phases(taskStates.map((states) => states.split(' ')[0] ?? ''));
+    expect(firstTask.at(-1)).toBe('RUNNING');
+    expect(firstTask.length).toBeGreaterThan(1);
+    expect(firstTask.map((state) => order.indexOf(state))).toEqual(
+      [...firstTask.map((state) => order.indexOf(state))].sort((a, b) => a - b),
+    );
+
+    const stability = await readUntil(
+      async () => {
+        const set = await describe1(green.taskSetArn ?? '');
+        return `${set?.runningCount}/${set?.pendingCount} ${set?.stabilityStatus}`;
+      },
+      (line) => line.endsWith('STEADY_STATE'),
+    );
+    expect(stability.at(-1)).toBe('2/0 STEADY_STATE');
+    expect(await states(fx.targetGroups.green)).toEqual(['healthy', 'healthy']);
+  });
+
+  it('drains the targets of a deleted task set for the deregistration delay (scaled)', async () => {
+    await moto.setTimings({ deregistrationScale: 0.002 });
+    const before = (await targetsOf(fx.targetGroups.blue)).length;
+    await ecs.send(
+      new DeleteTaskSetCommand({
+        cluster: fx.clusterName,
+        service: fx.serviceName,
+        taskSet: String(fx.blueTaskSetArn),
+      }),
+    );
+    const draining = await targetsOf(fx.targetGroups.blue);
+    expect(draining).toHaveLength(before);
+    expect(
+      draining.filter((d) => d.TargetHealth?.State === 'draining').map((d) => d.TargetHealth?.Reason),
+    ).toEqual(['Target.DeregistrationInProgress', 'Target.DeregistrationInProgress']);
+    const counts = await readUntil(
+      async () => (await targetsOf(fx.targetGroups.blue)).length,
+      (count) => count === before - 2,
+    );
+    expect(phases(counts)).toEqual([before, before - 2]);
   });
 });

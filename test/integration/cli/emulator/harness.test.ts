@@ -18,6 +18,8 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -298,8 +300,9 @@ describe('the moto harness', () => {
   describe('ELBv2 target health', () => {
     const elbv2 = new ElasticLoadBalancingV2Client({});
 
+    /** A target group that a listener forwards to (the load balancer checks only such groups' targets). */
     async function targetGroupWith(targets: string[]): Promise<string> {
-      const { vpcId } = await moto.describeDefaultNetwork();
+      const { vpcId, subnets, securityGroupId } = await moto.describeDefaultNetwork();
       const { TargetGroups } = await elbv2.send(
         new CreateTargetGroupCommand({
           Name: 'green',
@@ -310,6 +313,21 @@ describe('the moto harness', () => {
         }),
       );
       const arn = TargetGroups?.[0]?.TargetGroupArn ?? '';
+      const { LoadBalancers } = await elbv2.send(
+        new CreateLoadBalancerCommand({
+          Name: 'harness-alb',
+          Subnets: subnets.map((subnet) => subnet.subnetId),
+          SecurityGroups: [securityGroupId],
+        }),
+      );
+      await elbv2.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: LoadBalancers?.[0]?.LoadBalancerArn,
+          Protocol: 'HTTP',
+          Port: 80,
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: arn }],
+        }),
+      );
       await elbv2.send(
         new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: targets.map((Id) => ({ Id })) }),
       );
