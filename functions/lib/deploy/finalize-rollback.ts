@@ -11,6 +11,7 @@ import { InvalidInputError, ServiceNotReadyError } from '../shared/errors';
 import type { DeployClients, DeployConfig } from './deploy-config';
 import { greenClientToken } from './green-task-set';
 import { classifyForward, readForward, setWeights, weightsOf } from './listener';
+import { refuseWhileServed } from './listener-rules';
 import {
   type DeployInput,
   type GreenState,
@@ -41,7 +42,7 @@ export interface FinalizeOutput {
  */
 export async function finalize(
   input: FinalizeInput,
-  deps: DeployClients & { table: DeploymentsTable },
+  deps: DeployClients & { table: DeploymentsTable; fence?: () => Promise<void> },
   now: () => Date = () => new Date(),
 ): Promise<FinalizeOutput> {
   const green = requireGreen(input, 'Finalize', 'events/finalize.json');
@@ -57,6 +58,11 @@ export async function finalize(
         'traffic shift has reached 100 % green: something changed the listener during the deployment',
     );
   }
+  // A rule still on blue would lose its traffic with blue's task set: refuse before writing anything.
+  const { blueTaskSetArn: blue, liveTargetGroupArn: live, productionListenerArn, testListenerArn } = green;
+  if (blue) await refuseWhileServed(elbv2, [productionListenerArn], live, blue);
+  // The fence (record/fence.ts) before the listener and PRIMARY writes.
+  await deps.fence?.();
   if (green.testListenerArn) {
     await setWeights(elbv2, green.testListenerArn, {
       [green.greenTargetGroupArn]: 100,
@@ -64,7 +70,12 @@ export async function finalize(
     });
   }
   const primary = await makePrimary(ecs, ref(green, green.greenTaskSetArn));
-  if (green.blueTaskSetArn) await deleteTaskSet(ecs, ref(green, green.blueTaskSetArn));
+  if (green.blueTaskSetArn) {
+    // Read again just before the delete: a listener or rule changed meanwhile must not lose its traffic.
+    const listeners = testListenerArn ? [productionListenerArn, testListenerArn] : [productionListenerArn];
+    await refuseWhileServed(elbv2, listeners, live, green.blueTaskSetArn);
+    await deleteTaskSet(ecs, ref(green, green.blueTaskSetArn));
+  }
   const output: FinalizeOutput = {
     primaryTaskSetArn: primary.arn,
     deletedTaskSetArn: green.blueTaskSetArn,
@@ -96,6 +107,11 @@ export interface RollbackOutput {
   cause: FailureSummary;
   /** What was done, for logs and the record. */
   summary: string;
+  /**
+   * Production stays on this deployment's revision: Finalize had already deleted blue (or made a first deployment's
+   * green PRIMARY), so there is nothing to go back to. The record must then say SUCCEEDED, not ROLLED_BACK.
+   */
+  keptGreen: boolean;
 }
 
 /** What Rollback found, before it changes anything. */
@@ -145,8 +161,13 @@ export async function rollback(
   let testWeights: Record<string, number> | null = null;
   if (serve && other) {
     const target = { [serve]: 100, [other]: 0 };
-    productionWeights = weightsOf(await setWeights(elbv2, at.productionListenerArn, target));
-    if (at.testListenerArn) testWeights = weightsOf(await setWeights(elbv2, at.testListenerArn, target));
+    // Every rule the shift moved comes back with the default action; a rule that also forwards to another
+    // group was never moved (setWeights refuses it), so it is left as it is rather than failing the rollback.
+    const restore = { mixedRules: 'leave' } as const;
+    productionWeights = weightsOf(await setWeights(elbv2, at.productionListenerArn, target, restore));
+    if (at.testListenerArn) {
+      testWeights = weightsOf(await setWeights(elbv2, at.testListenerArn, target, restore));
+    }
   } else {
     // CreateGreen refused this listener before writing anything: it is not ours to change.
     productionWeights = weightsOf(await readForward(elbv2, at.productionListenerArn));
@@ -177,6 +198,7 @@ export async function rollback(
     deletedGreenTaskSetArn: at.keepGreen ? null : at.greenArn,
     cause,
     summary,
+    keptGreen: at.keepGreen && at.green !== undefined,
   };
   await deps.table.update(input.deployment, {
     rollback: output,

@@ -1,32 +1,35 @@
 /**
- * The deploy stage's ELBv2 adapter, its only module that calls ELBv2. The production (or test) listener's default
- * forward action: read the target groups and their weights, tell which one is live, and move traffic with
- * ModifyListener, reading the listener back after every write and comparing (argo-rollouts' VerifyWeight). Only
- * the listener's default action is read or written; rules are not. Also the health of a target group's targets,
- * which CheckGreen reads.
+ * The deploy stage's ELBv2 adapter, its only code that calls ELBv2 (with listener-actions.ts and
+ * listener-rules.ts). The production (or test) listener's default forward action: read the target groups and
+ * their weights, tell which one is live, and move traffic with ModifyListener, together with every rule that
+ * forwards to the same pair (ModifyRule), reading the listener and its rules back after the writes and comparing
+ * (argo-rollouts' VerifyWeight). Also the health of a target group's targets, which CheckGreen reads.
  */
 import {
   type Action,
-  DescribeListenersCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   type Listener,
   ModifyListenerCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { asTransient, InvalidInputError, ServiceNotReadyError, WeightsMismatchError } from '../shared/errors';
+import { InvalidInputError, ServiceNotReadyError, WeightsMismatchError } from '../shared/errors';
+import {
+  call,
+  describeListener,
+  type ForwardState,
+  formatWeights,
+  forwardOf,
+  resendable,
+  sameWeights,
+  type WeightedTargetGroup,
+  weightsOf,
+  withWeights,
+} from './listener-actions';
+import { checkRules, type MixedRules, readRules, rulesToShift, writeRule } from './listener-rules';
 
-/** A target group of the forward action with its raw weight and its share of the traffic in percent. */
-export interface WeightedTargetGroup {
-  arn: string;
-  weight: number;
-  percent: number;
-}
-
-/** What the listener's default action forwards to. */
-export interface ForwardState {
-  targetGroups: WeightedTargetGroup[];
-}
+export type { ForwardState, WeightedTargetGroup } from './listener-actions';
+export { weightsOf } from './listener-actions';
 
 /**
  * Which target group is live. `single`: exactly one of the pair takes traffic; the other is green for this
@@ -47,7 +50,7 @@ export async function readForward(
   listenerArn: string,
 ): Promise<ForwardState> {
   const listener = await describeListener(elbv2, listenerArn);
-  return forwardOf(listenerArn, forwardAction(listenerArn, listener).action);
+  return forwardOf(`listener ${listenerArn}`, forwardAction(listenerArn, listener).action);
 }
 
 /** Reads the listener and tells which of the two configured target groups is live (see LiveTraffic). */
@@ -86,47 +89,55 @@ export function classifyForward(
 }
 
 /**
- * Makes the listener's default forward action send to exactly these target groups with these weights (the other
- * fields of the action, such as stickiness, are kept), then reads the listener back and returns what it shows.
- * A read-back that differs throws WeightsMismatchError. Writes nothing when the listener already matches.
+ * Makes the listener's default forward action, and every rule whose forward action sends only to target groups
+ * named in `weights` (listener-rules.ts), send to exactly these target groups with these weights (the other fields
+ * and actions, such as stickiness and authentication, are kept), then reads the listener and those rules back and
+ * returns what the default action shows. A read-back that differs throws WeightsMismatchError naming the listener
+ * or the rule. A rule that forwards to one of these groups and to another is refused before anything is written,
+ * unless `mixedRules` is 'leave' (Rollback). Writes nothing where the listener or a rule already matches.
  */
 export async function setWeights(
   elbv2: ElasticLoadBalancingV2Client,
   listenerArn: string,
   weights: Readonly<Record<string, number>>,
+  options: { mixedRules?: MixedRules } = {},
 ): Promise<ForwardState> {
   validateWeights(listenerArn, weights);
   const listener = await describeListener(elbv2, listenerArn);
   const { action, index } = forwardAction(listenerArn, listener);
-  if (sameWeights(weights, forwardOf(listenerArn, action))) return forwardOf(listenerArn, action);
-
-  const { TargetGroupArn: _single, ...rest } = action;
-  const forward: Action = {
-    ...rest,
-    ForwardConfig: {
-      ...action.ForwardConfig,
-      TargetGroups: Object.entries(weights).map(([arn, weight]) => ({ TargetGroupArn: arn, Weight: weight })),
-    },
-  };
-  const actions = (listener.DefaultActions ?? []).map((other, i) => (i === index ? forward : other));
-  await call(`ModifyListener ${listenerArn}`, () =>
-    elbv2.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: actions })),
+  const rules = rulesToShift(
+    listenerArn,
+    await readRules(elbv2, listenerArn),
+    Object.keys(weights),
+    options.mixedRules ?? 'refuse',
   );
+  const current = forwardOf(`listener ${listenerArn}`, action);
+  const listenerMatches = sameWeights(weights, current);
+  const stale = rules.filter((rule) => !sameWeights(weights, rule.forward));
+  if (listenerMatches && stale.length === 0) return current;
+
+  if (!listenerMatches) {
+    const actions = (listener.DefaultActions ?? []).map((other, i) =>
+      i === index ? withWeights(action, weights) : other,
+    );
+    await call(`ModifyListener ${listenerArn}`, () =>
+      elbv2.send(
+        new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: resendable(actions) }),
+      ),
+    );
+  }
+  for (const rule of stale) await writeRule(elbv2, rule, weights);
 
   const observed = await readForward(elbv2, listenerArn);
   if (!sameWeights(weights, observed)) {
     throw new WeightsMismatchError(
       `listener ${listenerArn} does not carry the weights just written: expected ${formatWeights(weights)}, ` +
-        `observed ${formatWeights(Object.fromEntries(observed.targetGroups.map((g) => [g.arn, g.weight])))}; ` +
+        `observed ${formatWeights(weightsOf(observed))}; ` +
         'something else may be changing this listener (another pipeline, a stack update, a person)',
     );
   }
+  if (rules.length > 0) checkRules(listenerArn, rules, await readRules(elbv2, listenerArn), weights);
   return observed;
-}
-
-/** The weights of a forward state by target group ARN. */
-export function weightsOf(state: ForwardState): Record<string, number> {
-  return Object.fromEntries(state.targetGroups.map((group) => [group.arn, group.weight]));
 }
 
 /** Every target registered in the target group, with its health as the ALB reports it. */
@@ -155,43 +166,6 @@ function validateWeights(listenerArn: string, weights: Readonly<Record<string, n
   }
 }
 
-/** Equal when the forward action names exactly these target groups with exactly these weights. */
-function sameWeights(expected: Readonly<Record<string, number>>, observed: ForwardState): boolean {
-  const seen = new Map(observed.targetGroups.map((group) => [group.arn, group.weight]));
-  const arns = Object.keys(expected);
-  return seen.size === arns.length && arns.every((arn) => seen.get(arn) === expected[arn]);
-}
-
-function formatWeights(weights: Readonly<Record<string, number>>): string {
-  return Object.entries(weights)
-    .map(([arn, weight]) => `${arn}=${weight}`)
-    .join(', ');
-}
-
-async function describeListener(elbv2: ElasticLoadBalancingV2Client, listenerArn: string): Promise<Listener> {
-  let listeners: Listener[] | undefined;
-  try {
-    ({ Listeners: listeners } = await elbv2.send(
-      new DescribeListenersCommand({ ListenerArns: [listenerArn] }),
-    ));
-  } catch (error) {
-    if ((error as Error).name === 'ListenerNotFoundException') {
-      throw new ServiceNotReadyError(
-        `listener ${listenerArn} does not exist; check the stack's listener parameter (region and account too)`,
-        { cause: error },
-      );
-    }
-    throw asTransient(`DescribeListeners ${listenerArn}`, error);
-  }
-  const listener = listeners?.[0];
-  if (!listener) {
-    throw new ServiceNotReadyError(
-      `DescribeListeners returned nothing for ${listenerArn}; check the listener ARN`,
-    );
-  }
-  return listener;
-}
-
 function forwardAction(listenerArn: string, listener: Listener): { action: Action; index: number } {
   const actions = listener.DefaultActions ?? [];
   const index = actions.findIndex((action) => action.Type === 'forward');
@@ -204,34 +178,4 @@ function forwardAction(listenerArn: string, listener: Listener): { action: Actio
     );
   }
   return { action, index };
-}
-
-function forwardOf(listenerArn: string, action: Action): ForwardState {
-  const tuples = action.ForwardConfig?.TargetGroups;
-  const raw =
-    tuples && tuples.length > 0
-      ? // DescribeListeners reports every weight; a missing one counts as an equal share (1), never as idle.
-        tuples.map((tuple) => ({ arn: tuple.TargetGroupArn ?? '', weight: tuple.Weight ?? 1 }))
-      : action.TargetGroupArn
-        ? [{ arn: action.TargetGroupArn, weight: 1 }]
-        : [];
-  if (raw.length === 0 || raw.some((group) => group.arn === '')) {
-    throw new ServiceNotReadyError(`listener ${listenerArn}'s forward action names no target group`);
-  }
-  const total = raw.reduce((sum, group) => sum + group.weight, 0);
-  return {
-    targetGroups: raw.map((group) => ({
-      ...group,
-      percent: total === 0 ? 0 : Math.round((group.weight * 1000) / total) / 10,
-    })),
-  };
-}
-
-/** Transient failures become TransientAwsError (the machine retries the state); others keep their name. */
-async function call<T>(label: string, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw asTransient(label, error);
-  }
 }

@@ -117,7 +117,13 @@ export function alarmError(deployment: Deployment, firing: readonly FiringAlarm[
  */
 export async function shiftTraffic(
   input: ShiftTrafficInput,
-  deps: { elbv2: ElasticLoadBalancingV2Client; dynamodb: DynamoDBClient; now?: () => Date },
+  deps: {
+    elbv2: ElasticLoadBalancingV2Client;
+    dynamodb: DynamoDBClient;
+    now?: () => Date;
+    /** Refuses when the deployment may no longer move traffic toward green (record/fence.ts). */
+    fence?: () => Promise<void>;
+  },
   config: ShiftConfig,
 ): Promise<TrafficState> {
   const { deployment, green, step } = checkShiftInput(input, config);
@@ -130,6 +136,7 @@ export async function shiftTraffic(
     );
   }
 
+  await deps.fence?.();
   const observed = await setWeights(
     deps.elbv2,
     config.productionListenerArn,

@@ -118,6 +118,7 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         testWeights: { [A]: 100, [B]: 0 },
         primaryTaskSetArn: fx.blueTaskSetArn,
         deletedGreenTaskSetArn: greenTaskSetArn,
+        keptGreen: false,
         cause: {
           name: 'GreenUnhealthyError',
           message: expect.stringMatching(/^green task set .* was not ready by/),
@@ -199,6 +200,8 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
         testWeights: { [B]: 100, [A]: 0 },
         primaryTaskSetArn: green.greenTaskSetArn,
         deletedGreenTaskSetArn: null,
+        // The record then says SUCCEEDED (record-result.ts): production keeps the new revision.
+        keptGreen: true,
         summary: expect.stringMatching(/traffic stays on green .*deploy the previous revision/),
       });
       expect(await taskSets()).toEqual([[green.greenTaskSetArn, 'PRIMARY']]);

@@ -173,7 +173,11 @@ describe('setWeights', () => {
     expect(modifyInput()).toEqual({
       ListenerArn: LISTENER,
       DefaultActions: [
-        authenticate,
+        // DescribeListeners never returns the client secret: the write asks AWS to keep the one it has.
+        {
+          ...authenticate,
+          AuthenticateOidcConfig: { ...authenticate.AuthenticateOidcConfig, UseExistingClientSecret: true },
+        },
         {
           Type: 'forward',
           Order: 2,
