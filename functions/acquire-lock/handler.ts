@@ -9,13 +9,15 @@ import type { Deployment } from '../lib/record/deployments';
 import type { LockState } from '../lib/record/lock';
 import { acquireLock, parseExecutionMode } from '../lib/record/lock';
 import { lockTable } from '../lib/record/lock-table';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const dynamodb = new DynamoDBClient({});
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME', 'EXECUTION_MODE']);
 
-/** Lambda entry point. */
-export async function handler(event: { deployment: Deployment }): Promise<LockState> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: { deployment: Deployment }): Promise<LockState> {
   const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME, EXECUTION_MODE } = config();
   const state = await acquireLock(lockTable(dynamodb, TABLE_NAME), {
     deployment: event?.deployment,
@@ -26,3 +28,6 @@ export async function handler(event: { deployment: Deployment }): Promise<LockSt
   console.log(JSON.stringify({ deploymentId: event.deployment.id, ...state }));
   return state;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

@@ -3,16 +3,32 @@
  * Input: `{deployment, green}`.
  * Output: `{testListenerArn, observedWeights}` (read back), or `{skipped: true}` without a test listener.
  * Throws WeightsMismatchError, ServiceNotReadyError (test listener missing or not forwarding), InvalidInputError, or
- * AWS errors.
+ * AWS errors; the fence (record/fence.ts, first and before the write): DeploymentAbortedError, DeploymentFencedError.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AllowTestTrafficOutput, allowTestTraffic, type GreenStepInput } from '../lib/deploy/green';
+import { fenceFor } from '../lib/record/fence';
+import { awsClient } from '../lib/shared/aws-clients';
+import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const elbv2 = new ElasticLoadBalancingV2Client({});
+const elbv2 = awsClient(ElasticLoadBalancingV2Client);
+const dynamodb = awsClient(DynamoDBClient);
+const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME']);
 
-/** Lambda entry point. */
-export async function handler(event: GreenStepInput): Promise<AllowTestTrafficOutput> {
-  const result = await allowTestTraffic(event, { elbv2 });
+/** The function's work, called through lambdaHandler. */
+async function handle(event: GreenStepInput): Promise<AllowTestTrafficOutput> {
+  const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME } = config();
+  const fence = fenceFor(
+    { dynamodb, tableName: TABLE_NAME, cluster: CLUSTER_NAME, service: SERVICE_NAME },
+    event.deployment,
+  );
+  await fence();
+  const result = await allowTestTraffic(event, { elbv2, fence });
   console.log('skipped' in result ? 'no test listener' : `test listener: ${JSON.stringify(result)}`);
   return result;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

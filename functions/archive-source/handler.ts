@@ -6,18 +6,22 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Deployment } from '../lib/record/deployments';
+import { awsClient, clientConfig, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { InvalidInputError } from '../lib/shared/errors';
+import { lambdaHandler } from '../lib/shared/handler';
 import { readSettings } from '../lib/shared/settings';
 import { archiveCommit } from '../lib/source/archive-source';
 import { createCodeCommitClient } from '../lib/source/codecommit-client';
 
-const codecommit = createCodeCommitClient();
-const s3 = new S3Client({});
+const codecommit = createCodeCommitClient({
+  config: { requestHandler: clientConfig(TRANSFERS).requestHandler },
+});
+const s3 = awsClient(S3Client, TRANSFERS);
 const config = configFromEnv(['ARTIFACT_BUCKET']);
 
-/** Lambda entry point. */
-export async function handler(event: { deployment?: Deployment }): ReturnType<typeof archiveCommit> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: { deployment?: Deployment }): ReturnType<typeof archiveCommit> {
   const deployment = event?.deployment;
   if (!deployment || typeof deployment.repository !== 'string' || typeof deployment.commitId !== 'string') {
     throw new InvalidInputError(
@@ -46,3 +50,6 @@ export async function handler(event: { deployment?: Deployment }): ReturnType<ty
   );
   return result;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

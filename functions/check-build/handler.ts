@@ -2,30 +2,47 @@
  * State `CheckBuild` (CheckBuildFunction).
  * Input: `{deployment, build: {id, startedAt, pollSeconds, timeoutMinutes}}`.
  * Output: `{status: "IN_PROGRESS", phase, elapsedSeconds}` or `{status: "SUCCEEDED", artifact, logsUrl, image}`.
- * Throws BuildFailedError, BuildTimeoutError (the build is stopped), BuildArtifactError, or AWS errors.
+ * Throws BuildFailedError, BuildTimeoutError (the build is stopped), BuildArtifactError, or AWS errors;
+ * DeploymentAbortedError when the operator aborted (the build is stopped; the machine records ABORTED).
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { readZipArtifact } from '../lib/build/artifacts';
-import { type BuildCheck, type BuildRef, checkBuild } from '../lib/build/codebuild';
+import { stopBuildIfAborted } from '../lib/build/build-abort';
+import { type BuildCheck, type BuildRef, checkBuild, stopBuild } from '../lib/build/codebuild';
 import { type ImageInput, readImageInput } from '../lib/build/image-files';
+import type { Deployment } from '../lib/record/deployments';
+import { awsClient, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 import { readSettings } from '../lib/shared/settings';
 
-const codebuild = new CodeBuildClient({});
-const s3 = new S3Client({});
-const config = configFromEnv(['AWS_REGION']);
+const codebuild = awsClient(CodeBuildClient);
+const s3 = awsClient(S3Client, TRANSFERS);
+const dynamodb = awsClient(DynamoDBClient);
+const config = configFromEnv(['AWS_REGION', 'TABLE_NAME']);
 
 /** The result of CheckBuild: a finished build carries its image input. */
 export type CheckBuildOutput =
   | Extract<BuildCheck, { status: 'IN_PROGRESS' }>
   | (Extract<BuildCheck, { status: 'SUCCEEDED' }> & { buildId: string; image: ImageInput });
 
-/** Lambda entry point. */
-export async function handler(event: { build: BuildRef }): Promise<CheckBuildOutput> {
-  const check = await checkBuild(codebuild, event.build, { region: config().AWS_REGION });
+/** The function's work, called through lambdaHandler. */
+async function handle(event: { deployment: Deployment; build: BuildRef }): Promise<CheckBuildOutput> {
+  const env = config();
+  // An abort stops the build and ends the deployment ABORTED (build-abort.ts), at every poll.
+  await stopBuildIfAborted(
+    { dynamodb, tableName: env.TABLE_NAME, stopBuild: (id) => stopBuild(codebuild, id) },
+    event.deployment,
+    event.build?.id,
+  );
+  const check = await checkBuild(codebuild, event.build, { region: env.AWS_REGION });
   if (check.status === 'IN_PROGRESS') return check;
   const image = readImageInput(await readZipArtifact(s3, check.artifact), readSettings().images);
   console.log(`build ${event.build.id} succeeded: ${JSON.stringify(image)}`);
   return { ...check, buildId: event.build.id, image };
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

@@ -10,11 +10,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type CheckPauseInput, checkPause } from '../lib/deploy/shift';
 import { parseAlarmNames } from '../lib/deploy/shift-config';
 import type { PauseCheckState } from '../lib/deploy/state';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { ConfigurationError } from '../lib/shared/errors';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const cloudwatch = new CloudWatchClient({});
-const dynamodb = new DynamoDBClient({});
+const cloudwatch = awsClient(CloudWatchClient);
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME']);
 
 /** ALARM_NAMES may be empty (no alarms), which configFromEnv refuses; unset is still a configuration error. */
@@ -28,11 +30,14 @@ function alarmNames(): string[] {
   return parseAlarmNames(value);
 }
 
-/** Lambda entry point. */
-export async function handler(event: CheckPauseInput): Promise<PauseCheckState> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: CheckPauseInput): Promise<PauseCheckState> {
   return checkPause(
     event,
     { cloudwatch, dynamodb },
     { alarmNames: alarmNames(), tableName: config().TABLE_NAME },
   );
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

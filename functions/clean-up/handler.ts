@@ -1,31 +1,45 @@
 /**
  * CleanUpFunction: not a state; EventBridge calls it when an execution of the pipeline is aborted, times out or
  * fails outside the machine's catches.
- * Input: the "Step Functions Execution Status Change" event.
- * Output: `{deploymentId, action, stoppedBuild, releasedLock, rolledBack}`.
- * Throws InvalidInputError for another event, ConfigurationError, or AWS errors (EventBridge retries).
+ * Input: the "Step Functions Execution Status Change" event (or the same, synthesized by the reconciler or
+ * `switchyard cleanup --resume`).
+ * Output: `{deploymentId, action, stoppedBuild, releasedLock, rolledBack, orphanGreenTaskSetArn, waitedMs}`.
+ * Waits, before it undoes anything, until MAX_TASK_SECONDS after the stop (lib/clean-up/stop-wait.ts).
+ * Throws InvalidInputError for another event, ConfigurationError, CleanUpTooEarlyError or AWS errors: Lambda
+ * retries the asynchronous invocation twice, then sends it to the on-failure queue (template.yaml).
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
+import { findOrphanGreen } from '../lib/clean-up/orphan-green';
+import { parseMaxTaskSeconds } from '../lib/clean-up/stop-wait';
 import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { rollback } from '../lib/deploy/finalize-rollback';
 import { DeploymentsTable } from '../lib/record/deployments';
+import { markStopping } from '../lib/record/fence';
 import { lockTable } from '../lib/record/lock-table';
+import { closeClaim, runningClaimOf } from '../lib/record/running-claims';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const codebuild = new CodeBuildClient({});
-const dynamodb = new DynamoDBClient({});
-const ecs = new ECSClient({});
-const elbv2 = new ElasticLoadBalancingV2Client({});
+const codebuild = awsClient(CodeBuildClient);
+const dynamodb = awsClient(DynamoDBClient);
+const ecs = awsClient(ECSClient);
+const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', ...DEPLOY_ENV]);
 
-/** Lambda entry point. */
-export async function handler(event: ExecutionStatusChange): Promise<CleanUpResult> {
+/** The function's work, called through lambdaHandler. */
+async function handle(
+  event: ExecutionStatusChange,
+  context?: { getRemainingTimeInMillis?: () => number },
+): Promise<CleanUpResult> {
   const env = config();
+  const maxTaskSeconds = parseMaxTaskSeconds(process.env.MAX_TASK_SECONDS);
   const table = new DeploymentsTable(dynamodb, env.TABLE_NAME);
+  const service = { cluster: env.CLUSTER_NAME, service: env.SERVICE_NAME };
   const result = await cleanUp(event, {
     codebuild,
     table,
@@ -42,7 +56,25 @@ export async function handler(event: ExecutionStatusChange): Promise<CleanUpResu
         deployConfig(env, process.env.TEST_LISTENER_ARN),
         { ecs, elbv2, table },
       ),
+    markStopping: (deployment, mark) =>
+      markStopping({ dynamodb, tableName: env.TABLE_NAME }, deployment, mark),
+    clock: {
+      maxTaskSeconds,
+      ...(context?.getRemainingTimeInMillis
+        ? { remainingMs: () => context.getRemainingTimeInMillis?.() ?? 0 }
+        : {}),
+    },
+    findOrphanGreen: (deployment) => findOrphanGreen(ecs, service, deployment.id),
+    closeClaim: async (deploymentId, status) => {
+      const claim = await runningClaimOf(dynamodb, env.TABLE_NAME, env.REPOSITORY_NAME, deploymentId);
+      if (!claim) return false;
+      const ref = { repository: env.REPOSITORY_NAME, commitId: claim.commitId, deploymentId };
+      return closeClaim(dynamodb, env.TABLE_NAME, ref, status, new Date());
+    },
   });
   console.log(JSON.stringify(result));
   return result;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

@@ -4,6 +4,8 @@
  * {"taskDefinitionArn"}>, execution: {id, name, startTime}}`.
  * Output: `{action: "deploy" | "skip" | "redeploy", reason?, deployment, render?}`; a duplicate of a running or
  * deployed commit is `skip`; a redeploy carries the revision and AppSpec settings to deploy.
+ * `{"resumeRollback": {"deploymentId"}}` (switchyard rollback --resume): `{action: "resume-rollback", deployment,
+ * render, green, error, resumeRollback}` from the record of the deployment whose rollback failed (resume-rollback.ts).
  * Throws InvalidInputError (bad input, unknown branch), ConfigurationError (a bad stack parameter, before any side
  * effect), or AWS errors.
  */
@@ -11,18 +13,35 @@ import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { DeploymentsTable } from '../lib/record/deployments';
+import {
+  isResumeRollback,
+  prepareResumeRollback,
+  type ResumeRollbackOutput,
+} from '../lib/record/resume-rollback';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 import { checkVariableGrants, readSettings } from '../lib/shared/settings';
 import { type PrepareInput, type PrepareOutput, prepare } from '../lib/source/prepare';
 
-const codecommit = new CodeCommitClient({});
-const dynamodb = new DynamoDBClient({});
-const ecs = new ECSClient({});
+const codecommit = awsClient(CodeCommitClient);
+const dynamodb = awsClient(DynamoDBClient);
+const ecs = awsClient(ECSClient);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
+const service = configFromEnv(['CLUSTER_NAME', 'SERVICE_NAME']);
 
-/** Lambda entry point. */
-export async function handler(event: PrepareInput): Promise<PrepareOutput> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollbackOutput> {
   const { TABLE_NAME, REPOSITORY_NAME, BRANCH_NAME } = config();
+  if (isResumeRollback(event?.input)) {
+    const { CLUSTER_NAME, SERVICE_NAME } = service();
+    return prepareResumeRollback(event.input, event.execution, {
+      dynamodb,
+      tableName: TABLE_NAME,
+      repository: REPOSITORY_NAME,
+      service: { cluster: CLUSTER_NAME, service: SERVICE_NAME },
+    });
+  }
   // Every repository setting is checked before the first side effect (the claim), so a bad stack parameter ends
   // the execution here, naming the parameter, instead of failing a later state.
   checkVariableGrants(readSettings().buildVariables);
@@ -33,3 +52,6 @@ export async function handler(event: PrepareInput): Promise<PrepareOutput> {
     pipeline: { repository: REPOSITORY_NAME, branch: BRANCH_NAME },
   });
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

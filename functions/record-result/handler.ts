@@ -8,13 +8,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { lockTable } from '../lib/record/lock-table';
 import { type RecordResultInput, recordResult } from '../lib/record/record-result';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const dynamodb = new DynamoDBClient({});
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME']);
 
-/** Lambda entry point. */
-export async function handler(event: RecordResultInput): ReturnType<typeof recordResult> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: RecordResultInput): ReturnType<typeof recordResult> {
   const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME } = config();
   return recordResult(event, new DeploymentsTable(dynamodb, TABLE_NAME), {
     table: lockTable(dynamodb, TABLE_NAME),
@@ -22,3 +24,6 @@ export async function handler(event: RecordResultInput): ReturnType<typeof recor
     service: SERVICE_NAME,
   });
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

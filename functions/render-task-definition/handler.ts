@@ -16,16 +16,18 @@ import {
   type RenderStageOutput,
   renderStage,
 } from '../lib/render/render-task-definition';
+import { awsClient, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 import { readSettings } from '../lib/shared/settings';
 
-const s3 = new S3Client({});
-const ecs = new ECSClient({});
-const dynamodb = new DynamoDBClient({});
+const s3 = awsClient(S3Client, TRANSFERS);
+const ecs = awsClient(ECSClient);
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME']);
 
-/** Lambda entry point. */
-export async function handler(event: RenderStageInput): Promise<RenderStageOutput> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: RenderStageInput): Promise<RenderStageOutput> {
   const rendered = await renderStage(event, { s3, ecs, settings: readSettings(), log: console.warn });
   await new DeploymentsTable(dynamodb, config().TABLE_NAME).update(event.deployment, {
     taskDefinitionArn: rendered.taskDefinitionArn,
@@ -33,3 +35,6 @@ export async function handler(event: RenderStageInput): Promise<RenderStageOutpu
   console.log(`${rendered.reused ? 'reused' : 'registered'} ${rendered.taskDefinitionArn}`);
   return rendered;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

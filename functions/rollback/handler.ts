@@ -11,15 +11,17 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { type RollbackInput, type RollbackOutput, rollback } from '../lib/deploy/finalize-rollback';
 import { DeploymentsTable } from '../lib/record/deployments';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const ecs = new ECSClient({});
-const elbv2 = new ElasticLoadBalancingV2Client({});
-const dynamodb = new DynamoDBClient({});
+const ecs = awsClient(ECSClient);
+const elbv2 = awsClient(ElasticLoadBalancingV2Client);
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv([...DEPLOY_ENV, 'TABLE_NAME']);
 
-/** Lambda entry point. */
-export async function handler(event: RollbackInput): Promise<RollbackOutput> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: RollbackInput): Promise<RollbackOutput> {
   const env = config();
   const table = new DeploymentsTable(dynamodb, env.TABLE_NAME);
   // Optional, so not through configFromEnv, which refuses an empty value.
@@ -28,3 +30,6 @@ export async function handler(event: RollbackInput): Promise<RollbackOutput> {
   console.log(`rolled back (${result.cause.name}): ${result.summary}`);
   return result;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

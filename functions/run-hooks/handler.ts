@@ -3,17 +3,37 @@
  * `AfterAllowTrafficHooks` (RunHooksFunction).
  * Input: `{deployment, render, green?, hook}`.
  * Output: `{hook, invoked: [{functionName, lifecycleEventHookExecutionId, durationMs, status}]}`.
- * Throws HookFailedError (a hook did not say Succeeded, or is not named with HOOK_FUNCTION_PREFIX),
- * InvalidInputError, ConfigurationError, TransientAwsError. The hook contract: docs/HOOKS.md.
+ * Throws HookFailedError (a hook did not say Succeeded, is not named with HOOK_FUNCTION_PREFIX, or the event's
+ * HOOK_TIMEOUT_SECONDS ran out), InvalidInputError, ConfigurationError, TransientAwsError. The hook contract:
+ * docs/HOOKS.md. DeploymentAbortedError, before any hook, when the operator aborted (record/fence.ts).
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createHookLambdaClient, hookTimeoutFromEnv } from '../lib/deploy/hook-budget';
 import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/deploy/hooks';
+import { assertNotAborted } from '../lib/record/fence';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const lambda = new LambdaClient({});
+const lambda = createHookLambdaClient();
 const config = configFromEnv(['HOOK_FUNCTION_PREFIX']);
+const table = configFromEnv(['TABLE_NAME']);
+const dynamodb = awsClient(DynamoDBClient);
 
-/** Lambda entry point. */
-export async function handler(event: RunHooksInput): Promise<RunHooksOutput> {
-  return runHooks(event, { lambda }, { hookFunctionPrefix: config().HOOK_FUNCTION_PREFIX });
+/** The function's work, called through lambdaHandler. */
+async function handle(event: RunHooksInput, context?: Context): Promise<RunHooksOutput> {
+  // Before any hook runs: an abort ends the deployment (ABORTED before CreateGreen, else rolled back).
+  await assertNotAborted({ dynamodb, tableName: table().TABLE_NAME }, event.deployment);
+  return runHooks(
+    event,
+    { lambda, remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined },
+    {
+      hookFunctionPrefix: config().HOOK_FUNCTION_PREFIX,
+      hookTimeoutSeconds: hookTimeoutFromEnv(process.env.HOOK_TIMEOUT_SECONDS),
+    },
+  );
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

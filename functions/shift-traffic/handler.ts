@@ -3,30 +3,41 @@
  * Input: `{deployment, green, step}` (step = `$.traffic.nextStep`). Output: TrafficState (`$.traffic`), whose pause
  * is `{remainingSeconds}`, `{manual, since}` or null (the step that reaches 100 %: the bake).
  * Throws WeightsMismatchError (the listener does not carry what was written), InvalidInputError (step out of the
- * plan, bad TRAFFIC_STRATEGY), ServiceNotReadyError (listener), ConfigurationError, TransientAwsError.
+ * plan, bad TRAFFIC_STRATEGY), ServiceNotReadyError (listener), ConfigurationError, TransientAwsError; the fence
+ * (record/fence.ts, first and right before the listener write): DeploymentAbortedError, DeploymentFencedError.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
 import { parseTerminationWait } from '../lib/deploy/shift-config';
 import type { TrafficState } from '../lib/deploy/state';
+import { fenceFor } from '../lib/record/fence';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 
-const elbv2 = new ElasticLoadBalancingV2Client({});
-const dynamodb = new DynamoDBClient({});
+const elbv2 = awsClient(ElasticLoadBalancingV2Client);
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv([
   'PRODUCTION_LISTENER_ARN',
   'TRAFFIC_STRATEGY',
   'TERMINATION_WAIT_MINUTES',
   'TABLE_NAME',
+  'CLUSTER_NAME',
+  'SERVICE_NAME',
 ]);
 
-/** Lambda entry point. */
-export async function handler(event: ShiftTrafficInput): Promise<TrafficState> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: ShiftTrafficInput): Promise<TrafficState> {
   const env = config();
+  const fence = fenceFor(
+    { dynamodb, tableName: env.TABLE_NAME, cluster: env.CLUSTER_NAME, service: env.SERVICE_NAME },
+    event.deployment,
+  );
+  await fence();
   return shiftTraffic(
     event,
-    { elbv2, dynamodb },
+    { elbv2, dynamodb, fence },
     {
       productionListenerArn: env.PRODUCTION_LISTENER_ARN,
       trafficStrategy: env.TRAFFIC_STRATEGY,
@@ -35,3 +46,6 @@ export async function handler(event: ShiftTrafficInput): Promise<TrafficState> {
     },
   );
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

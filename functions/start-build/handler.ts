@@ -1,17 +1,21 @@
 /**
  * State `StartBuild` (StartBuildFunction).
  * Input: `{deployment, ...}` (ArchiveSource's output; the build clones the commit from CodeCommit). Output: `{id, startedAt, pollSeconds, timeoutMinutes}`.
- * Throws InvalidInputError, ConfigurationError, or AWS errors (a retried start returns the same build).
+ * Throws InvalidInputError, ConfigurationError, or AWS errors (a retried start returns the same build);
+ * DeploymentAbortedError, starting nothing, when the operator aborted (the machine records ABORTED).
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { stopBuildIfAborted } from '../lib/build/build-abort';
 import { type BuildRef, startBuild } from '../lib/build/codebuild';
 import { type Deployment, DeploymentsTable } from '../lib/record/deployments';
+import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
 import { readSettings } from '../lib/shared/settings';
 
-const codebuild = new CodeBuildClient({});
-const dynamodb = new DynamoDBClient({});
+const codebuild = awsClient(CodeBuildClient);
+const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv([
   'BUILD_PROJECT_NAME',
   'ARTIFACT_BUCKET',
@@ -20,10 +24,12 @@ const config = configFromEnv([
   'TABLE_NAME',
 ]);
 
-/** Lambda entry point. */
-export async function handler(event: { deployment: Deployment }): Promise<BuildRef> {
+/** The function's work, called through lambdaHandler. */
+async function handle(event: { deployment: Deployment }): Promise<BuildRef> {
   const env = config();
   const settings = readSettings();
+  // An abort given before the build starts: no build, the deployment ends ABORTED (build-abort.ts).
+  await stopBuildIfAborted({ dynamodb, tableName: env.TABLE_NAME }, event.deployment);
   const build = await startBuild(codebuild, event, {
     buildspecPath: settings.buildspecPath,
     buildVariables: settings.buildVariables,
@@ -39,3 +45,6 @@ export async function handler(event: { deployment: Deployment }): Promise<BuildR
   console.log(`started build ${build.id} of commit ${event.deployment.commitId}`);
   return build;
 }
+
+/** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */
+export const handler = lambdaHandler(handle);

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-codebuild';
 import type { Deployment } from '../record/deployments';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
+import { echo } from '../shared/json';
 import type { BuildVariable } from '../shared/settings';
 
 /** What the machine carries between StartBuild and CheckBuild (`$.build`). */
@@ -72,7 +73,7 @@ export async function startBuild(
   const { deployment } = input;
   if (!deployment?.commitId || !/^[0-9a-f]{40}$/.test(deployment.commitId)) {
     throw new InvalidInputError(
-      `StartBuild expects {"deployment": {"commitId": <40 hex digits>, ...}} as Prepare returns it (see events/start-build.json); got commitId ${JSON.stringify(deployment?.commitId)}`,
+      `StartBuild expects {"deployment": {"commitId": <40 hex digits>, ...}} as Prepare returns it (see events/start-build.json); got commitId ${echo(deployment?.commitId)}`,
     );
   }
   const out = await codebuild.send(

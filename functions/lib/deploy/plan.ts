@@ -12,6 +12,7 @@
  * - The step that reaches 100 % never pauses: the bake follows it.
  */
 import { InvalidInputError } from '../shared/errors';
+import { echo } from '../shared/json';
 
 /** One traffic step: send `greenPercent` of production traffic to green, then wait (or wait for an operator). */
 export type TrafficStep =
@@ -125,9 +126,7 @@ function planFromJson(text: string): TrafficStep[] {
 function parseStep(raw: unknown, index: number, last: boolean): TrafficStep {
   const where = `step ${index + 1}`;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw invalid(
-      `${where} is ${JSON.stringify(raw)}; expected an object like {"greenPercent":10,"pauseSeconds":300}`,
-    );
+    throw invalid(`${where} is ${echo(raw)}; expected an object like {"greenPercent":10,"pauseSeconds":300}`);
   }
   const step = raw as Record<string, unknown>;
   const unknown = Object.keys(step).filter((key) => !STEP_KEYS.has(key));
@@ -139,9 +138,7 @@ function parseStep(raw: unknown, index: number, last: boolean): TrafficStep {
 
   const green = step.greenPercent;
   if (typeof green !== 'number' || !Number.isInteger(green)) {
-    throw invalid(
-      `${where}: greenPercent is ${JSON.stringify(green)}; expected a whole number from 1 to 100`,
-    );
+    throw invalid(`${where}: greenPercent is ${echo(green)}; expected a whole number from 1 to 100`);
   }
   if (green <= 0) throw invalid(`${where}: greenPercent ${green} sends no traffic to green; use 1 to 100`);
   if (green > 100) throw invalid(`${where}: greenPercent ${green} is over 100`);
@@ -149,7 +146,7 @@ function parseStep(raw: unknown, index: number, last: boolean): TrafficStep {
   const { pauseSeconds, pause } = step;
   if (pause !== undefined && pause !== 'manual') {
     throw invalid(
-      `${where}: pause is ${JSON.stringify(pause)}; the only pause value is "manual" (else use pauseSeconds)`,
+      `${where}: pause is ${echo(pause)}; the only pause value is "manual" (else use pauseSeconds)`,
     );
   }
   if (pause !== undefined && pauseSeconds !== undefined) {
@@ -157,7 +154,7 @@ function parseStep(raw: unknown, index: number, last: boolean): TrafficStep {
   }
   if (pauseSeconds !== undefined && (typeof pauseSeconds !== 'number' || !Number.isInteger(pauseSeconds))) {
     throw invalid(
-      `${where}: pauseSeconds is ${JSON.stringify(pauseSeconds)}; expected a whole number of seconds, 0 or more`,
+      `${where}: pauseSeconds is ${echo(pauseSeconds)}; expected a whole number of seconds, 0 or more`,
     );
   }
   if (typeof pauseSeconds === 'number' && pauseSeconds < 0) {

@@ -8,6 +8,7 @@ import { InvalidInputError } from '../shared/errors';
 import type { Deployment, DeploymentStatus, DeploymentsTable } from './deployments';
 import { releaseLock } from './lock';
 import type { LockTable, ServiceRef } from './lock-table';
+import { holdLockAfterRollbackFailure } from './rollback-failure';
 
 /** The error object a Step Functions Catch puts at ResultPath: `{Error, Cause}`. */
 export interface CaughtError {
@@ -20,6 +21,8 @@ export interface RecordResultInput {
   deployment: Deployment;
   status: DeploymentStatus;
   error?: CaughtError;
+  /** RecordRollbackFailure: why the rollback failed (`error` stays the cause of the rollback). */
+  rollbackError?: CaughtError;
   source?: { bucket: string; key: string; versionId?: string; sha256: string; files: number; bytes: number };
   buildResult?: { buildId?: string; image?: unknown; logsUrl?: string | null };
   render?: { taskDefinitionArn?: string; appspec?: unknown };
@@ -56,7 +59,8 @@ export function summarizeFailure(error: CaughtError): FailureSummary {
 }
 
 /**
- * Writes the final status, then releases the service's lock and queue item (the handler always passes `lock`).
+ * Writes the final status, then releases the service's lock and queue item (the handler always passes `lock`);
+ * ROLLBACK_FAILED keeps the lock instead (marked, with the alarm's metric: rollback-failure.ts).
  * Returns what was recorded.
  */
 export async function recordResult(
@@ -71,6 +75,11 @@ export async function recordResult(
   }
   if (input.status === 'RUNNING') {
     throw new InvalidInputError('RecordResult field "status" is RUNNING: a result must be a final status');
+  }
+  // A rollback that found blue already deleted (Finalize got that far) left production on the new revision: the
+  // record says SUCCEEDED, with the error, and never ROLLED_BACK while green serves 100 %.
+  if (input.status === 'ROLLED_BACK' && (input.rollback as { keptGreen?: unknown })?.keptGreen === true) {
+    input = { ...input, status: 'SUCCEEDED' };
   }
   const error = input.error ? summarizeFailure(input.error) : null;
   await table.finish(input.deployment, input.status, {
@@ -100,13 +109,23 @@ export async function recordResult(
     green: input.green && Object.keys(input.green).length > 0 ? input.green : undefined,
     finalize: input.finalize,
     rollback: input.rollback,
+    rollbackError: input.rollbackError ? summarizeFailure(input.rollbackError) : undefined,
   });
+  if (input.status === 'ROLLBACK_FAILED') {
+    if (lock) {
+      const { lockKept, fix } = await holdLockAfterRollbackFailure(lock, input.deployment);
+      console.error(`ROLLBACK_FAILED: ${fix}${lockKept ? '' : ' (it did not hold the lock any more)'}`);
+    }
+    return { status: input.status, error };
+  }
   // After the record: a waiter that takes the lock next finds this deployment already ended in the history.
   if (lock) {
     await releaseLock(lock.table, {
       deployment: input.deployment,
       cluster: lock.cluster,
       service: lock.service,
+      // A rollback that succeeded (a resumed one too) frees a lock kept after a failed rollback.
+      rollbackDone: input.status === 'ROLLED_BACK' || input.status === 'SUCCEEDED',
     });
   }
   return { status: input.status, error };

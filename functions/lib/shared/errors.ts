@@ -108,6 +108,11 @@ export class DeploymentAbortedError extends SwitchyardError {
   override name = 'DeploymentAbortedError' as const;
 }
 
+/** The deployment no longer holds the service's lock, or was stopped: it may change nothing (record/fence.ts). */
+export class DeploymentFencedError extends SwitchyardError {
+  override name = 'DeploymentFencedError' as const;
+}
+
 /** The ECS service or its load balancer is not set up for Switchyard's blue/green (missing, not ACTIVE, not EXTERNAL, listener not forwarding). */
 export class ServiceNotReadyError extends SwitchyardError {
   override name = 'ServiceNotReadyError' as const;

@@ -21,6 +21,33 @@ export function stripBom(text: string): string {
 /** The parsed value, or what is wrong: `not valid JSON at line 4, column 3: expected ',' or '}', found "\"memory\"…"`. */
 export type JsonReading = { ok: true; value: unknown } | { ok: false; problem: string };
 
+/** How much of a value an error message quotes: enough to recognise it, never a whole event of hundreds of KB. */
+export const ECHO_LIMIT = 1024;
+
+/**
+ * Text cut to `limit` characters, with how long it was: `{"a":"xxx… (307200 bytes)`. Every value or message an
+ * error echoes goes through here, so one bad input makes one bounded error.
+ */
+export function bounded(text: string, limit = ECHO_LIMIT): string {
+  if (text.length <= limit) return text;
+  let cut = text.slice(0, limit);
+  // Never end on half a surrogate pair: the message must stay valid UTF-16 (and valid UTF-8 once sent).
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}… (${Buffer.byteLength(text, 'utf8')} bytes)`;
+}
+
+/** A value as an error message quotes it: its JSON (or String for what JSON cannot show), bounded. */
+export function echo(value: unknown, limit = ECHO_LIMIT): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // A cycle or a BigInt: what String gives is still more use than nothing.
+  }
+  return bounded(text ?? String(value), limit);
+}
+
 /** Parses JSON text (a byte order mark is accepted) without throwing; used where the caller picks the error type. */
 export function readJson(text: string): JsonReading {
   const body = stripBom(text);

@@ -7,6 +7,7 @@ import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-e
 import type { DeploymentsTable } from '../record/deployments';
 import type { ParsedAppSpec } from '../render/appspec';
 import { InvalidInputError } from '../shared/errors';
+import { echo } from '../shared/json';
 
 /** A redeploy request, as the execution input gives it. */
 export type RedeployRequest = { kind: 'rollback' } | { kind: 'task-definition'; taskDefinitionArn: string };
@@ -33,7 +34,7 @@ export function parseRedeploy(input: Record<string, unknown>): RedeployRequest |
     const arn = input.taskDefinitionArn;
     if (keys.length !== 1 || typeof arn !== 'string' || !TASK_DEFINITION_ARN.test(arn)) {
       throw new InvalidInputError(
-        `a redeploy is started with exactly {"taskDefinitionArn": "arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"}; got ${JSON.stringify(input)}`,
+        `a redeploy is started with exactly {"taskDefinitionArn": "arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>"}; got ${echo(input)}`,
       );
     }
     return { kind: 'task-definition', taskDefinitionArn: arn };

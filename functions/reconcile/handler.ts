@@ -1,0 +1,44 @@
+/**
+ * ReconcileFunction: not a state; an EventBridge Scheduler schedule (every ReconcileIntervalMinutes, template.yaml)
+ * calls it. Starts the pipeline for a branch head nobody deployed (a missed push), and re-drives CleanUp for claims
+ * left RUNNING by an execution that no longer runs.
+ * Input: `{stateMachineArn, cleanUpFunctionArn}` (the schedule's; see events/reconcile.json).
+ * Output: `{head: {commitId, action, executionArn?, claim?}, redriven: [...], left: [...]}`.
+ * Throws InvalidInputError for another input, ConfigurationError, or AWS errors (the next run tries again).
+ */
+import { CodeCommitClient } from '@aws-sdk/client-codecommit';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { parseReconcileInput, type ReconcileResult, reconcile } from '../lib/reconcile/reconcile';
+import { invokeCleanUp } from '../lib/reconcile/redrive';
+import { DeploymentsTable } from '../lib/record/deployments';
+import { runningItems } from '../lib/record/running-claims';
+import { awsClient } from '../lib/shared/aws-clients';
+import { configFromEnv } from '../lib/shared/config';
+import { lambdaHandler } from '../lib/shared/handler';
+
+const codecommit = awsClient(CodeCommitClient);
+const dynamodb = awsClient(DynamoDBClient);
+const lambda = awsClient(LambdaClient);
+const sfn = awsClient(SFNClient);
+const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
+
+/** The function's work, called through lambdaHandler. */
+async function handle(event: unknown): Promise<ReconcileResult> {
+  const env = config();
+  const input = parseReconcileInput(event);
+  const result = await reconcile(input, {
+    codecommit,
+    sfn,
+    table: new DeploymentsTable(dynamodb, env.TABLE_NAME),
+    pipeline: { repository: env.REPOSITORY_NAME, branch: env.BRANCH_NAME },
+    runningItems: () => runningItems(dynamodb, env.TABLE_NAME, env.REPOSITORY_NAME),
+    redrive: (change) => invokeCleanUp(lambda, input.cleanUpFunctionArn, change),
+  });
+  console.log(JSON.stringify(result));
+  return result;
+}
+
+/** Lambda entry point: `handle`, whose transient AWS errors leave as TransientAwsError. */
+export const handler = lambdaHandler(handle);
