@@ -9,6 +9,7 @@ import {
   shortCommit,
   taskDefinitionRevision,
 } from '../stack/describe';
+import { describeRollbackFailed } from '../stack/rollback-failed';
 import {
   type DeploymentRecord,
   resolveTarget,
@@ -82,6 +83,9 @@ ${TARGET_USAGE}`,
       return 0;
     }
     process.stdout.write(historyTable(records, new Date()));
+    process.stdout.write(
+      describeRollbackFailed(records.filter((record) => record.status === 'ROLLBACK_FAILED')),
+    );
     return 0;
   },
 };

@@ -1,29 +1,46 @@
 import { parseArgs } from 'node:util';
+import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { parseRedeploy } from '../../functions/lib/source/redeploy';
 import { FOLLOW_OPTIONS, startFromCommandLine } from '../stack/actions';
-import { TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
+import { deploymentToResume, resumeRollbackInput, rollbackFailedRecords } from '../stack/rollback-failed';
+import { resolveTarget, stackClients, TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
 import type { Command } from './types';
 
 /** `switchyard rollback`: redeploys the previous task definition, or a given one, without a build. */
 export const rollback: Command = {
   summary: 'deploy again the previous task definition (or --to a given one), without source or build',
   usage: `switchyard rollback [--to TASKDEF_ARN] [--follow] (--stack NAME | --state-machine ARN ...)
+       switchyard rollback --resume [DEPLOYMENT_ID] [--follow] (--stack NAME | --state-machine ARN ...)
 
 Starts an execution of the pipeline state machine with {"rollback": true}: the task definition that was live
 before the current one is deployed again, through the same lock, traffic shift and rollback, with the AppSpec
 settings of the last successful deployment. With --to, {"taskDefinitionArn": ARN}: that revision (ACTIVE) is
 deployed. The execution is named rollback-<UTC time>-<random>; its ARN is printed.
 
+With --resume: a deployment whose rollback failed (status ROLLBACK_FAILED; it keeps the service's lock, so no
+other deployment starts on a listener that may split traffic) is rolled back again, from what its record stored,
+by an execution with {"resumeRollback": {"deploymentId": ID}}; when that rollback succeeds the record says
+ROLLED_BACK and the lock is released. Without an id, the newest ROLLBACK_FAILED deployment (needs the table:
+--stack, or --table and --repository). Fix what made the rollback fail first (its error is in switchyard status).
+
   --to TASKDEF_ARN            arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>
+  --resume [DEPLOYMENT_ID]    resume the failed rollback of that deployment (default: the newest one)
   --follow                    follow it as \`switchyard deploy --follow\` does (exit status 0 only for SUCCEEDED)
 ${TARGET_USAGE}`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args,
-      options: { ...TARGET_OPTIONS, to: { type: 'string' }, ...FOLLOW_OPTIONS },
+      options: { ...TARGET_OPTIONS, to: { type: 'string' }, resume: { type: 'boolean' }, ...FOLLOW_OPTIONS },
       strict: true,
+      allowPositionals: true,
     });
+    if (values.resume) return resume(values, positionals);
+    if (positionals.length > 0) {
+      throw new InvalidInputError(
+        `unexpected argument(s) ${positionals.join(' ')}: a deployment id goes with --resume (switchyard rollback --resume ID)`,
+      );
+    }
     const input = values.to === undefined ? { rollback: true } : { taskDefinitionArn: values.to };
     // The same check Prepare makes, before anything starts.
     try {
@@ -38,3 +55,21 @@ ${TARGET_USAGE}`,
     return startFromCommandLine(values, 'rollback', input);
   },
 };
+
+async function resume(
+  values: Parameters<typeof startFromCommandLine>[0] & { to?: string },
+  positionals: string[],
+): Promise<number> {
+  if (values.to !== undefined || positionals.length > 1) {
+    throw new InvalidInputError(
+      '--resume takes at most one deployment id and no --to: switchyard rollback --resume [DEPLOYMENT_ID]',
+    );
+  }
+  const named = positionals[0];
+  const deploymentId = await deploymentToResume(named, async () => {
+    const clients = stackClients();
+    const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
+    return rollbackFailedRecords(new DeploymentsTable(clients.dynamodb, target.tableName), target.repository);
+  });
+  return startFromCommandLine(values, 'resume-rollback', resumeRollbackInput(deploymentId));
+}

@@ -13,6 +13,7 @@ import {
   shortCommit,
   targetGroupName,
 } from '../stack/describe';
+import { describeRollbackFailed, rollbackFailedRecords } from '../stack/rollback-failed';
 import {
   type DeploymentRecord,
   resolveTarget,
@@ -85,7 +86,8 @@ export const status: Command = {
 Shows the running deployment (the newest record with status RUNNING): its id, commit, trigger, elapsed time,
 the last traffic step (green percentage and the weights read back from the listener), the pause the state
 machine is in when its history says so, the build and the task definition. Prints "no deployment running" when
-there is none (exit status 0). Other running deployments (queued behind the lock) are listed after it.
+there is none (exit status 0). Other running deployments (queued behind the lock) are listed after it. A
+deployment whose rollback failed (ROLLBACK_FAILED: it keeps the lock) is shown first, with the command that resumes it.
 
   --json                      print the record as the table holds it (null when none is running)
 ${TARGET_USAGE}`,
@@ -99,6 +101,9 @@ ${TARGET_USAGE}`,
     const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
     const table = new DeploymentsTable(clients.dynamodb, target.tableName);
     const [record, ...others] = await runningRecords(table, target.repository);
+    // A failed rollback keeps the service locked: it comes first, whatever runs.
+    if (!values.json)
+      process.stdout.write(describeRollbackFailed(await rollbackFailedRecords(table, target.repository)));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(record ?? null, null, 2)}\n`);
       return 0;

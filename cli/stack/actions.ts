@@ -5,14 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Deployment, DeploymentsTable } from '../../functions/lib/record/deployments';
 import type { OperatorRequest } from '../../functions/lib/record/operator-requests';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
-import { describeFlag, isFinal, recordSteps, shortCommit } from './describe';
+import { isFinal, recordSteps } from './describe';
 import { followDeployment } from './follow';
 import {
   type DeploymentRecord,

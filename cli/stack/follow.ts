@@ -2,14 +2,13 @@
  * Following a deployment: the lines that say what changed between two looks at a record, and the loop that
  * prints them until the deployment ends.
  */
-import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import {
   describeError,
   describeFlag,
   describeStep,
   formatDuration,
   isFinal,
-  readPause,
   recordDuration,
   recordSteps,
   recordTaskDefinition,

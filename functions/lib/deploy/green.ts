@@ -25,6 +25,9 @@ import {
 } from './state';
 import { describeService, describeTaskDefinition, findTaskSets, taskSetCreatedAt } from './task-sets';
 
+/** A guard called right before each write toward green; throws when the deployment may no longer make it. */
+export type Fence = () => Promise<void>;
+
 /** Seconds between two CheckGreen polls. */
 export const GREEN_POLL_SECONDS = 10;
 
@@ -40,7 +43,7 @@ export type CreateGreenInput = Pick<DeployInput, 'deployment' | 'render'>;
 export async function createGreen(
   input: CreateGreenInput,
   config: DeployConfig,
-  deps: DeployClients & { table: DeploymentsTable },
+  deps: DeployClients & { table: DeploymentsTable; fence?: Fence },
   now: () => Date = () => new Date(),
 ): Promise<GreenState> {
   requireDeployment(input.deployment, 'CreateGreen', 'events/create-green.json');
@@ -84,6 +87,7 @@ export async function createGreen(
   }
 
   // Both groups in the forward action: ALB health-checks only targets of groups some listener uses.
+  await deps.fence?.();
   await setWeights(elbv2, productionListenerArn, { [live]: 100, [green]: 0 });
 
   const { appspec } = render;
@@ -91,6 +95,7 @@ export async function createGreen(
     primary || appspec.capacityProviderStrategy?.length
       ? undefined
       : await onlyLaunchType(ecs, render.taskDefinitionArn);
+  await deps.fence?.();
   const { taskSet } = await createGreenTaskSet(ecs, {
     cluster,
     service,
@@ -170,10 +175,11 @@ export type AllowTestTrafficOutput =
 /** AllowTestTraffic: the test listener sends everything to green (read back); nothing without a test listener. */
 export async function allowTestTraffic(
   input: GreenStepInput,
-  deps: Pick<DeployClients, 'elbv2'>,
+  deps: Pick<DeployClients, 'elbv2'> & { fence?: Fence },
 ): Promise<AllowTestTrafficOutput> {
   const green = requireGreen(input, 'AllowTestTraffic', 'events/allow-test-traffic.json');
   if (!green.testListenerArn) return { skipped: true };
+  await deps.fence?.();
   const observed = await setWeights(deps.elbv2, green.testListenerArn, {
     [green.greenTargetGroupArn]: 100,
     [green.liveTargetGroupArn]: 0,

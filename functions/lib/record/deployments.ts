@@ -10,35 +10,24 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  claimKey,
+  type Deployment,
+  type DeploymentStatus,
+  RETRYABLE_STATUSES,
+  recordKey,
+  setExpression,
+  type Trigger,
+} from './record-model';
 
-/** What started a deployment. */
-export type Trigger = 'push' | 'manual' | 'rollback';
-
-/** Every state a deployment record can be in. RUNNING is the only non-final one. */
-export const DEPLOYMENT_STATUSES = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'ROLLED_BACK',
-  'SUPERSEDED',
-  'ABORTED',
-] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-
-/** Statuses after which the same commit may be deployed again without `force`. */
-const RETRYABLE_STATUSES: readonly DeploymentStatus[] = ['FAILED', 'ROLLED_BACK', 'SUPERSEDED', 'ABORTED'];
-
-/** The deployment as it travels through the state machine (`$.deployment`). */
-export interface Deployment {
-  id: string;
-  repository: string;
-  branch: string;
-  commitId: string;
-  trigger: Trigger;
-  force: boolean;
-  executionId: string;
-  startedAt: string;
-}
+export {
+  claimKey,
+  DEPLOYMENT_STATUSES,
+  type Deployment,
+  type DeploymentStatus,
+  recordKey,
+  type Trigger,
+} from './record-model';
 
 /** The claim item of one commit. */
 export interface CommitClaim {
@@ -46,19 +35,6 @@ export interface CommitClaim {
   executionId: string;
   status: DeploymentStatus;
   startedAt: string;
-}
-
-/** Key of the claim item for a commit. */
-export function claimKey(repository: string, commitId: string): { pk: string; sk: string } {
-  return { pk: `COMMIT#${repository}`, sk: commitId };
-}
-
-/** Key of the history record of a deployment; sorts by start time within the repository. */
-export function recordKey(deployment: Pick<Deployment, 'repository' | 'startedAt' | 'id'>): {
-  pk: string;
-  sk: string;
-} {
-  return { pk: `DEPLOYMENT#${deployment.repository}`, sk: `${deployment.startedAt}#${deployment.id}` };
 }
 
 /** The outcome of trying to claim a commit. */
@@ -271,22 +247,4 @@ export class DeploymentsTable {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
-}
-
-/** `SET #f0 = :v0, …` for the defined fields of an object. */
-function setExpression(fields: Record<string, unknown>): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets = Object.entries(fields)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value], index) => {
-      names[`#f${index}`] = key;
-      values[`:v${index}`] = value;
-      return `#f${index} = :v${index}`;
-    });
-  return { expression: `SET ${sets.join(', ')}`, names, values };
 }

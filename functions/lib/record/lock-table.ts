@@ -1,9 +1,10 @@
 /**
  * The service lock's items in the deployments table, and every read and write of them. The holder is one item
  * (`LOCK#<cluster>/<service>`, `LOCK`) taken with a conditional put and released with a conditional delete; each
- * waiting deployment is one item (`QUEUE#<cluster>/<service>`, `<startedAt>#<deploymentId>`), so the queue reads
- * back in start order, and carries an `expiresAt` that each of its deployment's polls moves on (the table's TTL
- * deletes it once its execution stops polling).
+ * waiting deployment is one item (`QUEUE#<cluster>/<service>`, `<startedAt>#<deploymentId>`: a key its deployment
+ * can rebuild from `$.deployment` alone, as RecordResult and CleanUp do), and carries an `expiresAt` that each of
+ * its deployment's polls moves on (the table's TTL deletes it once its execution stops polling). The turns are
+ * not the key's order but the push order (`pushOrder`, commit-order.ts) that the lock and queue items carry.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -14,6 +15,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { asTransient } from '../shared/errors';
+import type { OrderedDeployment, PushOrder } from './commit-order';
 import type { Deployment } from './deployments';
 
 /** A queue item not refreshed by its deployment's polls for this long belongs to a dead execution. */
@@ -45,6 +47,8 @@ export interface LockItem {
   startedAt: string;
   since: string;
   waitingSince?: string;
+  /** The holder's place in the push order (commit-order.ts); absent for a manual deployment. */
+  pushOrder?: PushOrder;
 }
 
 /** A queue item: a deployment waiting for the lock. */
@@ -55,6 +59,9 @@ export interface QueueItem {
   executionId: string;
   enqueuedAt: string;
   expiresAt?: number;
+  /** The deployment's start (also in `sk`) and its place in the push order (absent for a manual deployment). */
+  startedAt?: string;
+  pushOrder?: PushOrder;
 }
 
 /** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable). */
@@ -96,7 +103,7 @@ export async function getLock(table: LockTable, ref: ServiceRef): Promise<LockIt
 export async function putLock(
   table: LockTable,
   ref: ServiceRef,
-  deployment: Deployment,
+  deployment: OrderedDeployment,
   now: Date,
   waitingSince: string,
 ): Promise<boolean> {
@@ -107,6 +114,7 @@ export async function putLock(
     startedAt: deployment.startedAt,
     since: now.toISOString(),
     waitingSince,
+    pushOrder: deployment.pushOrder,
   };
   try {
     await table.doc.send(
@@ -175,7 +183,7 @@ export async function readQueue(table: LockTable, pk: string): Promise<QueueItem
 export async function enqueue(
   table: LockTable,
   key: ItemKey,
-  deployment: Deployment,
+  deployment: OrderedDeployment,
   enqueuedAt: string,
   now: Date,
 ): Promise<void> {
@@ -185,6 +193,8 @@ export async function enqueue(
     executionId: deployment.executionId,
     enqueuedAt,
     expiresAt: epochSeconds(now) + STALE_WAITER_SECONDS,
+    startedAt: deployment.startedAt,
+    pushOrder: deployment.pushOrder,
   };
   try {
     await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { ...key, ...item } }));

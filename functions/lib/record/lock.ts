@@ -1,8 +1,10 @@
 /**
  * The service lock and the queue of deployments waiting for it: executions never overlap on one service. One
- * deployment holds the lock; each waiting one has a queue item, read back in start order (the items and their
- * reads and writes: lock-table.ts). SUPERSEDED mode: the newest waiting deployment goes next and older waiting
- * ones end as superseded. QUEUED mode: waiting deployments go one by one, oldest first.
+ * deployment holds the lock; each waiting one has a queue item (the items and their reads and writes:
+ * lock-table.ts). Turns follow the order in which the commits were pushed (commit-order.ts, decided in
+ * lock-turn.ts): a push older than the live push or the holder ends as superseded, in both modes. SUPERSEDED
+ * mode: the newest waiting deployment goes next and older waiting ones end as superseded. QUEUED mode: waiting
+ * deployments go one by one in push order, and a push also waits for older pushes still building.
  *
  * A dead holder: the lock has no lease and never expires on its own, because a deployment may legitimately hold
  * it for hours (a manual pause) and nothing heartbeats while it does; breaking a live holder's lock would let two
@@ -15,7 +17,9 @@
  * and is ignored (then deleted by the table's TTL), so that it never blocks a QUEUED service for good.
  */
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
+import { checkPushOrder, EXEMPT_NOTE, type Ordered, type OrderedDeployment } from './commit-order';
 import type { Deployment } from './deployments';
+import { rollbackFailedHolder } from './lock-rollback-failed';
 import {
   deleteLock,
   deleteQueueItem,
@@ -29,13 +33,26 @@ import {
   readQueue,
   type ServiceRef,
 } from './lock-table';
+import { decideTurn, type ExecutionMode } from './lock-turn';
+import { noteSuperseded, readPushHistory } from './push-history';
 
 /** `$.lock`: AcquireLock's answer. WAITING loops through a Wait; SUPERSEDED ends the execution. */
 export interface LockState {
   status: 'ACQUIRED' | 'WAITING' | 'SUPERSEDED';
-  /** Who holds the lock while this one waits, or which newer commit superseded it. */
-  holder?: { deploymentId: string; commitId: string; since: string };
+  /**
+   * Who holds the lock while this one waits, or which newer commit superseded it. `status` ROLLBACK_FAILED: the
+   * holder's rollback failed and it keeps the lock until resumed; `fix` says how (rollback-failure.ts).
+   */
+  holder?: {
+    deploymentId: string;
+    commitId: string;
+    since: string;
+    status?: 'ROLLBACK_FAILED';
+    fix?: string;
+  };
   supersededBy?: { deploymentId: string; commitId: string };
+  /** Why it was superseded or waits behind another waiting deployment; why it is exempt from the push order. */
+  reason?: string;
   /** Seconds the machine waits before asking again. */
   pollSeconds: number;
   waitingSince: string;
@@ -44,8 +61,7 @@ export interface LockState {
 /** Seconds the machine waits (WaitForLock) before asking for the lock again. */
 export const LOCK_POLL_SECONDS = 10;
 
-/** How deployments waiting for one service take turns (the stack's ExecutionMode). */
-export type ExecutionMode = 'SUPERSEDED' | 'QUEUED';
+export type { ExecutionMode } from './lock-turn';
 
 /** Reads the stack's EXECUTION_MODE; anything else is a configuration error. */
 export function parseExecutionMode(value: string): ExecutionMode {
@@ -61,10 +77,11 @@ export function parseExecutionMode(value: string): ExecutionMode {
  */
 export async function acquireLock(
   table: LockTable,
-  request: ServiceRef & { deployment: Deployment; mode: ExecutionMode; now?: Date },
+  request: ServiceRef & { deployment: OrderedDeployment; mode: ExecutionMode; now?: Date },
 ): Promise<LockState> {
   const { deployment, mode } = request;
   checkRequest(deployment, request);
+  checkPushOrder(deployment.pushOrder);
   const now = request.now ?? new Date();
   const ref = { cluster: request.cluster, service: request.service };
   const mine = queueKey(ref, deployment);
@@ -83,27 +100,42 @@ export async function acquireLock(
   const others = queue.filter((item) => item.sk !== mine.sk && isWaiting(item, now));
   const holder = held && holderOf(held);
 
-  if (mode === 'SUPERSEDED') {
-    // Newer = started later. The holder counts too, so an older commit never follows a newer one onto the service.
-    const newer = [
-      ...others,
-      ...(held ? [{ ...held, sk: `${held.startedAt}#${held.deploymentId}` }] : []),
-    ].filter((item) => item.sk > mine.sk);
-    const newest = newer.sort((a, b) => (a.sk < b.sk ? -1 : 1)).at(-1);
-    if (newest) {
-      await deleteQueueItem(table, mine);
-      return {
-        status: 'SUPERSEDED',
-        ...(holder ? { holder } : {}),
-        supersededBy: { deploymentId: newest.deploymentId, commitId: newest.commitId },
-        ...base,
-        waitingSince,
-      };
-    }
-  } else if (others.some((item) => item.sk < mine.sk)) {
-    return { status: 'WAITING', ...(holder ? { holder } : {}), ...base, waitingSince };
+  // Turns follow the push order (commit-order.ts), not the start order of the queue's keys. A push whose queue
+  // item went stale died waiting: it is not on its way to the lock either.
+  const pushes = await readPushHistory(table, deployment, now);
+  const dead = new Set(queue.filter((item) => !isWaiting(item, now)).map((item) => item.deploymentId));
+  const history = { ...pushes, inFlight: pushes.inFlight.filter((push) => !dead.has(push.deploymentId)) };
+  const turn = decideTurn({
+    mine: orderedOf(deployment),
+    mode,
+    ...(held ? { holder: held } : {}),
+    waiters: others.map((item) => ({ ...item, startedAt: item.startedAt ?? item.sk.split('#')[0] ?? '' })),
+    history,
+  });
+  if (turn.kind === 'superseded') {
+    const supersededBy = { deploymentId: turn.by.deploymentId, commitId: turn.by.commitId };
+    await noteSuperseded(table, deployment, supersededBy, turn.reason);
+    await deleteQueueItem(table, mine);
+    return {
+      status: 'SUPERSEDED',
+      ...(holder ? { holder } : {}),
+      supersededBy,
+      reason: turn.reason,
+      ...base,
+      waitingSince,
+    };
   }
-  if (holder) return { status: 'WAITING', holder, ...base, waitingSince };
+  // A manual deployment says in its log that the push order does not apply to it.
+  const note = turn.kind === 'wait' ? turn.reason : deployment.trigger === 'push' ? undefined : EXEMPT_NOTE;
+  if (turn.kind === 'wait') {
+    return {
+      status: 'WAITING',
+      ...(holder ? { holder } : {}),
+      ...(note ? { reason: note } : {}),
+      ...base,
+      waitingSince,
+    };
+  }
 
   if (!(await putLock(table, ref, deployment, now, waitingSince))) {
     // Another deployment took the free lock between the read and the write.
@@ -111,7 +143,7 @@ export async function acquireLock(
     return { status: 'WAITING', ...(winner ? { holder: holderOf(winner) } : {}), ...base, waitingSince };
   }
   await deleteQueueItem(table, mine);
-  return { status: 'ACQUIRED', ...base, waitingSince };
+  return { status: 'ACQUIRED', ...(note ? { reason: note } : {}), ...base, waitingSince };
 }
 
 /**
@@ -120,11 +152,16 @@ export async function acquireLock(
  */
 export async function releaseLock(
   table: LockTable,
-  request: ServiceRef & { deployment: Deployment },
+  request: ServiceRef & { deployment: Deployment; rollbackDone?: boolean },
 ): Promise<{ released: boolean; dequeued: boolean }> {
   const { deployment } = request;
   checkRequest(deployment, request, ['id', 'startedAt']);
   const ref = { cluster: request.cluster, service: request.service };
+  // A lock marked ROLLBACK_FAILED outlives its execution (CleanUp too): only a rollback that succeeded frees it.
+  const held = request.rollbackDone ? undefined : await getLock(table, ref);
+  if (held?.deploymentId === deployment.id && rollbackFailedHolder(held)) {
+    return { released: false, dequeued: await deleteQueueItem(table, queueKey(ref, deployment)) };
+  }
   const released = await deleteLock(table, ref, deployment.id);
   const dequeued = await deleteQueueItem(table, queueKey(ref, deployment));
   return { released, dequeued };
@@ -149,5 +186,11 @@ function checkRequest(
 }
 
 function holderOf(item: LockItem): NonNullable<LockState['holder']> {
-  return { deploymentId: item.deploymentId, commitId: item.commitId, since: item.since };
+  const holder = { deploymentId: item.deploymentId, commitId: item.commitId, since: item.since };
+  return rollbackFailedHolder(item) ?? holder;
+}
+
+function orderedOf(deployment: OrderedDeployment): Ordered {
+  const { id, commitId, startedAt, pushOrder } = deployment;
+  return { deploymentId: id, commitId, startedAt, ...(pushOrder ? { pushOrder } : {}) };
 }

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createNodeFunction } from '../../../cli/emulator/functions';
+import { createLocalStack } from '../../../cli/local/local-stack';
 import {
   type HookPayload,
   hookExecutionId,
@@ -244,6 +245,8 @@ describe('RunHooks with real functions in the emulator', () => {
   it('is what the handler runs, with HOOK_FUNCTION_PREFIX from the environment', async () => {
     const saved = process.env.HOOK_FUNCTION_PREFIX;
     process.env.HOOK_FUNCTION_PREFIX = 'web-hooks-';
+    // The handler reads the record's abort flag first (record/fence.ts) in the stack's table.
+    process.env.TABLE_NAME = (await createLocalStack({})).resources.DeploymentsTable as string;
     try {
       await createHook('web-hooks-smoke', 'passes');
       await createHook('CodeDeployHook_smoke', 'passes');
@@ -256,6 +259,7 @@ describe('RunHooks with real functions in the emulator', () => {
     } finally {
       if (saved === undefined) delete process.env.HOOK_FUNCTION_PREFIX;
       else process.env.HOOK_FUNCTION_PREFIX = saved;
+      delete process.env.TABLE_NAME;
     }
   });
 

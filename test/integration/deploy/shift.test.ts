@@ -9,6 +9,8 @@ import { checkPause, shiftTraffic } from '../../../functions/lib/deploy/shift';
 import type { CheckPauseConfig, ShiftConfig } from '../../../functions/lib/deploy/shift-config';
 import type { GreenState, PauseCheckState, TrafficState } from '../../../functions/lib/deploy/state';
 import { type Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { acquireLock } from '../../../functions/lib/record/lock';
+import { lockTable } from '../../../functions/lib/record/lock-table';
 import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../../../functions/lib/shared/errors';
 import { handler as shiftTrafficHandler } from '../../../functions/shift-traffic/handler';
 import { putTestAlarm } from '../../support/deploy-fixture';
@@ -325,6 +327,8 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       'TERMINATION_WAIT_MINUTES',
       'TABLE_NAME',
       'ALARM_NAMES',
+      'CLUSTER_NAME',
+      'SERVICE_NAME',
     ];
     afterEach(() => {
       for (const name of NAMES) delete process.env[name];
@@ -337,6 +341,15 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         TERMINATION_WAIT_MINUTES: '0',
         TABLE_NAME: tableName,
         ALARM_NAMES: '',
+        CLUSTER_NAME: fx.clusterName,
+        SERVICE_NAME: fx.serviceName,
+      });
+      // The handler's fence (record/fence.ts) lets only the deployment holding the service's lock move traffic.
+      const service = { cluster: fx.clusterName, service: fx.serviceName };
+      await acquireLock(lockTable(new DynamoDBClient({}), tableName), {
+        deployment,
+        ...service,
+        mode: 'QUEUED',
       });
 
       const traffic = await shiftTrafficHandler({ deployment, green, step: 0 });

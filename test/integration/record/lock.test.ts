@@ -133,6 +133,7 @@ describe('the service lock and its queue', () => {
     expect(await acquire(b, 'SUPERSEDED')).toEqual({
       status: 'SUPERSEDED',
       supersededBy: { deploymentId: 'c', commitId: c.commitId },
+      reason: expect.stringMatching(/deployment c came after .* deployment b \(ExecutionMode SUPERSEDED\)/),
       pollSeconds: LOCK_POLL_SECONDS,
       waitingSince: at(5).toISOString(),
     });
@@ -173,6 +174,7 @@ describe('the service lock and its queue', () => {
 
     expect(await acquire(c, 'QUEUED')).toEqual({
       status: 'WAITING',
+      reason: expect.stringMatching(/deployment b goes first/),
       pollSeconds: LOCK_POLL_SECONDS,
       waitingSince: at(5).toISOString(),
     });

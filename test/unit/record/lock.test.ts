@@ -86,6 +86,33 @@ describe('the service lock: what moto cannot make happen', () => {
     await expect(releaseLock(table, { deployment, ...SERVICE })).rejects.toThrow(TransientAwsError);
   });
 
+  it('turns a throttled read of the pushes in the history into TransientAwsError', async () => {
+    docMock.on(GetCommand).resolves({});
+    docMock.on(PutCommand).resolves({});
+    docMock.on(QueryCommand).resolves({ Items: [] });
+    docMock
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'DEPLOYMENT#switchyard-sample-app' } })
+      .rejects(throttled());
+
+    await expect(acquireLock(table, { deployment, ...SERVICE, mode: 'QUEUED', now: NOW })).rejects.toThrow(
+      /Query DEPLOYMENT#switchyard-sample-app in switchyard-deployments failed: ThrottlingException/,
+    );
+    expect(docMock.commandCalls(PutCommand, { Item: { pk: 'LOCK#apps/web' } })).toHaveLength(0);
+  });
+
+  it('refuses a deployment whose push order is not what Prepare writes, before any call', async () => {
+    const pushOrder = { pushedAt: '2026-11-26T11:59:58Z', newerThan: 'c41e9b7a', olderThan: [] };
+
+    await expect(
+      acquireLock(table, {
+        deployment: { ...deployment, pushOrder } as Deployment,
+        ...SERVICE,
+        mode: 'QUEUED',
+      }),
+    ).rejects.toThrow(/\$\.deployment\.pushOrder\.newerThan is "c41e9b7a", not a list of commit ids/);
+    expect(docMock.calls()).toHaveLength(0);
+  });
+
   it('passes other AWS errors on unchanged', async () => {
     const denied = Object.assign(new Error('not authorized to perform dynamodb:Query'), {
       name: 'AccessDeniedException',

@@ -302,6 +302,10 @@ describe('each function bundled as `sam build` does and invoked with its events/
 
   it('RollbackFunction puts production back from the middle of a shift, from events/rollback.json', async () => {
     const { deployment, render } = await deployable();
+    // CreateGreen and ShiftTraffic change the service only while the deployment holds its lock (the fence).
+    expect(await result('AcquireLockFunction', { ...sample('acquire-lock'), deployment })).toMatchObject({
+      status: 'ACQUIRED',
+    });
     const green = await result<{ liveTargetGroupArn: string }>('CreateGreenFunction', { deployment, render });
     await result('ShiftTrafficFunction', { deployment, green, step: 0 });
 
