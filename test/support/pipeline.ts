@@ -4,6 +4,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
+import { createLocalStack } from '../../cli/local/local-stack';
 import {
   type LocalStack,
   type RunEvent,
@@ -64,4 +65,15 @@ export async function abortWhen(options: RunOptions, when: (event: RunEvent) => 
   await there;
   running.abort();
   return running.result;
+}
+
+/** A local stack whose service runs the sample's `web` container on 8080 and serves (the e2e tests' usual target). */
+export async function servingStack(
+  parameters?: Record<string, string>,
+): Promise<LocalStack & { target: BlueGreenFixture }> {
+  const stack = await createLocalStack({
+    ...(parameters ? { parameters } : {}),
+    target: { containerName: 'web', containerPort: 8080, serving: true },
+  });
+  return stack as LocalStack & { target: BlueGreenFixture };
 }

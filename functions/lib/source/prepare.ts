@@ -9,8 +9,11 @@ import {
 } from '@aws-sdk/client-codecommit';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { RenderedRevision } from '../deploy/state';
+import { EXEMPT_NOTE, type OrderedDeployment } from '../record/commit-order';
 import type { Deployment, DeploymentsTable, Trigger } from '../record/deployments';
 import { InvalidInputError } from '../shared/errors';
+import { echo } from '../shared/json';
+import { orderPush, readPushEvent } from './push-order';
 import { parseRedeploy, resolveRedeploy } from './redeploy';
 
 /** What the state machine hands to Prepare: the execution's input and its context. */
@@ -50,8 +53,7 @@ export function parseTrigger(
   input: unknown,
   pipeline: { repository: string; branch: string },
 ): DeployRequest {
-  if (!isObject(input))
-    throw new InvalidInputError(`execution input is ${JSON.stringify(input)}: ${EXPECTED}`);
+  if (!isObject(input)) throw new InvalidInputError(`execution input is ${echo(input)}: ${EXPECTED}`);
   if ('detail-type' in input || 'source' in input || 'detail' in input) return parseEvent(input, pipeline);
   const unknown = Object.keys(input).filter((key) => !(MANUAL_KEYS as readonly string[]).includes(key));
   if (unknown.length > 0) {
@@ -60,18 +62,16 @@ export function parseTrigger(
   const { commitId, branch, force } = input;
   if (commitId !== undefined && (typeof commitId !== 'string' || !COMMIT_ID.test(commitId))) {
     throw new InvalidInputError(
-      `execution input field "commitId" is ${JSON.stringify(commitId)}: give the full 40-character hexadecimal commit id, or leave it out to deploy the branch head`,
+      `execution input field "commitId" is ${echo(commitId)}: give the full 40-character hexadecimal commit id, or leave it out to deploy the branch head`,
     );
   }
   if (branch !== undefined && (typeof branch !== 'string' || branch.trim() === '')) {
     throw new InvalidInputError(
-      `execution input field "branch" is ${JSON.stringify(branch)}: give a branch name, or leave it out for "${pipeline.branch}"`,
+      `execution input field "branch" is ${echo(branch)}: give a branch name, or leave it out for "${pipeline.branch}"`,
     );
   }
   if (force !== undefined && typeof force !== 'boolean') {
-    throw new InvalidInputError(
-      `execution input field "force" is ${JSON.stringify(force)}: use true or false`,
-    );
+    throw new InvalidInputError(`execution input field "force" is ${echo(force)}: use true or false`);
   }
   return {
     repository: pipeline.repository,
@@ -89,34 +89,34 @@ function parseEvent(
   const where = 'EventBridge event';
   if (event.source !== 'aws.codecommit' || event['detail-type'] !== 'CodeCommit Repository State Change') {
     throw new InvalidInputError(
-      `${where} has source ${JSON.stringify(event.source)} and detail-type ${JSON.stringify(event['detail-type'])}: ${EXPECTED}`,
+      `${where} has source ${echo(event.source)} and detail-type ${echo(event['detail-type'])}: ${EXPECTED}`,
     );
   }
   const detail = event.detail;
   if (!isObject(detail)) throw new InvalidInputError(`${where} has no "detail" object: ${EXPECTED}`);
   if (detail.event !== 'referenceCreated' && detail.event !== 'referenceUpdated') {
     throw new InvalidInputError(
-      `${where} detail.event is ${JSON.stringify(detail.event)}: only a push (referenceCreated or referenceUpdated) is deployed, not a deletion`,
+      `${where} detail.event is ${echo(detail.event)}: only a push (referenceCreated or referenceUpdated) is deployed, not a deletion`,
     );
   }
   if (detail.referenceType !== 'branch') {
     throw new InvalidInputError(
-      `${where} detail.referenceType is ${JSON.stringify(detail.referenceType)}: only branch pushes are deployed, not tags`,
+      `${where} detail.referenceType is ${echo(detail.referenceType)}: only branch pushes are deployed, not tags`,
     );
   }
   if (detail.repositoryName !== pipeline.repository) {
     throw new InvalidInputError(
-      `${where} detail.repositoryName is ${JSON.stringify(detail.repositoryName)}, but this pipeline deploys repository "${pipeline.repository}" (parameter RepositoryName)`,
+      `${where} detail.repositoryName is ${echo(detail.repositoryName)}, but this pipeline deploys repository "${pipeline.repository}" (parameter RepositoryName)`,
     );
   }
   if (detail.referenceName !== pipeline.branch) {
     throw new InvalidInputError(
-      `${where} detail.referenceName is ${JSON.stringify(detail.referenceName)}, but this pipeline deploys branch "${pipeline.branch}" (parameter BranchName); start it by hand with {"branch": ...} to deploy another branch`,
+      `${where} detail.referenceName is ${echo(detail.referenceName)}, but this pipeline deploys branch "${pipeline.branch}" (parameter BranchName); start it by hand with {"branch": ...} to deploy another branch`,
     );
   }
   if (typeof detail.commitId !== 'string' || !COMMIT_ID.test(detail.commitId)) {
     throw new InvalidInputError(
-      `${where} detail.commitId is ${JSON.stringify(detail.commitId)}: expected a 40-character hexadecimal commit id`,
+      `${where} detail.commitId is ${echo(detail.commitId)}: expected a 40-character hexadecimal commit id`,
     );
   }
   return {
@@ -182,7 +182,10 @@ export async function prepare(
       startedAt: event.execution.startTime,
     };
     // No commit claim: a redeploy is an operator's explicit choice, never a duplicate delivery.
-    await deps.table.createRecord(deployment, { taskDefinitionArn: target.taskDefinitionArn });
+    await deps.table.createRecord(deployment, {
+      taskDefinitionArn: target.taskDefinitionArn,
+      ordering: EXEMPT_NOTE,
+    });
     return {
       action: 'redeploy',
       deployment,
@@ -192,9 +195,12 @@ export async function prepare(
     };
   }
   const request = parseTrigger(event.input, deps.pipeline);
+  // A push's time and previous commit place it among the branch's pushes (commit-order.ts); checked before any write.
+  const pushed =
+    request.trigger === 'push' ? readPushEvent(event.input as Record<string, unknown>) : undefined;
   const commitId =
     request.commitId ?? (await resolveBranchHead(deps.codecommit, request.repository, request.branch));
-  const deployment: Deployment = {
+  const deployment: OrderedDeployment = {
     id: event.execution.name,
     repository: request.repository,
     branch: request.branch,
@@ -204,6 +210,10 @@ export async function prepare(
     executionId: event.execution.id,
     startedAt: event.execution.startTime,
   };
+  if (pushed) {
+    const push = { ...request, commitId, deploymentId: deployment.id };
+    deployment.pushOrder = await orderPush(deps, push, pushed);
+  }
   const claim = await deps.table.claimCommit(deployment);
   if (!claim.claimed) {
     const { holder } = claim;
@@ -214,6 +224,11 @@ export async function prepare(
       deployment,
     };
   }
-  await deps.table.createRecord(deployment, {});
+  await deps.table.createRecord(
+    deployment,
+    deployment.pushOrder
+      ? { pushOrder: deployment.pushOrder }
+      : { ordering: EXEMPT_NOTE, force: deployment.force },
+  );
   return { action: 'deploy', deployment };
 }
