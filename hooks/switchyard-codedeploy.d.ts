@@ -4,3 +4,12 @@
  * through the hook's log instead of AWS; everything else goes to the client unchanged.
  */
 export declare function client<T extends object>(codedeploy: T): T;
+
+/**
+ * The idempotency key of one hook execution: `event.LifecycleEventHookExecutionId`, the same on every invocation of
+ * this hook for this lifecycle event of this deployment (Switchyard's retries included). Throws a TypeError when the
+ * event has none.
+ */
+export declare function idempotencyKey(
+  event: { LifecycleEventHookExecutionId?: string } | null | undefined,
+): string;

@@ -9,6 +9,9 @@
 // which Switchyard reads from the end of the invocation's log, and answers as CodeDeploy would. Any other id (every
 // call under CodeDeploy) and every other call go to the wrapped client unchanged. Switchyard reads only the last
 // 4 KB of the log: report the status last. The contract is in docs/HOOKS.md of the Switchyard repository.
+// idempotencyKey(event) gives the hook's LifecycleEventHookExecutionId, which Switchyard hands the hook again,
+// unchanged, when it invokes the hook again for the same event of the same deployment (a retry): a hook with side
+// effects records the keys it has handled, with the status it gave, and answers the same again without redoing.
 
 const PREFIX = 'switchyard-';
 const MARKER = 'SWITCHYARD_HOOK_STATUS ';
@@ -77,4 +80,21 @@ function client(codedeploy) {
   });
 }
 
+/**
+ * The idempotency key of one hook execution: the event's LifecycleEventHookExecutionId, the same on every
+ * invocation of this hook for this lifecycle event of this deployment, under Switchyard (retries included) and
+ * CodeDeploy alike. Throws when the event has none (the function was not invoked as a lifecycle hook).
+ */
+function idempotencyKey(event) {
+  const id = event ? event.LifecycleEventHookExecutionId : undefined;
+  if (typeof id !== 'string' || id === '') {
+    throw new TypeError(
+      'the event has no LifecycleEventHookExecutionId: idempotencyKey(event) takes the event a lifecycle hook is ' +
+        'invoked with (by Switchyard or CodeDeploy), unchanged',
+    );
+  }
+  return id;
+}
+
 exports.client = client;
+exports.idempotencyKey = idempotencyKey;

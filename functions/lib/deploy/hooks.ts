@@ -10,7 +10,9 @@
  * of this state invokes every hook of the event again), so hooks can use it as an idempotency key.
  *
  * A hook's own Timeout is the hook's business (it comes back as a function error, Sandbox.Timedout); how long
- * RunHooks may wait for the hooks of one event in all is RunHooksFunction's own Timeout. See docs/HOOKS.md.
+ * RunHooks may wait for the hooks of one event in all is the stack's HookTimeoutSeconds (hook-budget.ts): each
+ * Invoke gets what is left of it, and a hook that is not reached or not done in time fails with HookFailedError.
+ * See docs/HOOKS.md.
  */
 import { createHash } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
@@ -23,12 +25,25 @@ import {
   InvalidInputError,
   isTransient,
 } from '../shared/errors';
+import { echo } from '../shared/json';
+import { DEFAULT_HOOK_TIMEOUT_SECONDS, HookBudget } from './hook-budget';
 import { hookOutcome } from './hook-outcome';
 import type { GreenState, RenderedRevision } from './state';
 
-/** RunHooks' configuration (from HOOK_FUNCTION_PREFIX). */
+/** RunHooks' configuration (from HOOK_FUNCTION_PREFIX and HOOK_TIMEOUT_SECONDS). */
 export interface RunHooksConfig {
   hookFunctionPrefix: string;
+  /** How long the hooks of one event may take together (default DEFAULT_HOOK_TIMEOUT_SECONDS). */
+  hookTimeoutSeconds?: number;
+}
+
+/** What RunHooks works with: the Lambda client, and in Lambda the context's remaining time. */
+export interface RunHooksDeps {
+  lambda: LambdaClient;
+  /** A monotonic clock in milliseconds (default performance.now). */
+  clock?: () => number;
+  /** The Lambda context's getRemainingTimeInMillis: the budget never outlasts RunHooks' own run. */
+  remainingTimeMs?: () => number;
 }
 
 /** Input of the `<Event>Hooks` states: `green` is there from AfterInstall on. */
@@ -80,15 +95,24 @@ export function hookFunctionName(reference: string): string {
 
 /**
  * The LifecycleEventHookExecutionId of one hook: a hash of the deployment id, the event and the function as the
- * AppSpec names it, so every invocation of that hook in that deployment (retries included) gets the same id.
+ * AppSpec names it, so every invocation of that hook in that deployment (retries included) gets the same id. Not
+ * random on purpose: a retry of the state must hand the hook the id it had, for the hook to deduplicate on.
+ * `occurrence` counts the function's appearances in the event's list from 1: a function the AppSpec lists twice
+ * gets a distinct id the second time, as CodeDeploy runs each entry as its own hook execution.
  */
-export function hookExecutionId(deploymentId: string, hook: HookEvent, functionName: string): string {
-  const digest = createHash('sha256').update(`${deploymentId}|${hook}|${functionName}`).digest('hex');
+export function hookExecutionId(
+  deploymentId: string,
+  hook: HookEvent,
+  functionName: string,
+  occurrence = 1,
+): string {
+  const key = `${deploymentId}|${hook}|${functionName}${occurrence > 1 ? `|${occurrence}` : ''}`;
+  const digest = createHash('sha256').update(key).digest('hex');
   return `${EXECUTION_ID_PREFIX}${digest.slice(0, 32)}`;
 }
 
-/** The payload sent to `functionName`, one of the functions of `input.hook`. */
-export function hookPayload(input: RunHooksInput, functionName: string): HookPayload {
+/** The payload sent to `functionName`, the `occurrence`th time the functions of `input.hook` name it. */
+export function hookPayload(input: RunHooksInput, functionName: string, occurrence = 1): HookPayload {
   return {
     deploymentId: input.deployment.id,
     hook: input.hook,
@@ -97,7 +121,7 @@ export function hookPayload(input: RunHooksInput, functionName: string): HookPay
     greenTargetGroupArn: input.green?.greenTargetGroupArn || null,
     testListenerArn: input.green?.testListenerArn || null,
     DeploymentId: input.deployment.id,
-    LifecycleEventHookExecutionId: hookExecutionId(input.deployment.id, input.hook, functionName),
+    LifecycleEventHookExecutionId: hookExecutionId(input.deployment.id, input.hook, functionName, occurrence),
   };
 }
 
@@ -119,10 +143,13 @@ export function checkHookNames(hooks: RenderedRevision['appspec']['hooks'], pref
   );
 }
 
-/** Invokes the functions of `input.hook`, in order; stops at the first that fails (HookFailedError). */
+/**
+ * Invokes the functions of `input.hook`, in order, within the event's time budget; stops at the first that fails
+ * or that the budget does not cover (HookFailedError).
+ */
 export async function runHooks(
   input: RunHooksInput,
-  deps: { lambda: LambdaClient; clock?: () => number },
+  deps: RunHooksDeps,
   config: RunHooksConfig,
 ): Promise<RunHooksOutput> {
   checkInput(input);
@@ -130,10 +157,26 @@ export async function runHooks(
   const hooks = input.render.appspec.hooks ?? {};
   checkHookNames(hooks, config.hookFunctionPrefix);
   const clock = deps.clock ?? (() => performance.now());
+  const budget = new HookBudget({
+    hookTimeoutSeconds: config.hookTimeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS,
+    remainingTimeMs: deps.remainingTimeMs,
+    clock,
+  });
+  const functions = hooks[hook] ?? [];
   const invoked: HookInvocation[] = [];
-  for (const functionName of hooks[hook] ?? []) {
-    const payload = hookPayload(input, functionName);
+  for (const [index, functionName] of functions.entries()) {
+    const notRun = () => notRunClause(functions.slice(index + 1));
+    const occurrence = functions.slice(0, index + 1).filter((name) => name === functionName).length;
+    const payload = hookPayload(input, functionName, occurrence);
     const executionId = payload.LifecycleEventHookExecutionId;
+    const leftMs = budget.remainingMs();
+    if (leftMs <= 0) {
+      throw new HookFailedError(
+        `${hook} hook ${functionName} was not invoked: the ${budget.describe()} for the hooks of ${hook} was ` +
+          `spent ${spentBy(invoked)}${notRun()}; raise HookTimeoutSeconds (at most ` +
+          '900), or make the hooks shorter (docs/HOOKS.md)',
+      );
+    }
     const started = clock();
     let output: InvokeCommandOutput;
     try {
@@ -145,8 +188,20 @@ export async function runHooks(
           LogType: 'Tail',
           Payload: JSON.stringify(payload),
         }),
+        // The wait ends with the budget; the SDK does not retry an aborted call.
+        { abortSignal: AbortSignal.timeout(leftMs) },
       );
     } catch (error) {
+      const waitedMs = Math.round(clock() - started);
+      if ((error as Error)?.name === 'AbortError') {
+        throw new HookFailedError(
+          `${hook} hook ${functionName} did not answer within the ${Math.round(leftMs / 1000)} s left of the ` +
+            `${budget.describe()} for the hooks of ${hook} (waited ${waitedMs} ms)${notRun()}; the function may ` +
+            'still be running until its own Timeout. Raise HookTimeoutSeconds (at most 900), or make the hook ' +
+            'shorter (docs/HOOKS.md)',
+          { cause: error },
+        );
+      }
       if (isTransient(error)) throw asTransient(`Invoke of ${hook} hook ${functionName}`, error);
       throw new HookFailedError(
         `${hook} hook ${functionName} could not be invoked: ${describeError(error)}${invokeHint(error)}`,
@@ -163,10 +218,8 @@ export async function runHooks(
       executionId,
     );
     if (!outcome.passed) {
-      const skipped = (hooks[hook] ?? []).slice(invoked.length + 1);
       throw new HookFailedError(
-        `${hook} hook ${functionName} failed after ${durationMs} ms: ${outcome.reason}` +
-          (skipped.length > 0 ? ` (not run: ${skipped.join(', ')})` : ''),
+        `${hook} hook ${functionName} failed after ${durationMs} ms: ${outcome.reason}${notRun()}`,
       );
     }
     console.log(
@@ -182,6 +235,15 @@ export async function runHooks(
   return { hook, invoked };
 }
 
+function notRunClause(skipped: string[]): string {
+  return skipped.length > 0 ? ` (not run: ${skipped.join(', ')})` : '';
+}
+
+function spentBy(invoked: HookInvocation[]): string {
+  if (invoked.length === 0) return 'before any hook ran';
+  return `by the hooks before it (${invoked.map((done) => `${done.functionName} ${done.durationMs} ms`).join(', ')})`;
+}
+
 function checkInput(input: RunHooksInput): void {
   if (!input?.deployment || typeof input.deployment.id !== 'string' || !input.render?.appspec) {
     throw new InvalidInputError(
@@ -191,7 +253,7 @@ function checkInput(input: RunHooksInput): void {
   }
   if (!HOOK_EVENTS.includes(input.hook)) {
     throw new InvalidInputError(
-      `RunHooks field "hook" is ${JSON.stringify(input.hook)}; expected one of ${HOOK_EVENTS.join(', ')}`,
+      `RunHooks field "hook" is ${echo(input.hook)}; expected one of ${HOOK_EVENTS.join(', ')}`,
     );
   }
 }

@@ -9,8 +9,10 @@ import {
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
+  type RegisterTaskDefinitionCommandOutput,
   type Tag,
 } from '@aws-sdk/client-ecs';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import {
   describeError,
   InvalidInputError,
@@ -74,9 +76,9 @@ export async function registerTaskDefinition(
       `task definition "${family}" has ${theirs.length} tags; with Switchyard's ${own.length} that is over the ${MAX_TAGS} ECS allows: remove some from "tags" in taskdef.json`,
     );
   }
-  const registered = await send('RegisterTaskDefinition', family, () =>
-    ecs.send(new RegisterTaskDefinitionCommand({ ...input, tags: [...theirs, ...own] })),
-  );
+  const command = new RegisterTaskDefinitionCommand({ ...input, tags: [...theirs, ...own] });
+  guardRetries(command, () => findReusable(ecs, family, tags.commit, contentSha256));
+  const registered = await send('RegisterTaskDefinition', family, () => ecs.send(command));
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn)
     throw new SwitchyardError(`ECS RegisterTaskDefinition for "${family}" returned no taskDefinitionArn`);
@@ -152,6 +154,43 @@ async function findReusable(
     }
   }
   return undefined;
+}
+
+/**
+ * RegisterTaskDefinition has no client token (unlike CreateTaskSet's clientToken), so an attempt whose answer was
+ * lost (a 5xx or a reset connection after ECS applied it) followed by the SDK's own retry would register the same
+ * content twice, leaving an ACTIVE revision nobody uses. This step runs inside the SDK's retry loop, once per
+ * attempt: from the second attempt on, it first looks for the revision an earlier attempt may have registered (the
+ * same commit and content tags) and answers with it instead of registering again. A retry of the whole state is
+ * covered by the same look-up at the top of registerTaskDefinition.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html (no idempotency token)
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateTaskSet.html (clientToken, for comparison)
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (the SDK retries 5xx and timeouts)
+ */
+function guardRetries(
+  command: RegisterTaskDefinitionCommand,
+  lookFor: () => Promise<string | undefined>,
+): void {
+  let attempts = 0;
+  const guard: FinalizeRequestMiddleware<
+    RegisterTaskDefinitionCommandInput,
+    RegisterTaskDefinitionCommandOutput
+  > = (next) => async (args) => {
+    attempts += 1;
+    if (attempts > 1) {
+      const taskDefinitionArn = await lookFor();
+      if (taskDefinitionArn) {
+        return { output: { $metadata: {}, taskDefinition: { taskDefinitionArn } }, response: undefined };
+      }
+    }
+    return next(args);
+  };
+  command.middlewareStack.addRelativeTo(guard, {
+    name: 'switchyardRegisterRetryGuard',
+    relation: 'after',
+    toMiddleware: 'retryMiddleware',
+    override: true,
+  });
 }
 
 function describe(ecs: ECSClient, arn: string) {
