@@ -3,6 +3,7 @@
  */
 import { abort } from './commands/abort';
 import { build } from './commands/build';
+import { cleanup } from './commands/cleanup';
 import { deploy } from './commands/deploy';
 import { history } from './commands/history';
 import { invoke } from './commands/invoke';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   promote,
   abort,
   rollback,
+  cleanup,
 };
 
 function help(): string {

@@ -12,6 +12,13 @@ export type ListenerEvent =
   | { type: 'listener-invoked'; function: string; output: unknown; at: number }
   | { type: 'listener-failed'; function: string; error: string; at: number };
 
+/**
+ * Seconds CleanUp waits after the stop for the stopped execution's tasks, locally: they are calls to the emulator
+ * in this process, not Lambda invocations that may run 900 s (template.yaml's MAX_TASK_SECONDS). The environment
+ * variable SWITCHYARD_LOCAL_MAX_TASK_SECONDS overrides it.
+ */
+export const LOCAL_MAX_TASK_SECONDS = '1';
+
 /** The execution that ended, as the event describes it. */
 export interface EndedExecution {
   executionArn: string;
@@ -36,6 +43,8 @@ export async function deliverStatusChange(options: {
 }): Promise<number> {
   const change = executionStatusChange(options.stack, options.execution);
   const listeners = statusChangeListeners(options.template, options.execution.status);
+  // The run applied the template's environment; only the bound on a stopped task differs locally.
+  process.env.MAX_TASK_SECONDS = process.env.SWITCHYARD_LOCAL_MAX_TASK_SECONDS ?? LOCAL_MAX_TASK_SECONDS;
   for (const fn of listeners) {
     const handler = handlerOf(fn, options.handlers);
     try {

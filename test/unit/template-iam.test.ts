@@ -117,6 +117,8 @@ const INDIRECT: Record<string, string> = {
   'logs:PutLogEvents': 'Lambda writes the logs of the function to its log group with its role',
   'xray:PutTraceSegments': 'Lambda sends the traces of the function with its role when tracing is on',
   'xray:PutTelemetryRecords': 'Lambda sends the traces of the function with its role when tracing is on',
+  'sqs:SendMessage':
+    "Lambda sends an asynchronous invocation it gave up on to the function's on-failure queue with its role (CleanUp)",
 };
 
 /** Actions that work only when granted in one shape, with what goes wrong otherwise. */

@@ -61,6 +61,7 @@ const WILDCARD_RESOURCE: Record<string, string> = {
   'ecs:ListTaskDefinitions': 'listing task definitions has no resource-level permission',
   'ecs:DescribeTaskDefinition': 'describing a task definition has no resource-level permission',
   'elasticloadbalancing:DescribeListeners': 'ELBv2 Describe* actions have no resource-level permission',
+  'elasticloadbalancing:DescribeRules': 'ELBv2 Describe* actions have no resource-level permission',
   'elasticloadbalancing:DescribeTargetHealth': 'ELBv2 Describe* actions have no resource-level permission',
   'cloudwatch:DescribeAlarms':
     'composite alarms are returned only to a principal allowed on * (API reference)',

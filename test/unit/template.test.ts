@@ -67,6 +67,7 @@ describe('the stack parameters', () => {
         'AlarmNames',
         'ExecutionMode',
         'HookFunctionPrefix',
+        'HookTimeoutSeconds',
         'TaskSubnetIds',
         'TaskSecurityGroupIds',
         'TaskRoleArn',
@@ -86,6 +87,7 @@ describe('the stack parameters', () => {
         'BuildParameterStoreArns',
         'BuildSecretsManagerArns',
         'TracingEnabled',
+        'ReconcileIntervalMinutes',
       ].sort(),
     );
     expect(template.Parameters).toMatchObject({
@@ -270,6 +272,7 @@ describe('the functions', () => {
       'RollbackFunction',
       'RecordResultFunction',
       'CleanUpFunction',
+      'ReconcileFunction',
     ]);
   });
 });

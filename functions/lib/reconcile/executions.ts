@@ -1,0 +1,68 @@
+/**
+ * The reconciler's Step Functions adapter: start the pipeline for a missed push, once, and ask whether the
+ * execution that holds a claim still runs.
+ * - StartExecution is idempotent for a STANDARD workflow only while the execution of that name runs with the same
+ *   input; a closed one, or another input, answers ExecutionAlreadyExists, and a name is not reused for 90 days
+ *   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html): a deterministic name
+ *   per commit starts it at most once however often the reconciler runs.
+ * - DescribeExecution answers ExecutionDoesNotExist for an execution that never was or whose history expired
+ *   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { DescribedExecution } from '../clean-up/status-change';
+import { asTransient } from '../shared/errors';
+
+/** The ARN an execution named `name` of the state machine has. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/** Starts an execution named `name`; `started: false` when one of that name already exists (or existed). */
+export async function startNamedExecution(
+  sfn: SFNClient,
+  request: { stateMachineArn: string; name: string; input: unknown },
+): Promise<{ started: boolean; executionArn: string }> {
+  const executionArn = executionArnOf(request.stateMachineArn, request.name);
+  try {
+    const out = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: request.stateMachineArn,
+        name: request.name,
+        input: JSON.stringify(request.input),
+      }),
+    );
+    return { started: true, executionArn: out.executionArn ?? executionArn };
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists || (error as Error)?.name === 'ExecutionAlreadyExists')
+      return { started: false, executionArn };
+    throw asTransient(`StartExecution ${request.name}`, error);
+  }
+}
+
+/** The execution as DescribeExecution reports it; undefined when Step Functions does not know it. */
+export async function describeExecution(
+  sfn: SFNClient,
+  executionArn: string,
+): Promise<DescribedExecution | undefined> {
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return {
+      executionArn: out.executionArn ?? executionArn,
+      stateMachineArn: out.stateMachineArn ?? '',
+      name: out.name ?? executionArn.split(':').pop() ?? '',
+      status: out.status ?? 'UNKNOWN',
+      startDate: out.startDate ?? new Date(0),
+      ...(out.stopDate ? { stopDate: out.stopDate } : {}),
+    };
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist || (error as Error)?.name === 'ExecutionDoesNotExist')
+      return undefined;
+    throw asTransient(`DescribeExecution ${executionArn}`, error);
+  }
+}
