@@ -7,7 +7,14 @@
  */
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { createLocalStack } from '../../cli/local/local-stack';
 import {
@@ -18,6 +25,7 @@ import {
   runPipeline,
   startPipeline,
 } from '../../cli/local/state-machine';
+import { handler as acquireLock } from '../../functions/acquire-lock/handler';
 import { handler as allowTestTraffic } from '../../functions/allow-test-traffic/handler';
 import { handler as checkBuild } from '../../functions/check-build/handler';
 import { handler as checkGreen } from '../../functions/check-green/handler';
@@ -184,6 +192,44 @@ describe('abort, fence and a failed rollback, end to end', () => {
     expect((await deploymentRecords(stack))[0]).toMatchObject({ status: 'ABORTED' });
     expect(await production(stack.target)).toEqual(before);
     expect(await lockItem(stack)).toBeUndefined();
+  });
+
+  it('an abort given while the deployment waits for the lock ends ABORTED and leaves the queue', async () => {
+    const stack = await stackWith();
+    const [repo] = await serve(sampleRepository());
+    const before = await production(stack.target);
+    const other = { deploymentId: 'other', commitId: 'f'.repeat(40), since: new Date().toISOString() };
+    await doc.send(
+      new PutCommand({
+        TableName: stack.resources.DeploymentsTable,
+        Item: { pk: `LOCK#${stack.target.clusterName}/${stack.target.serviceName}`, sk: 'LOCK', ...other },
+      }),
+    );
+    let polls = 0;
+    const result = await run(stack, pushOf(repo.commitId), 'abort-waiting', {
+      AcquireLockFunction: first(async (deployment) => {
+        polls += 1;
+        if (polls === 3) await abort(stack, deployment);
+      }, acquireLock as never),
+    });
+
+    expect(result.error?.name).toBe('DeploymentAbortedError');
+    expect(result.statesVisited).toContain('WaitForLock');
+    expect(result.statesVisited).toContain('RecordAborted');
+    expect(result.statesVisited).not.toContain('BeforeInstallHooks');
+    expect(polls).toBe(3);
+    expect((await deploymentRecords(stack))[0]).toMatchObject({ status: 'ABORTED' });
+    expect(await production(stack.target)).toEqual(before);
+    // The holder keeps its lock, and the aborted deployment no longer waits in the queue.
+    expect(await lockItem(stack)).toMatchObject({ deploymentId: 'other' });
+    const queue = await doc.send(
+      new QueryCommand({
+        TableName: stack.resources.DeploymentsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `QUEUE#${stack.target.clusterName}/${stack.target.serviceName}` },
+      }),
+    );
+    expect(queue.Items ?? []).toEqual([]);
   });
 
   it("refuses a traffic write once the deployment no longer holds the service's lock", async () => {

@@ -76,14 +76,18 @@ export async function cleanUp(event: ExecutionStatusChange, deps: CleanUpDeps): 
   }
   const { deployment } = found;
   // An ended record may still hold the lock when RecordResult's release failed and the execution then stopped.
-  if (found.status !== 'RUNNING') return alreadyEnded(deployment, deps);
+  if (found.status !== 'RUNNING') return alreadyEnded(deployment, deps, found.status);
   const mark = {
     at: new Date(now()).toISOString(),
     reason,
     executionId: ended.executionArn ?? deployment.executionId,
   };
   if (deps.markStopping && !(await deps.markStopping(deployment, mark)))
-    return alreadyEnded(deployment, deps);
+    return alreadyEnded(
+      deployment,
+      deps,
+      (await deps.table.getRecord(deployment))?.status as DeploymentStatus,
+    );
 
   let stoppedBuild = await stopRunningBuild(deps.codebuild, found.build?.id);
   let waitedMs = 0;
@@ -93,7 +97,8 @@ export async function cleanUp(event: ExecutionStatusChange, deps: CleanUpDeps): 
   }
   // Afresh: during the wait a stopped task may have ended the record, started a build or created green.
   const record = (await deps.table.getRecord(deployment)) ?? {};
-  if (record.status !== undefined && record.status !== 'RUNNING') return alreadyEnded(deployment, deps);
+  if (record.status !== undefined && record.status !== 'RUNNING')
+    return alreadyEnded(deployment, deps, record.status as DeploymentStatus);
   const build = record.build as { id?: string } | undefined;
   if (build?.id && build.id !== stoppedBuild)
     stoppedBuild = (await stopRunningBuild(deps.codebuild, build.id)) ?? stoppedBuild;
@@ -135,7 +140,13 @@ export async function cleanUp(event: ExecutionStatusChange, deps: CleanUpDeps): 
   };
 }
 
-async function alreadyEnded(deployment: Deployment, deps: CleanUpDeps): Promise<CleanUpResult> {
+async function alreadyEnded(
+  deployment: Deployment,
+  deps: CleanUpDeps,
+  status?: DeploymentStatus,
+): Promise<CleanUpResult> {
+  // RecordResult writes the record, then the claim: its retries may have run out between the two.
+  if (status && status !== 'RUNNING') await deps.table.endClaim(deployment, status);
   const releasedLock = await release(deployment, deps.lock);
   return { deploymentId: deployment.id, action: 'already-ended', stoppedBuild: null, releasedLock };
 }

@@ -232,6 +232,19 @@ export class DeploymentsTable {
   ): Promise<void> {
     const now = new Date().toISOString();
     await this.update(deployment, { ...details, status, finishedAt: now, updatedAt: now });
+    await this.endClaim(deployment, status, now);
+  }
+
+  /**
+   * Gives the commit's claim the record's final status when this deployment still owns it. `finish` writes the
+   * record first and the claim second; when the claim write's retries run out between the two, CleanUp (on the
+   * execution's failure) calls this for the ended record, so a claim is never left RUNNING.
+   */
+  async endClaim(
+    deployment: Deployment,
+    status: DeploymentStatus,
+    now = new Date().toISOString(),
+  ): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({

@@ -50,6 +50,9 @@ function world(options: { record?: Record<string, unknown> | null; lockHolder?: 
       log.push(`finish ${status}`);
       record = { ...record, ...details, status };
     },
+    endClaim: async (_d: Deployment, status: string) => {
+      log.push(`end claim ${status}`);
+    },
   } as unknown as DeploymentsTable;
   const lockTable = {
     tableName: 't',
@@ -171,6 +174,15 @@ describe('cleanUp', () => {
 
     expect(out.action).toBe('already-ended');
     expect(log).toEqual(['release lock']);
+  });
+
+  it('gives the claim the status of a record that ended when RecordResult ran out of retries before the claim', async () => {
+    const { log, deps } = world({ record: { status: 'SUCCEEDED' } });
+
+    const out = await cleanUp(event, deps);
+
+    expect(out.action).toBe('already-ended');
+    expect(log).toEqual(['end claim SUCCEEDED', 'release lock']);
   });
 
   it('closes the claim of a deployment that stopped before its record was written', async () => {
