@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CodeCommitClient, type GetFolderOutput } from '@aws-sdk/client-codecommit';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { credentialEnvironment, emulatorCredentials } from '../cli/emulator/emulator-credentials';
 import { startMoto } from '../cli/emulator/moto';
 import { archiveCommit } from '../functions/lib/source/archive-source';
 import { generateTree } from './bench-archive-tree';
@@ -128,8 +129,7 @@ function runChild(args: string[], endpoint: string): Promise<ChildReport> {
       ...process.env,
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'x',
-      AWS_SECRET_ACCESS_KEY: 'x',
+      ...credentialEnvironment(emulatorCredentials(endpoint)),
       NODE_NO_WARNINGS: '1',
     };
     const proc = fork(__filename, ['--child', ...args], { env, stdio: ['ignore', 2, 2, 'ipc'] });
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     const s3 = new S3Client({
       endpoint: moto.endpoint,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      credentials: moto.credentials,
     });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(

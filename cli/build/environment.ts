@@ -1,10 +1,12 @@
 /**
- * The environment a build's commands start with, merged the way CodeBuild merges it: the image's environment,
- * then the buildspec's variables, then the project's, then StartBuild's overrides (each name taken from the
- * last place that sets it), then CodeBuild's own CODEBUILD_ variables. Parameter Store and Secrets Manager
- * variables are resolved through RunBuildOptions.resolveVariable; their values are masked in the log.
+ * The environment a build's commands start with, merged the way CodeBuild merges it: the image's environment
+ * (base-env.ts: a minimal one, not the user's whole environment), then the buildspec's variables, then the
+ * project's, then StartBuild's overrides (each name taken from the last place that sets it), then CodeBuild's own
+ * CODEBUILD_ variables. Parameter Store and Secrets Manager variables are resolved through
+ * RunBuildOptions.resolveVariable; their values are masked in the log.
  * https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.variables
  */
+import { imageEnvironment } from './base-env';
 import type { Buildspec } from './buildspec-schema';
 import type { Dirs } from './shell-session';
 import type { EnvironmentVariable, PhaseContext, RunBuildOptions, SecretVariableType } from './types';
@@ -61,7 +63,7 @@ const FAILURE_CODES: Record<SecretVariableType, string> = {
 export async function buildEnvironment(build: EnvironmentInputs): Promise<BuildEnvironment | PhaseContext> {
   const { options, dirs, region, warn } = build;
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options.baseEnv ?? process.env)) {
+  for (const [name, value] of Object.entries(imageEnvironment(options))) {
     if (value !== undefined && IDENTIFIER.test(name) && name !== 'OLDPWD') env[name] = value;
   }
   Object.assign(env, { HOME: dirs.home, AWS_REGION: region, AWS_DEFAULT_REGION: region, PWD: dirs.src });

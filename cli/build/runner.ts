@@ -13,6 +13,7 @@ import { LocalBuild } from './local-build';
 import type { BuildRunResult, RunBuildOptions } from './types';
 
 export { artifactKey } from './artifacts';
+export { type BuildAwsAccess, INHERIT_ENV_VARIABLE } from './base-env';
 export type * from './types';
 
 /** Runs one build to completion; throws only for invalid options, every build problem is in the result. */

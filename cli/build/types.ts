@@ -1,5 +1,6 @@
 /** The shapes of a local build: its options, phases and result, as CodeBuild's API names them. */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { BuildAwsAccess } from './base-env';
 
 export type BuildStatus = 'SUCCEEDED' | 'FAILED' | 'FAULT' | 'TIMED_OUT' | 'STOPPED';
 export type PhaseType =
@@ -100,8 +101,15 @@ export interface RunBuildOptions {
   timeoutMs?: number;
   /** StopBuild: the build ends STOPPED. */
   signal?: AbortSignal;
-  /** The build image's environment; default this process's. */
+  /**
+   * The build image's environment, as is. Default (base-env.ts): this process's PATH, LANG, LC_*, TERM, TMPDIR, TZ
+   * and DOCKER_HOST only, or its whole environment with `inheritEnv`; then `awsAccess`.
+   */
   baseEnv?: Record<string, string | undefined>;
+  /** Start from this process's whole environment (`--inherit-env`); default: SWITCHYARD_BUILD_INHERIT_ENV=1 in it. */
+  inheritEnv?: boolean;
+  /** The build's AWS access (the emulator's endpoint and the run's credentials); none by default. */
+  awsAccess?: BuildAwsAccess;
   /** Parent of the build's temporary directory; default the OS temp directory. */
   workRoot?: string;
   /** HOME for the commands; default a fresh directory next to the source (CodeBuild's /root is not ours). */

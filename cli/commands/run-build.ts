@@ -44,7 +44,7 @@ export const runBuildCommand: Command = {
   summary: "run a buildspec on a source folder as CodeBuild would (phases, variables, the artifact's files)",
   usage: `switchyard run-build --source DIR [--buildspec PATH] [--env NAME=VALUE]... [--env-file FILE]
                      [--resolved-source-version SHA] [--source-version V] [--artifacts DIR]
-                     [--parse-only] [--json]
+                     [--inherit-env] [--parse-only] [--json]
 
 Runs the buildspec's phases (install, pre_build, build, post_build, with their finally blocks and on-failure)
 in a copy of DIR with CodeBuild's environment variables, then collects the primary artifact's files as
@@ -59,6 +59,8 @@ CodeBuild does. The build log goes to stderr.
   --resolved-source-version SHA   CODEBUILD_RESOLVED_SOURCE_VERSION (CodePipeline sets the commit id)
   --source-version V              CODEBUILD_SOURCE_VERSION
   --artifacts DIR                 write the primary artifact's files under DIR, by their artifact paths
+  --inherit-env                   start the build with this whole environment (AWS_PROFILE, AWS_SESSION_TOKEN and
+                                  every other variable), not only PATH, LANG, LC_*, TERM, TMPDIR, TZ and DOCKER_HOST
   --parse-only                    validate the buildspec and run nothing (exit 1, the error on stderr, if invalid)
   --json                          end stdout with one JSON line: {"status", "phases": [{"phaseType",
                                   "phaseStatus", "contexts": [{"statusCode", "message"}]}], "warnings",
@@ -71,6 +73,9 @@ Secrets Manager GetSecretValue) with the default credential chain, AWS_REGION an
 reads them; one that cannot be read fails the build in DOWNLOAD_SOURCE, and their values show as *** in the log.
 Without a typed entry nothing is read from AWS, and those variables stay unset (a warning each).
 Commands run with bash (with /bin/sh where there is no bash) unless env.shell says /bin/sh: docs/LOCAL-BUILDS.md.
+They run on this machine, as you, with CodeBuild's variables, --env, --env-file and the buildspec's, and of this
+environment only PATH, LANG, LC_*, TERM, TMPDIR, TZ and DOCKER_HOST: no AWS credentials, profile or token reaches
+the build unless given with --env or --inherit-env.
 
 Exit status 0 only when the build SUCCEEDED. Ctrl-C stops the build (status STOPPED).
 
@@ -88,6 +93,7 @@ Example:
         'resolved-source-version': { type: 'string' },
         'source-version': { type: 'string' },
         artifacts: { type: 'string' },
+        'inherit-env': { type: 'boolean' },
         'parse-only': { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -131,6 +137,7 @@ Example:
         environmentVariables,
         ...(typed ? { resolveVariable: awsResolver() } : {}),
         ...(values.artifacts ? { artifactsDirectory: resolve(values.artifacts) } : {}),
+        inheritEnv: values['inherit-env'] ?? false,
         onLog: (line) => process.stderr.write(`${line}\n`),
         signal: controller.signal,
       });

@@ -1,6 +1,6 @@
 /**
- * The emulator's CodeBuild: the moto launcher starts this process for each StartBuild when an executor is set
- * (`setBuildExecutor`). It downloads the build's source archive from the emulator's S3, runs the buildspec with
+ * The emulator's CodeBuild: the moto launcher starts this process for each StartBuild when builds run for real
+ * (`setBuildExecutor`), with the emulator's credentials in its environment. It downloads the build's source archive from the emulator's S3, runs the buildspec with
  * the local build runner, uploads the artifact where CodeBuild would, writes the log to the emulator's
  * CloudWatch Logs, and reports the phases and the final status back, so BatchGetBuilds shows a real build.
  */
@@ -28,6 +28,7 @@ import {
   type EnvironmentVariable,
   runBuild,
 } from '../build/runner';
+import { controlHeaders, emulatorCredentials } from './emulator-credentials';
 
 /** What the launcher writes on this process's stdin. */
 export interface ExecutorRequest {
@@ -60,7 +61,8 @@ export interface ExecutorRequest {
 async function report(request: ExecutorRequest, update: Record<string, unknown>): Promise<void> {
   const response = await fetch(`${request.endpoint}/moto-api/switchyard/codebuild/report`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // The launcher gave this process the emulator's credentials (AWS_SECRET_ACCESS_KEY is the control secret).
+    headers: { ...controlHeaders(request.endpoint), 'content-type': 'application/json' },
     body: JSON.stringify({
       id: request.build.id,
       accountId: request.accountId,
@@ -218,6 +220,9 @@ export async function executeBuild(
       initiator: 'switchyard-emulator',
       image: request.build.environment?.image,
       environmentVariables: projectVariables(request),
+      // The build's AWS calls (the AWS CLI in a buildspec) go to this emulator with its credentials, as a
+      // CodeBuild build's go to its account with the project's role; nothing else of the user's environment.
+      awsAccess: { endpoint: request.endpoint, ...emulatorCredentials(request.endpoint) },
       // Parameter Store and Secrets Manager variables are read from the emulator, as CodeBuild reads them from
       // the account: a parameter or secret missing there fails the build in DOWNLOAD_SOURCE.
       resolveVariable: awsVariableResolver({

@@ -1,10 +1,10 @@
 """The emulator's CodeBuild controls: scripting the outcome of the next builds, listing the builds started,
-and setting the executor that runs builds for real and the route it reports on.
+turning on (or off) the executor named at launch that runs builds for real, and the route it reports on.
 
     POST /moto-api/switchyard/codebuild/outcomes  {"projectName", "outcomes": [{"status", "inProgressPolls"?,
                                                    "failedPhase"?, "phaseMessage"?}], "accountId"?, "region"?}
     GET  /moto-api/switchyard/codebuild/builds
-    POST /moto-api/switchyard/codebuild/executor  (codebuild_executor.py)
+    POST /moto-api/switchyard/codebuild/run-builds  (codebuild_executor.py)
     POST /moto-api/switchyard/codebuild/report    (codebuild_executor.py)
 """
 
@@ -94,12 +94,19 @@ def _codebuild_state(body: dict[str, Any]) -> CodeBuildScripting:
     return scripting(codebuild_backends[account][region])
 
 
-def control_codebuild_executor(body: dict[str, Any]) -> dict[str, Any]:
-    """Set (or, with "command": null, clear) the command that runs each new build."""
-    config = codebuild_executor.validate_config(body, ControlError)
+def control_codebuild_run_builds(body: dict[str, Any]) -> dict[str, Any]:
+    """Run each new unscripted build with the launch's executor ("enabled": true), or script them all (false)."""
+    unknown = sorted(set(body) - {"enabled", "accountId", "region"})
+    if unknown:
+        # A command is never taken over HTTP (codebuild_executor.py): say so rather than ignore it.
+        raise ControlError(f"unknown keys {unknown}: the build executor is fixed at launch (--build-executor)")
+    enabled = body.get("enabled")
+    if not isinstance(enabled, bool):
+        raise ControlError('"enabled" must be true (run builds with the launch executor) or false (scripted)')
+    config = codebuild_executor.launch_executor(ControlError) if enabled else None
     with codebuild_lock:
         _codebuild_state(body).executor = config
-    return {"command": config.command if config else None}
+    return {"enabled": enabled}
 
 
 def control_codebuild_report(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,16 @@
-"""The emulator's CodeBuild can run builds for real: with an executor set, each StartBuild starts a process
-(cli/emulator/build-executor.js) that runs the buildspec locally and reports the build's phases and status back
-through POST /moto-api/switchyard/codebuild/report. BatchGetBuilds then shows that build as it goes, and
-StopBuild stops the process. Without an executor, builds follow the scripted outcomes as before.
+"""The emulator's CodeBuild can run builds for real: the launcher names the executor (--build-executor, the
+command of cli/emulator/build-executor.js), and once the control below turns it on (until the next reset)
+each StartBuild starts that process, which runs the buildspec locally and reports the build's phases and
+status back through POST /moto-api/switchyard/codebuild/report. BatchGetBuilds then shows that build as it goes,
+and StopBuild stops the process. Otherwise builds follow the scripted outcomes.
+
+The command is fixed at launch and never taken from a request: a control that set it would let anyone who can
+reach the port run commands as the user (emulator_auth.py).
 
 Controls:
-    POST /moto-api/switchyard/codebuild/executor  {"command": ["node", ".../build-executor.js"] | null,
-                                                   "env"?: {...}, "accountId"?, "region"?}
-    POST /moto-api/switchyard/codebuild/report    {"id", "update": {buildStatus?, currentPhase?, phases?, ...},
-                                                   "accountId"?, "region"?}
+    POST /moto-api/switchyard/codebuild/run-builds  {"enabled": true | false, "accountId"?, "region"?}
+    POST /moto-api/switchyard/codebuild/report      {"id", "update": {buildStatus?, currentPhase?, phases?, ...},
+                                                     "accountId"?, "region"?}
 """
 
 import json
@@ -17,6 +20,8 @@ import subprocess
 import sys
 import time
 from typing import Any, Callable
+
+import emulator_auth
 
 # Fields of the build JSON an executor may set; anything else in a report is refused.
 REPORTABLE = {
@@ -33,24 +38,35 @@ FINAL_STATUSES = {"SUCCEEDED", "FAILED", "FAULT", "STOPPED", "TIMED_OUT"}
 
 
 class ExecutorConfig:
-    """The command that runs a build, and extra environment for it."""
+    """The command that runs a build."""
 
-    def __init__(self, command: list[str], env: dict[str, str]):
+    def __init__(self, command: list[str]):
         self.command = command
-        self.env = env
 
 
-def validate_config(body: dict[str, Any], error: Callable[[str], Exception]) -> ExecutorConfig | None:
-    """The executor control's body as a config; None turns the executor off."""
-    command = body.get("command")
-    if command is None:
-        return None
-    if not isinstance(command, list) or not command or not all(isinstance(part, str) for part in command):
-        raise error('"command" must be a non-empty list of strings (the program and its arguments), or null')
-    env = body.get("env") or {}
-    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        raise error('"env" must be an object of strings')
-    return ExecutorConfig(command, env)
+# The launch's executor (--build-executor), or None: the emulator then only scripts outcomes.
+_launch: dict[str, ExecutorConfig | None] = {"executor": None}
+
+
+def configure_launch(command_json: str | None, error: Callable[[str], Exception]) -> None:
+    """--build-executor: a JSON list of strings, the program and its arguments."""
+    if command_json is None:
+        return
+    try:
+        command = json.loads(command_json)
+    except json.JSONDecodeError as problem:
+        raise error(f"--build-executor is not JSON ({problem}): give a list like [\"node\", \".../build-executor.js\"]")
+    if not isinstance(command, list) or not command or not all(isinstance(part, str) and part for part in command):
+        raise error('--build-executor must be a non-empty JSON list of strings (the program and its arguments)')
+    _launch["executor"] = ExecutorConfig(command)
+
+
+def launch_executor(error: Callable[[str], Exception]) -> ExecutorConfig:
+    """The executor named at launch, for the run-builds control; an error when there is none."""
+    executor = _launch["executor"]
+    if executor is None:
+        raise error("this emulator was launched without --build-executor, so builds can only be scripted")
+    return executor
 
 
 def launch(
@@ -72,8 +88,11 @@ def launch(
         # A CODECOMMIT source: the bound git repository and the commit (codebuild_sources.py), or why not.
         "gitSource": git,
     }
-    env = {**os.environ, **config.env, "AWS_REGION": region, "AWS_ACCESS_KEY_ID": "emulator",
-           "AWS_SECRET_ACCESS_KEY": "emulator"}
+    # The launch's credentials: the emulator refuses any other key id (emulator_auth.py); the executor's report
+    # control needs the secret too.
+    env = {**os.environ, **emulator_auth.credential_environment(), "AWS_REGION": region}
+    env.pop("AWS_SESSION_TOKEN", None)
+    env.pop("AWS_PROFILE", None)
     # The executor talks to this emulator only; endpoint variables of the caller must not point it elsewhere.
     for name in [name for name in env if name.startswith("AWS_ENDPOINT_URL")]:
         del env[name]

@@ -1,4 +1,5 @@
 /** moto's default network: the VPC, subnets and security group it starts with, read from a running server. */
+import { emulatorCredentials } from './emulator-credentials';
 
 export interface DefaultNetwork {
   vpcId: string;
@@ -24,9 +25,9 @@ export async function describeDefaultNetwork(
     });
     const response = await fetch(endpoint, {
       method: 'POST',
-      // moto routes by the credential scope; it does not check the signature.
+      // moto routes by the credential scope; the emulator checks its key id, not the signature (emulator_auth.py).
       headers: {
-        authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
+        authorization: `AWS4-HMAC-SHA256 Credential=${emulatorCredentials(endpoint).accessKeyId}/20240101/${region}/ec2/aws4_request, SignedHeaders=host, Signature=0`,
       },
       body,
     });

@@ -4,6 +4,7 @@
  */
 import { CreateFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { zipToBuffer } from '../../functions/lib/zip/write';
+import { emulatorCredentials } from './emulator-credentials';
 
 /**
  * An IAM role for emulator functions (moto's CreateFunction checks that the role exists). There is no IAM client
@@ -17,8 +18,7 @@ export async function ensureFunctionRole(
     const response = await fetch(endpoint, {
       method: 'POST',
       headers: {
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=emulator/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+        authorization: `AWS4-HMAC-SHA256 Credential=${emulatorCredentials(endpoint).accessKeyId}/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
       },
       body: new URLSearchParams({ Version: '2010-05-08', ...params }),
     });

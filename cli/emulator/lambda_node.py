@@ -5,8 +5,9 @@ moto 5.2.1 runs a function's code only in a Docker container. For a function who
 has resolved the qualifier or alias) is replaced here:
 
 - The code zip moto keeps (`code_bytes`, from ZipFile or from the S3 object at creation) is unpacked once
-  into `<cache>/<code sha256 hex>/` (cache: $SWITCHYARD_LAMBDA_CACHE or `<tmp>/switchyard-lambda`), the
-  function's LAMBDA_TASK_ROOT and working directory.
+  into `<cache>/<code sha256 hex>/`, the function's LAMBDA_TASK_ROOT and working directory. The cache
+  ($SWITCHYARD_LAMBDA_CACHE, else $XDG_CACHE_HOME/switchyard/lambda, else ~/.cache/switchyard/lambda) is
+  private to the user: checked before each use, unpacked code re-verified (lambda_node_cache.py).
 - `node` ($SWITCHYARD_LAMBDA_NODE, else `node` on PATH) runs a small bootstrap (next to the cache) that loads
   `Handler` = `[dir/]file.export[.nested]` from file.js, .mjs or .cjs (require, or import() for ES modules),
   calls it with the event (stdin, JSON) and a context (awsRequestId, functionName, functionVersion,

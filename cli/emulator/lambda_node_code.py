@@ -1,6 +1,7 @@
 """A Node.js Lambda function's code and runtime on disk, for the emulator: the code zip unpacked once per
-code digest into the cache (the function's LAMBDA_TASK_ROOT), the bootstrap written once per content, and the
-`node` binary to run them with. See lambda_node.py for the behaviour.
+code digest into the user's private cache (the function's LAMBDA_TASK_ROOT; the cache's checks are in
+lambda_node_cache.py), the bootstrap written once per content, and the `node` binary to run them with. See
+lambda_node.py for the behaviour.
 """
 
 import hashlib
@@ -12,61 +13,82 @@ import threading
 import zipfile
 
 from moto.awslambda.models import LambdaFunction
-from moto.core.exceptions import JsonRESTError
 
 from lambda_node_bootstrap import BOOTSTRAP
+from lambda_node_cache import (
+    EmulatorFailure,
+    cache_root,
+    discard,
+    make_private,
+    private_cache_root,
+    tree_digest,
+    verified,
+    write_marker,
+)
 
-
-class EmulatorFailure(JsonRESTError):
-    """The emulator cannot run the function (no node, unreadable code): HTTP 500 with the cause."""
-
-    code = 500
-
-    def __init__(self, message: str):
-        super().__init__("ServiceException", message)
-
+__all__ = ["EmulatorFailure", "bootstrap_path", "cache_root", "node_binary", "task_root_of"]
 
 _disk_lock = threading.Lock()
-
-
-def cache_root() -> str:
-    return os.environ.get("SWITCHYARD_LAMBDA_CACHE") or os.path.join(tempfile.gettempdir(), "switchyard-lambda")
 
 
 def bootstrap_path() -> str:
     """The bootstrap, written once per content (its name carries a hash, so an edited one never goes stale)."""
     digest = hashlib.sha256(BOOTSTRAP.encode()).hexdigest()[:16]
-    path = os.path.join(cache_root(), f"bootstrap-{digest}.cjs")
-    if not os.path.exists(path):
-        with _disk_lock:
-            os.makedirs(cache_root(), exist_ok=True)
+    path = os.path.join(private_cache_root(), f"bootstrap-{digest}.cjs")
+    with _disk_lock:
+        if not _is_current_bootstrap(path):
             temporary = f"{path}.{os.getpid()}.{threading.get_ident()}"
-            with open(temporary, "w", encoding="utf-8") as handle:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(BOOTSTRAP)
             os.replace(temporary, path)
     return path
 
 
-def task_root_of(fn: LambdaFunction) -> str:
-    """The function's code unpacked into `<cache>/<sha256>/`, once; concurrent first invokes race safely."""
-    digest = fn.code_digest or "empty"
-    root = os.path.join(cache_root(), digest)
-    if os.path.isdir(root):
-        return root
-    os.makedirs(cache_root(), exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f"{digest}.", dir=cache_root())
+def _is_current_bootstrap(path: str) -> bool:
+    """True when the file is this user's own regular file, writable by no one else, with the expected text."""
     try:
-        if fn.code_bytes:
-            _unzip(fn.code_bytes, staging)
+        info = os.lstat(path)
+        if not os.path.isfile(path) or os.path.islink(path) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            return False
+        with open(path, encoding="utf-8") as handle:
+            return handle.read() == BOOTSTRAP
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def task_root_of(fn: LambdaFunction) -> str:
+    """
+    The function's code unpacked into `<cache>/<sha256 of the zip>/`, once, and checked on every use: a folder
+    that is not intact and this user's alone is thrown away and the code unpacked again (lambda_node_cache.py).
+    """
+    code = fn.code_bytes or b""
+    # Hashed here rather than taken from moto's code_digest: the folder's name is this code's digest, whatever moto did.
+    digest = hashlib.sha256(code).hexdigest() if code else "empty"
+    cache = private_cache_root()
+    root = os.path.join(cache, digest)
+    with _disk_lock:
+        if os.path.lexists(root):
+            why = verified(root)
+            if why is None:
+                return root
+            discard(root, why)
+        staging = tempfile.mkdtemp(prefix=f".{digest}.", dir=cache)
         try:
-            os.rename(staging, root)
-        except OSError:
-            if not os.path.isdir(root):
-                raise
-            shutil.rmtree(staging, ignore_errors=True)  # another invoke won the race
-    except Exception:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            if code:
+                _unzip(code, staging)
+            make_private(staging)
+            # The marker is written before the folder takes its name, so no reader sees the folder without it.
+            write_marker(root, tree_digest(staging))
+            try:
+                os.rename(staging, root)
+            except OSError:
+                if verified(root) is not None:
+                    raise
+                shutil.rmtree(staging, ignore_errors=True)  # another emulator process unpacked the same code first
+        except Exception:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return root
 
 

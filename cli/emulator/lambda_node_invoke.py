@@ -17,8 +17,11 @@ from typing import Any
 from moto.awslambda.models import LambdaFunction
 from moto.core.utils import unix_time_millis
 
+import emulator_auth
 from lambda_node_code import bootstrap_path, cache_root, node_binary, task_root_of
 
+# Lambda gives a function its role's session credentials; here, the emulator's own key pair (the only key id it
+# serves, emulator_auth.py) and a stand-in session token.
 DUMMY_CREDENTIAL = "testing"
 _endpoint: str | None = None
 
@@ -64,8 +67,7 @@ def _environment(fn: LambdaFunction, task_root: str, log_stream: str) -> dict[st
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_REGION": fn.region,
             "AWS_DEFAULT_REGION": fn.region,
-            "AWS_ACCESS_KEY_ID": DUMMY_CREDENTIAL,
-            "AWS_SECRET_ACCESS_KEY": DUMMY_CREDENTIAL,
+            **emulator_auth.credential_environment(),
             "AWS_SESSION_TOKEN": DUMMY_CREDENTIAL,
             "AWS_ENDPOINT_URL": _endpoint_url(),
         }

@@ -1,10 +1,12 @@
 /**
  * The control routes Switchyard's patches add to a running moto server (/moto-api/switchyard/...), and moto's own
  * reset: scripted CodeBuild outcomes and the recorded builds, the build executor, target health, task-set
- * stability, the emulator's timings, and a local git repository served as CodeCommit. Each is one HTTP call to the emulator's endpoint.
+ * stability, the emulator's timings, and a local git repository served as CodeCommit. Each is one HTTP call to the emulator's endpoint,
+ * with the emulator's secret in a header (emulator-credentials.ts).
  */
 import { join } from 'node:path';
 import type { BuildStatus, PhaseType } from '../build/runner';
+import { controlHeaders } from './emulator-credentials';
 
 export type { BuildStatus };
 
@@ -186,14 +188,12 @@ export function buildExecutorCommand(): string[] {
 }
 
 /**
- * Makes the emulator's CodeBuild run every new build for real with `command` (default: the local build runner),
- * or, with null, go back to scripted outcomes. Cleared by a reset.
+ * Makes the emulator's CodeBuild run every new unscripted build for real with the executor it was launched with
+ * (`startMoto({buildExecutor})`, default the local build runner), or, with false, go back to scripted outcomes.
+ * Cleared by a reset. The command itself is never sent: no request can choose what the emulator runs.
  */
-export async function setBuildExecutor(
-  endpoint: string,
-  command: string[] | null = buildExecutorCommand(),
-): Promise<{ command: string[] | null }> {
-  return control(endpoint, 'POST', '/moto-api/switchyard/codebuild/executor', { command });
+export async function setBuildExecutor(endpoint: string, enabled = true): Promise<{ enabled: boolean }> {
+  return control(endpoint, 'POST', '/moto-api/switchyard/codebuild/run-builds', { enabled });
 }
 
 async function control<T>(
@@ -202,11 +202,12 @@ async function control<T>(
   path: string,
   body?: unknown,
 ): Promise<T> {
+  const headers = controlHeaders(endpoint);
   const response = await fetch(new URL(path, endpoint), {
     method,
     ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ? { headers }
+      : { body: JSON.stringify(body), headers: { ...headers, 'content-type': 'application/json' } }),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`moto ${method} ${path} answered ${response.status}: ${text}`);

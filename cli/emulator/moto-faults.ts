@@ -3,6 +3,7 @@
  * services fail as AWS fails (throttling, or a 500), before the call is applied or after it (the answer lost),
  * and read back every fault injected. Cleared by POST /moto-api/reset.
  */
+import { controlHeaders } from './emulator-credentials';
 
 /** A service as its SigV4 credential scope names it (moto routes a request by the same name). */
 export type FaultService =
@@ -50,11 +51,12 @@ export async function faultCounts(endpoint: string): Promise<FaultCounts> {
 
 async function faultControl(endpoint: string, method: 'GET' | 'POST', body?: unknown): Promise<FaultCounts> {
   const path = '/moto-api/switchyard/faults';
+  const headers = controlHeaders(endpoint);
   const response = await fetch(new URL(path, endpoint), {
     method,
     ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ? { headers }
+      : { body: JSON.stringify(body), headers: { ...headers, 'content-type': 'application/json' } }),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`moto ${method} ${path} answered ${response.status}: ${text}`);

@@ -1,12 +1,20 @@
 /**
  * The patched moto server as a child process: started from cli/emulator/moto_launcher.py on a free loopback port,
  * ready once it prints its endpoint, exiting with this process; and stopped again, by this process or by PID from
- * another (jest's globalTeardown). What a running server is told to do is in moto-controls.ts.
+ * another (jest's globalTeardown). What a running server is told to do is in moto-controls.ts. Each server gets
+ * its own random credentials (emulator-credentials.ts), through its environment: it serves no other caller.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EmulatorTimings } from './moto-controls';
+import {
+  type EmulatorCredentials,
+  forgetEmulator,
+  LAUNCH_ENV,
+  newEmulatorCredentials,
+  rememberEmulator,
+} from './emulator-credentials';
+import { buildExecutorCommand, type EmulatorTimings } from './moto-controls';
 
 /** The launcher sits next to this file, in the source tree and in any copy of `cli/`. */
 const LAUNCHER = join(__dirname, 'moto_launcher.py');
@@ -31,12 +39,20 @@ export interface StartMotoOptions {
    * restores these. Tests pass `INSTANT_TIMINGS`.
    */
   timings?: Partial<EmulatorTimings>;
+  /**
+   * The command that runs builds for real once a control turns it on (`setBuildExecutor`); default the local build
+   * runner (build-executor.js); null: builds are only ever scripted. Fixed for the server's life: no request can
+   * change it.
+   */
+  buildExecutor?: string[] | null;
 }
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`. */
   endpoint: string;
   pid: number;
+  /** The only credentials the server accepts: AWS requests signed with this key id, controls with this secret. */
+  credentials: EmulatorCredentials;
   /** File with moto's log, when one was asked for. */
   log?: string;
   /** Kill the server and wait until it has exited. */
@@ -46,13 +62,27 @@ export interface MotoServer {
 /** Start a patched moto server (cli/emulator/moto_launcher.py) that exits with this process. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const python = options.python ?? 'python3';
-  const logFd = options.log === undefined ? undefined : openSync(options.log, 'w');
+  // Only this user reads the log: it holds request lines, and a presigned URL's key id with them.
+  const logFd = options.log === undefined ? undefined : openSync(options.log, 'w', 0o600);
   const args = [LAUNCHER, '--host', '127.0.0.1', '--port', String(options.port ?? 0)];
   if (options.timings) args.push('--timings', JSON.stringify(options.timings));
+  const executor = options.buildExecutor === undefined ? buildExecutorCommand() : options.buildExecutor;
+  if (executor) args.push('--build-executor', JSON.stringify(executor));
+  const credentials = newEmulatorCredentials();
+  // Through the environment, which only this user can read (/proc/<pid>/environ), not argv, which `ps` shows.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [LAUNCH_ENV.accessKeyId]: credentials.accessKeyId,
+    [LAUNCH_ENV.secretAccessKey]: credentials.secretAccessKey,
+  };
+  // The user's AWS profile and session mean nothing to the emulator, and a profile this machine's config lacks
+  // makes botocore (under moto) refuse to start.
+  for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN']) delete env[name];
   let child: ChildProcess;
   try {
     child = spawn(python, [...args, '--parent-pid', String(process.pid)], {
       stdio: ['ignore', 'pipe', logFd ?? 'pipe'],
+      env,
     });
   } finally {
     // The child holds its own copy of the descriptor.
@@ -115,11 +145,14 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   child.stdout?.resume();
   const pid = child.pid;
   if (pid === undefined) throw new Error('The moto server started without a pid');
+  rememberEmulator(endpoint, credentials);
   return {
     endpoint,
     pid,
+    credentials,
     ...(options.log === undefined ? {} : { log: options.log }),
     stop: async () => {
+      forgetEmulator(endpoint);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const killed = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -9,7 +9,10 @@ interface JestGlobalConfig {
   maxWorkers: number;
 }
 
-/** Jest globalSetup: one patched moto server per worker; endpoints and PIDs go to the workers through env. */
+/**
+ * Jest globalSetup: one patched moto server per worker; endpoints, PIDs and each server's own credentials go to the
+ * workers through env (inherited by the forked workers; never on a command line).
+ */
 export default async function globalSetup(globalConfig: JestGlobalConfig): Promise<void> {
   const workers = Math.max(1, Number(globalConfig.maxWorkers) || 1);
   const logDir = freshLogDir();
@@ -29,6 +32,11 @@ export default async function globalSetup(globalConfig: JestGlobalConfig): Promi
   process.env.SWITCHYARD_TEST_MOTO_ENDPOINTS = servers.map((server) => server.endpoint).join(',');
   process.env.SWITCHYARD_TEST_MOTO_PIDS = servers.map((server) => server.pid).join(',');
   process.env.SWITCHYARD_TEST_MOTO_LOGS = servers.map((server) => server.log ?? '').join(',');
+  // Neither a key id (capitals and digits) nor a base64 secret holds a comma.
+  process.env.SWITCHYARD_TEST_MOTO_ACCESS_KEY_IDS = servers.map((s) => s.credentials.accessKeyId).join(',');
+  process.env.SWITCHYARD_TEST_MOTO_SECRET_ACCESS_KEYS = servers
+    .map((s) => s.credentials.secretAccessKey)
+    .join(',');
 }
 
 /**
@@ -37,13 +45,13 @@ export default async function globalSetup(globalConfig: JestGlobalConfig): Promi
  */
 function freshLogDir(): string {
   const root = join(tmpdir(), 'switchyard-moto');
-  mkdirSync(root, { recursive: true });
+  mkdirSync(root, { recursive: true, mode: 0o700 });
   for (const entry of readdirSync(root)) {
     if (/^\d+$/.test(entry) && !isRunning(Number(entry)))
       rmSync(join(root, entry), { recursive: true, force: true });
   }
   const dir = join(root, String(process.pid));
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }
 

@@ -7,4 +7,6 @@ export default async function globalTeardown(): Promise<void> {
   delete process.env.SWITCHYARD_TEST_MOTO_PIDS;
   delete process.env.SWITCHYARD_TEST_MOTO_ENDPOINTS;
   delete process.env.SWITCHYARD_TEST_MOTO_LOGS;
+  delete process.env.SWITCHYARD_TEST_MOTO_ACCESS_KEY_IDS;
+  delete process.env.SWITCHYARD_TEST_MOTO_SECRET_ACCESS_KEYS;
 }

@@ -37,8 +37,8 @@ export interface MotoControls {
   serveGitRepository(binding: GitRepositoryBinding): Promise<ServedGitRepository>;
   /** moto's default VPC and subnets; their ids change after every reset. */
   describeDefaultNetwork(): Promise<DefaultNetwork>;
-  /** Run every new build with the local build runner (or, with null, go back to scripted outcomes). */
-  setBuildExecutor(command?: string[] | null): Promise<{ command: string[] | null }>;
+  /** Run every new build with the launch's executor, the local build runner (or, with false, go back to scripted outcomes). */
+  setBuildExecutor(enabled?: boolean): Promise<{ enabled: boolean }>;
   /**
    * Slow the emulator down as AWS is slow (targets `initial`, `draining`; tasks starting) until the next reset;
    * the harness starts every server with INSTANT_TIMINGS.
@@ -67,7 +67,7 @@ export function useMoto(options: { seed?: number } = {}): MotoControls {
     setTaskSetStability: (stability) => setTaskSetStability(endpoint, stability),
     serveGitRepository: (binding) => serveGitRepository(endpoint, binding),
     describeDefaultNetwork: () => describeDefaultNetwork(endpoint),
-    setBuildExecutor: (command) => setBuildExecutor(endpoint, command),
+    setBuildExecutor: (enabled) => setBuildExecutor(endpoint, enabled),
     setTimings: (timings) => setEmulatorTimings(endpoint, timings),
   };
 }

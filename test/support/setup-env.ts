@@ -6,6 +6,8 @@ export {};
 
 const endpoints = (process.env.SWITCHYARD_TEST_MOTO_ENDPOINTS ?? '').split(',').filter(Boolean);
 const logs = (process.env.SWITCHYARD_TEST_MOTO_LOGS ?? '').split(',');
+const keyIds = (process.env.SWITCHYARD_TEST_MOTO_ACCESS_KEY_IDS ?? '').split(',');
+const secrets = (process.env.SWITCHYARD_TEST_MOTO_SECRET_ACCESS_KEYS ?? '').split(',');
 // In band, JEST_WORKER_ID is '1'; the modulo only guards against ids beyond the servers started.
 const index = (Number(process.env.JEST_WORKER_ID ?? '1') - 1) % Math.max(1, endpoints.length);
 const endpoint = endpoints[index];
@@ -23,8 +25,10 @@ delete process.env.AWS_PROFILE;
 delete process.env.AWS_SESSION_TOKEN;
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_DEFAULT_REGION = 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID = 'testing';
-process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+// The worker's server accepts only the credentials it was launched with (cli/emulator/emulator_auth.py); without a
+// server (none started), placeholders that reach nothing.
+process.env.AWS_ACCESS_KEY_ID = (endpoint && keyIds[index]) || 'testing';
+process.env.AWS_SECRET_ACCESS_KEY = (endpoint && secrets[index]) || 'testing';
 // One attempt: a moto 500 is a bug to see at once, and an SDK retry would repeat the call's side
 // effects (HARNESS: one failing CreateTaskSet left three task sets), hiding missing idempotency.
 process.env.AWS_MAX_ATTEMPTS = '1';

@@ -40,8 +40,6 @@ describe('switchyard deploy | status | history | promote | abort | rollback', ()
       ...process.env,
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
       USER: 'alice',
     });
 
