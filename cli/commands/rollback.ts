@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
+import { checkRedeployArn } from '../../functions/lib/render/workload-scope';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { parseRedeploy } from '../../functions/lib/source/redeploy';
-import { FOLLOW_OPTIONS, startFromCommandLine } from '../stack/actions';
+import { FOLLOW_OPTIONS, startDeployment, startFromCommandLine } from '../stack/actions';
 import { deploymentToResume, resumeRollbackInput, rollbackFailedRecords } from '../stack/rollback-failed';
 import { resolveTarget, stackClients, TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
+import { stackFamily } from './rollback-to';
 import type { Command } from './types';
 
 /** `switchyard rollback`: redeploys the previous task definition, or a given one, without a build. */
@@ -16,7 +18,9 @@ export const rollback: Command = {
 Starts an execution of the pipeline state machine with {"rollback": true}: the task definition that was live
 before the current one is deployed again, through the same lock, traffic shift and rollback, with the AppSpec
 settings of the last successful deployment. With --to, {"taskDefinitionArn": ARN}: that revision (ACTIVE) is
-deployed. The execution is named rollback-<UTC time>-<random>; its ARN is printed.
+deployed; it must be in the stack's account and Region, of its TaskDefinitionFamily (when the stack sets one), and
+name no role but the stack's TaskRoleArn and TaskExecutionRoleArn. The execution is named
+rollback-<UTC time>-<random>; its ARN is printed.
 
 With --resume: a deployment whose rollback failed (status ROLLBACK_FAILED; it keeps the service's lock, so no
 other deployment starts on a listener that may split traffic) is rolled back again, from what its record stored,
@@ -52,9 +56,37 @@ ${TARGET_USAGE}`,
         { cause: error },
       );
     }
-    return startFromCommandLine(values, 'rollback', input);
+    if (values.to === undefined) return startFromCommandLine(values, 'rollback', input);
+    return rollbackTo(values, values.to, input);
   },
 };
+
+/**
+ * `--to`: the revision must be in the state machine's account and Region, and of the stack's TaskDefinitionFamily
+ * when --stack names a stack that sets one; Prepare checks it again (and its roles) before any side effect.
+ */
+async function rollbackTo(
+  values: Parameters<typeof startFromCommandLine>[0],
+  arn: string,
+  input: Record<string, unknown>,
+): Promise<number> {
+  const clients = stackClients();
+  const needs = values.follow
+    ? (['stateMachineArn', 'tableName', 'repository'] as const)
+    : (['stateMachineArn'] as const);
+  const target = await resolveTarget(values, needs, clients.cloudformation);
+  const [, , , region = '', account = ''] = target.stateMachineArn.split(':');
+  const family = values.stack ? await stackFamily(clients.cloudformation, values.stack) : '';
+  checkRedeployArn(arn, { family, place: { region, account } }, '--to');
+  return startDeployment({
+    clients,
+    target,
+    prefix: 'rollback',
+    input,
+    follow: values.follow ?? false,
+    write: (text) => process.stdout.write(text),
+  });
+}
 
 async function resume(
   values: Parameters<typeof startFromCommandLine>[0] & { to?: string },

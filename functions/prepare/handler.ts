@@ -12,12 +12,15 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { checkHistoryBudget } from '../lib/deploy/history-budget';
+import { parseTerminationWait } from '../lib/deploy/shift-config';
 import { DeploymentsTable } from '../lib/record/deployments';
 import {
   isResumeRollback,
   prepareResumeRollback,
   type ResumeRollbackOutput,
 } from '../lib/record/resume-rollback';
+import { readWorkloadScope } from '../lib/render/workload-scope';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
@@ -45,6 +48,11 @@ async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollba
   // Every repository setting is checked before the first side effect (the claim), so a bad stack parameter ends
   // the execution here, naming the parameter, instead of failing a later state.
   checkVariableGrants(readSettings().buildVariables);
+  readWorkloadScope(); // TaskDefinitionFamily and the network allow-lists, which Render applies
+  // The traffic plan and the bake, whose waits must fit the execution's history (deploy/history-budget.ts); the
+  // stack always sets both (template.yaml Globals), ShiftTraffic refuses either one unset.
+  const { TRAFFIC_STRATEGY: strategy, TERMINATION_WAIT_MINUTES: bake } = process.env;
+  if (strategy !== undefined && bake !== undefined) checkHistoryBudget(strategy, parseTerminationWait(bake));
   return prepare(event, {
     codecommit,
     ecs,

@@ -74,6 +74,10 @@ describe('examples/infrastructure.yaml', () => {
     expect(outputs).toEqual(expect.arrayContaining([...targetParameters, 'LoadBalancerUrl']));
   });
 
+  it("keeps the ECR repository's tags immutable: a tag always names the image it was pushed with", () => {
+    expect(resource('Repository')).toMatchObject({ ImageTagMutability: 'IMMUTABLE' });
+  });
+
   it('runs an EXTERNAL service of two tasks whose first task set is primary on target group A', () => {
     expect(resource('Service')).toMatchObject({
       DeploymentController: { Type: 'EXTERNAL' },
@@ -273,13 +277,14 @@ describe('examples/sample-app/buildspec.yml under the local build runner', () =>
     expect(artifact).toBeNull();
   });
 
-  it('with Docker, logs in to ECR, builds and pushes $ECR_REPOSITORY_URI:$SHORT_COMMIT and names it', async () => {
+  it('with Docker, logs in to ECR, builds and pushes $ECR_REPOSITORY_URI:<short commit>-<build number> and names it', async () => {
     const tools = fakeTools({ docker: 'exit 0', aws: 'echo token' });
 
     const { result, artifact } = await build(tools.path);
 
     expect(result.status).toBe('SUCCEEDED');
-    const image = `${ECR_URI}:${COMMIT.slice(0, 7)}`;
+    // Unique per build (the example repository's tags are IMMUTABLE): the local runner's first build is number 1.
+    const image = `${ECR_URI}:${COMMIT.slice(0, 7)}-1`;
     const calls = tools.calls();
     // `aws ecr get-login-password | docker login` run at once: their order in the log is the scheduler's.
     expect(calls.slice(0, 1)).toEqual(['docker info']);

@@ -1,7 +1,8 @@
 /**
  * The AppSpec: CodeDeploy's ECS AppSpec (YAML or JSON, keys in any case) parsed into what CreateTaskSet and the
  * hooks need, and checked against the rendered task definition (the container and port exist, awsvpc for a
- * network configuration). Reading the document is appspec-document.ts's; writing the ARN, appspec-render.ts's.
+ * network configuration). Reading the document is appspec-document.ts's; the network, appspec-network.ts's; writing
+ * the ARN, appspec-render.ts's.
  */
 import type {
   CapacityProviderStrategyItem,
@@ -18,16 +19,10 @@ import {
   keyOf,
   loadAppSpec,
 } from './appspec-document';
+import { type NetworkScope, parseNetwork } from './appspec-network';
+import { HOOK_EVENTS, type HookEvent } from './hook-events';
 
-/** The lifecycle events of an ECS deployment that can run a hook, in the order they happen. */
-export const HOOK_EVENTS = [
-  'BeforeInstall',
-  'AfterInstall',
-  'AfterAllowTestTraffic',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
-export type HookEvent = (typeof HOOK_EVENTS)[number];
+export { HOOK_EVENTS, type HookEvent };
 
 /** What the AppSpec asks of the deployment, with the field names of ECS CreateTaskSet. */
 export interface ParsedAppSpec {
@@ -50,11 +45,15 @@ export type AppSpecTaskDefinition = Pick<
 const LAMBDA_FUNCTION =
   /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 
-/** Parses and checks the AppSpec against the task definition; throws InvalidInputError naming file, field and fix. */
+/**
+ * Parses and checks the AppSpec against the task definition, and, given a scope, its network against the one the
+ * stack allows (appspec-network.ts); throws InvalidInputError naming file, field and fix.
+ */
 export function parseAppSpec(
   text: string,
   file: string,
   taskDefinition: AppSpecTaskDefinition,
+  scope?: NetworkScope,
 ): ParsedAppSpec {
   const source = loadAppSpec(text, file);
   const { properties, where } = findTarget(source);
@@ -88,7 +87,8 @@ export function parseAppSpec(
   );
   const parsed: ParsedAppSpec = { containerName: name, containerPort: port, hooks: parseHooks(source) };
   const network = findKey(source, properties, 'NetworkConfiguration', where);
-  if (network?.data != null) parsed.networkConfiguration = parseNetwork(source, network, taskDefinition);
+  if (network?.data != null)
+    parsed.networkConfiguration = parseNetwork(source, network, taskDefinition, scope);
   const platform = findKey(source, properties, 'PlatformVersion', where);
   if (platform?.data != null) {
     const version = platform.data;
@@ -112,56 +112,6 @@ function integer(source: AppSpecSource, value: unknown, where: string, min: numb
     `${where} is ${JSON.stringify(value)}: expected a whole number from ${min} to ${max}`,
   );
   return number;
-}
-
-function ids(source: AppSpecSource, entry: AppSpecEntry | undefined, where: string, max: number): string[] {
-  const value = entry?.data;
-  ensure(
-    source,
-    Array.isArray(value) &&
-      value.length > 0 &&
-      value.length <= max &&
-      value.every((v) => typeof v === 'string' && v),
-    `${entry?.where ?? where} must be a list of 1 to ${max} ids, e.g. ["subnet-0abc", "subnet-0def"]`,
-  );
-  return value;
-}
-
-function parseNetwork(
-  source: AppSpecSource,
-  network: AppSpecEntry,
-  taskDefinition: AppSpecTaskDefinition,
-): NetworkConfiguration {
-  ensure(
-    source,
-    taskDefinition.networkMode === 'awsvpc',
-    `${network.where} needs a task definition with "networkMode": "awsvpc"; "${taskDefinition.family}" has ${taskDefinition.networkMode ?? 'none (bridge)'}`,
-  );
-  const awsvpc = isMap(network.node)
-    ? findKey(source, network.node, 'AwsvpcConfiguration', network.where)
-    : undefined;
-  ensure(
-    source,
-    isMap(awsvpc?.node),
-    `${network.where} needs AwsvpcConfiguration: {Subnets: [...], SecurityGroups: [...]}`,
-  );
-  const field = (key: string) => findKey(source, awsvpc.node as YAMLMap, key, awsvpc.where);
-  const config: NetworkConfiguration['awsvpcConfiguration'] = {
-    subnets: ids(source, field('Subnets'), `${awsvpc.where}.Subnets`, 16),
-  };
-  const groups = field('SecurityGroups');
-  if (groups?.data != null) config.securityGroups = ids(source, groups, groups.where, 5);
-  const publicIp = field('AssignPublicIp');
-  if (publicIp?.data != null) {
-    const assign = String(publicIp.data).toUpperCase();
-    ensure(
-      source,
-      assign === 'ENABLED' || assign === 'DISABLED',
-      `${publicIp.where} is ${JSON.stringify(publicIp.data)}: expected ENABLED or DISABLED`,
-    );
-    config.assignPublicIp = assign;
-  }
-  return { awsvpcConfiguration: config };
 }
 
 function parseStrategy(source: AppSpecSource, strategy: AppSpecEntry): CapacityProviderStrategyItem[] {

@@ -5,17 +5,22 @@
  * bound image files of the build output, renders and checks everything, and only then registers the revision
  * (reused when this commit already registered the same content).
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type ArtifactLocation, readZipArtifact } from '../build/artifacts';
-import { findImageFiles } from '../build/image-files';
+import type { ArtifactLocation } from '../build/artifacts';
+import { findImageFiles, IMAGE_DEFINITIONS_FILE } from '../build/image-files';
 import type { Deployment } from '../record/deployments';
 import { BuildArtifactError, SourceError } from '../shared/errors';
+import type { JsonObject } from '../shared/json';
 import type { DeployFile, RepositorySettings } from '../shared/settings';
 import { SETTINGS } from '../shared/settings';
 import { type ParsedAppSpec, parseAppSpec } from './appspec';
+import { readArchiveFiles } from './archive-entries';
+import { pinImageDigests } from './image-digests';
 import { registerTaskDefinition } from './register';
 import { renderTaskDefinition } from './task-definition';
+import { checkFamily, readWorkloadScope, type WorkloadScope } from './workload-scope';
 
 /** Input of RenderTaskDefinition, as the machine passes it. */
 export interface RenderStageInput {
@@ -59,18 +64,83 @@ function deployFile(
   throw wanted.origin === 'SOURCE' ? new SourceError(message) : new BuildArtifactError(message);
 }
 
+/** The paths Render may read in each artifact: the two deploy files where they are, and the image files. */
+function wantedPaths(settings: RepositorySettings): Record<DeployFile['origin'], string[]> {
+  const wanted: Record<DeployFile['origin'], string[]> = { SOURCE: [], BUILD: [] };
+  wanted[settings.taskDefinition.origin].push(settings.taskDefinition.path);
+  const appSpecDefault = settings.appSpec.path === SETTINGS.appSpecPath.fallback;
+  wanted[settings.appSpec.origin].push(...(appSpecDefault ? APPSPEC_DEFAULTS : [settings.appSpec.path]));
+  wanted.BUILD.push(...settings.images.map((binding) => binding.file), IMAGE_DEFINITIONS_FILE);
+  return wanted;
+}
+
+/**
+ * Only the files Render needs, read by byte ranges (archive-entries.ts): an archive of any size costs its central
+ * directory and those files. The source archive is not read at all when neither file comes from it.
+ */
+async function readDeployFiles(
+  s3: S3Client,
+  input: RenderStageInput,
+  settings: RepositorySettings,
+  log?: (message: string) => void,
+): Promise<Artifacts> {
+  const wanted = wantedPaths(settings);
+  const empty = { files: new Map<string, Buffer>(), size: 0, fetched: { requests: 0, bytes: 0 } };
+  const [source, build] = await Promise.all([
+    wanted.SOURCE.length > 0
+      ? readArchiveFiles(s3, input.source, wanted.SOURCE, 'the source archive')
+      : Promise.resolve(empty),
+    readArchiveFiles(s3, input.buildResult.artifact, wanted.BUILD, 'the build output artifact'),
+  ]);
+  for (const [name, read] of [
+    ['source archive', source],
+    ['build artifact', build],
+  ] as const) {
+    if (read.size > 0)
+      log?.(
+        `read ${read.files.size} file(s) of the ${read.size}-byte ${name}: ${read.fetched.bytes} bytes in ${read.fetched.requests} ranged GetObject(s)`,
+      );
+  }
+  return { SOURCE: source.files, BUILD: build.files };
+}
+
+/** Pins the revision's images (image-digests.ts) and logs what became of each; a missing tag fails here. */
+async function pinImages(
+  taskDefinition: RegisterTaskDefinitionCommandInput,
+  file: string,
+  pin: { ecr: ECRClient; repositoryUri: string } | undefined,
+  log?: (message: string) => void,
+): Promise<void> {
+  if (!pin) {
+    log?.('PinImageDigests is off: every image is registered by its tag');
+    return;
+  }
+  for (const done of await pinImageDigests(taskDefinition as unknown as JsonObject, file, pin)) {
+    log?.(
+      done.pinned
+        ? `container ${done.container}: ${done.image} pinned to ${done.pinned}`
+        : `container ${done.container}: ${done.image} left as it is (${done.left})`,
+    );
+  }
+}
+
 /** Renders, checks and registers the task definition of a deployment. */
 export async function renderStage(
   input: RenderStageInput,
-  deps: { s3: S3Client; ecs: ECSClient; settings: RepositorySettings; log?: (message: string) => void },
+  deps: {
+    s3: S3Client;
+    ecs: ECSClient;
+    settings: RepositorySettings;
+    log?: (message: string) => void;
+    /** What the stack lets a commit deploy (workload-scope.ts); read from the environment when not given. */
+    scope?: WorkloadScope;
+    /** Pin the images of the stack's ECR repository to their digests (image-digests.ts); absent: PinImageDigests off. */
+    pin?: { ecr: ECRClient; repositoryUri: string };
+  },
 ): Promise<RenderStageOutput> {
   const { settings } = deps;
-  const fromSource = [settings.taskDefinition, settings.appSpec].some((file) => file.origin === 'SOURCE');
-  const [source, build] = await Promise.all([
-    fromSource ? readZipArtifact(deps.s3, input.source) : Promise.resolve(new Map<string, Buffer>()),
-    readZipArtifact(deps.s3, input.buildResult.artifact),
-  ]);
-  const artifacts: Artifacts = { SOURCE: source, BUILD: build };
+  const artifacts = await readDeployFiles(deps.s3, input, settings, deps.log);
+  const build = artifacts.BUILD;
   const taskdef = deployFile(artifacts, settings.taskDefinition, {
     path: SETTINGS.taskDefinitionPath.parameter,
     origin: SETTINGS.taskDefinitionOrigin.parameter,
@@ -97,8 +167,12 @@ export async function renderStage(
     onWarning: (message) => warnings.push(message),
   });
   for (const warning of warnings) deps.log?.(`warning: ${warning}`);
-  // The AppSpec is checked against the rendered revision before anything is registered.
-  const appspec = parseAppSpec(appspecFile.text, appspecFile.file, taskDefinition);
+  // Before anything is registered: the AppSpec against the rendered revision, and the family and the network
+  // against what the stack allows (workload-scope.ts).
+  const scope = deps.scope ?? readWorkloadScope();
+  checkFamily(taskDefinition.family, taskdef.file, scope);
+  const appspec = parseAppSpec(appspecFile.text, appspecFile.file, taskDefinition, scope);
+  await pinImages(taskDefinition, taskdef.file, deps.pin, deps.log);
   const { deployment } = input;
   const registered = await registerTaskDefinition(deps.ecs, taskDefinition, {
     repository: deployment.repository,

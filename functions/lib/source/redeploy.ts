@@ -6,6 +6,12 @@
 import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { DeploymentsTable } from '../record/deployments';
 import type { ParsedAppSpec } from '../render/appspec';
+import {
+  checkRedeployArn,
+  checkRedeployRoles,
+  readWorkloadScope,
+  type WorkloadScope,
+} from '../render/workload-scope';
 import { InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 
@@ -64,10 +70,20 @@ function successful(records: Record<string, unknown>[]): SuccessfulRecord[] {
   });
 }
 
-/** Finds what a redeploy deploys; every problem is an InvalidInputError raised before any side effect. */
+/**
+ * Finds what a redeploy deploys; every problem is an InvalidInputError raised before any side effect. A given
+ * revision must be of the stack's account, Region and family (TaskDefinitionFamily, when set) and name only the
+ * stack's roles: it runs with this workload's permissions (workload-scope.ts).
+ */
 export async function resolveRedeploy(
   request: RedeployRequest,
-  deps: { table: DeploymentsTable; ecs: ECSClient; repository: string },
+  deps: {
+    table: DeploymentsTable;
+    ecs: ECSClient;
+    repository: string;
+    /** Read from the environment the template sets when not given. */
+    scope?: WorkloadScope;
+  },
 ): Promise<RedeployTarget> {
   const history = successful(await deps.table.listRecords(deps.repository));
   const current = history[0];
@@ -85,6 +101,8 @@ export async function resolveRedeploy(
     }
     return previous;
   }
+  const scope = deps.scope ?? readWorkloadScope();
+  checkRedeployArn(request.taskDefinitionArn, scope, 'taskDefinitionArn');
   const out = await deps.ecs
     .send(new DescribeTaskDefinitionCommand({ taskDefinition: request.taskDefinitionArn, include: ['TAGS'] }))
     .catch((error: unknown) => {
@@ -98,6 +116,7 @@ export async function resolveRedeploy(
       `task definition ${request.taskDefinitionArn} is ${out.taskDefinition?.status ?? 'missing'}: only an ACTIVE revision can be deployed`,
     );
   }
+  checkRedeployRoles(request.taskDefinitionArn, out.taskDefinition, scope);
   const commit = out.tags?.find((tag) => tag.key === 'switchyard:commit')?.value;
   return {
     taskDefinitionArn: request.taskDefinitionArn,

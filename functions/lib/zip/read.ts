@@ -4,13 +4,21 @@
  * Hostile archives are refused before anything is inflated when their paths leave the root or enter a .git
  * directory (entry-path.ts) or their entries state more bytes in all than the caller allows, and while
  * inflating as soon as an entry passes the size its header states, so a zip bomb fails before memory grows.
- * yauzl checks neither CRCs nor that limit; both are checked here.
+ * yauzl checks neither CRCs nor that limit; both are checked here. An archive in S3 can also be opened by byte
+ * ranges (openRangedZip, range-reader.ts), so that only its central directory and the entries read are fetched.
  */
 import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { type Entry, fromBufferPromise, getFileNameLowLevel, type ZipFile } from 'yauzl';
-import { InvalidInputError } from '../shared/errors';
+import {
+  type Entry,
+  fromBufferPromise,
+  fromRandomAccessReaderPromise,
+  getFileNameLowLevel,
+  type ZipFile,
+} from 'yauzl';
+import { InvalidInputError, SwitchyardError } from '../shared/errors';
 import { entryPathProblem } from './entry-path';
+import { type RangedObject, RangeReader } from './range-reader';
 
 /** What an entry is once extracted. */
 export type UnzippedKind = 'file' | 'directory' | 'symlink';
@@ -89,11 +97,35 @@ export async function openZip(
   } catch (error) {
     throw yauzlError(error);
   }
+  return listEntries(zipfile, options.refuseGitPaths ?? false, maxBytes);
+}
+
+/**
+ * Opens an archive read by byte ranges (range-reader.ts) and lists its entries as openZip does, fetching only its
+ * end. No total is checked: the caller reads a few entries and checks each one's size before inflating it.
+ */
+export async function openRangedZip(
+  object: RangedObject,
+): Promise<OpenedZip & { stats: RangeReader['stats'] }> {
+  const reader = new RangeReader(object);
+  let zipfile: ZipFile;
+  try {
+    zipfile = await fromRandomAccessReaderPromise(reader, object.size, {
+      autoClose: false,
+      decodeStrings: false,
+      validateEntrySizes: false,
+    });
+  } catch (error) {
+    throw yauzlError(error);
+  }
+  return { ...(await listEntries(zipfile, false)), stats: reader.stats };
+}
+
+async function listEntries(zipfile: ZipFile, refuseGitPaths: boolean, maxBytes?: number): Promise<OpenedZip> {
   try {
     const entries: ListedEntry[] = [];
-    for await (const entry of iterate(zipfile))
-      entries.push(listEntry(entry, options.refuseGitPaths ?? false));
-    checkTotal(entries, maxBytes);
+    for await (const entry of iterate(zipfile)) entries.push(listEntry(entry, refuseGitPaths));
+    if (maxBytes !== undefined) checkTotal(entries, maxBytes);
     return { zipfile, entries };
   } catch (error) {
     zipfile.close();
@@ -128,7 +160,7 @@ export async function* inflateEntry(
       yield chunk;
     }
   } catch (error) {
-    if (error instanceof InvalidInputError) throw error;
+    if (error instanceof InvalidInputError || fetchError(error)) throw error;
     throw corrupt(`${where} cannot be inflated: ${message(error)}`, error);
   } finally {
     stream.destroy();
@@ -205,12 +237,20 @@ function kindOf(name: string, entry: Entry): { kind: UnzippedKind; mode: number 
   return { kind: 'file', mode: unixMode & 0o777 ? S_IFREG | (unixMode & 0o7777) : S_IFREG | 0o644 };
 }
 
-/** yauzl's errors, worded as this reader's. */
-function yauzlError(error: unknown): InvalidInputError {
+/** yauzl's errors, worded as this reader's; a ranged read's own failure (an AWS error) passes as it is. */
+function yauzlError(error: unknown): unknown {
+  if (fetchError(error)) return error;
   if (message(error).startsWith('End of central directory record signature not found')) {
     return corrupt('no end of central directory record (not a zip archive, or truncated)');
   }
   return corrupt(message(error), error);
+}
+
+/** An error of the fetch under a ranged reader (range-reader.ts): Switchyard's, or the AWS SDK's. */
+function fetchError(error: unknown): boolean {
+  return (
+    error instanceof SwitchyardError || (typeof error === 'object' && error !== null && '$metadata' in error)
+  );
 }
 
 function message(error: unknown): string {

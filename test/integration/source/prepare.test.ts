@@ -234,4 +234,19 @@ describe('the Prepare handler', () => {
     const table = new DeploymentsTable(new DynamoDBClient({}), tableName);
     expect(await table.getClaim(pipeline.repository, repo.commitId)).toBeUndefined();
   });
+
+  it('refuses a bad workload-scope parameter before it claims anything, not at Render after the build', async () => {
+    const stack = await createLocalStack({});
+    const tableName = stack.resources.DeploymentsTable as string;
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      REPOSITORY_NAME: pipeline.repository,
+      BRANCH_NAME: pipeline.branch,
+      ALLOW_PUBLIC_IP: 'maybe',
+    });
+
+    await expect(handler(execution('bad-scope', push()))).rejects.toThrow(/AllowPublicIp/);
+    const table = new DeploymentsTable(new DynamoDBClient({}), tableName);
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toBeUndefined();
+  });
 });
