@@ -5,13 +5,7 @@
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import {
-  type CfnValue,
-  loadTemplate,
-  PROJECT_ROOT,
-  type TemplateFunction,
-  templateFunctions,
-} from './template';
+import { loadTemplate, PROJECT_ROOT, type TemplateFunction, templateFunctions } from './template';
 
 /** One bundled function. */
 export interface BuiltFunction {
@@ -23,27 +17,84 @@ export interface BuiltFunction {
   function: TemplateFunction;
 }
 
-function stringList(value: CfnValue | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) return [String(value)];
-  return value.map(String);
+// The BuildProperties SAM hands to esbuild and how (aws-lambda-builders, nodejs_npm_esbuild/esbuild.py): booleans
+// become a bare flag only when true, single values `--flag=value`, lists one `--flag:item` per item. Documented at
+// https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-sam-cli-using-build-typescript.html
+const SUPPORTED = new Set([
+  'EntryPoints',
+  'Format',
+  'Target',
+  'Minify',
+  'Sourcemap',
+  'MainFields',
+  'External',
+  'Banner',
+]);
+const UNSUPPORTED = new Set(['Loader', 'OutExtension', 'SourcesContent']);
+
+function where(fn: TemplateFunction, property: string): string {
+  return `template.yaml: ${fn.logicalId} Metadata.BuildProperties.${property}`;
 }
 
-/** The esbuild options SAM derives from a function's BuildProperties. */
+/** SAM passes `--minify`/`--sourcemap` only for a YAML boolean true; absent, it minifies and writes no map. */
+function flag(fn: TemplateFunction, property: string, absent: boolean): boolean {
+  const value = fn.buildProperties[property];
+  if (value === undefined) return absent;
+  if (typeof value !== 'boolean') {
+    throw new Error(
+      `${where(fn, property)} is ${JSON.stringify(value)}: write true or false unquoted (SAM ignores anything but a boolean true)`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A single-value property: SAM writes `--main-fields=<value>` (or `--target=`), and esbuild's command line splits the
+ * value on commas without trimming. A YAML list would reach esbuild as Python's rendering of a list.
+ */
+function commaList(fn: TemplateFunction, property: string): string[] | undefined {
+  const value = fn.buildProperties[property];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '' || /\s/.test(value)) {
+    throw new Error(
+      `${where(fn, property)} is ${JSON.stringify(value)}: SAM passes it to esbuild as one string, so write the items comma-separated without spaces (e.g. module,main)`,
+    );
+  }
+  return value.split(',');
+}
+
+/** A multi-value property: SAM refuses anything but a list and writes `--external:<item>` per item. */
+function itemList(fn: TemplateFunction, property: string): string[] | undefined {
+  const value = fn.buildProperties[property];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
+    throw new Error(
+      `${where(fn, property)} must be a YAML list of module names (SAM refuses a single string)`,
+    );
+  }
+  return value as string[];
+}
+
+/** The esbuild options SAM derives from a function's BuildProperties (the same flags `sam build` passes). */
 export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptions {
   const p = fn.buildProperties;
+  for (const property of Object.keys(p)) {
+    if (UNSUPPORTED.has(property)) {
+      // OutExtension would rename the bundle and with it the Handler; no function of ours needs these.
+      throw new Error(`${where(fn, property)} is not supported by switchyard build: remove it`);
+    }
+    if (!SUPPORTED.has(property)) {
+      throw new Error(
+        `${where(fn, property)} is not a property SAM passes to esbuild (${[...SUPPORTED].join(', ')}): fix its spelling or remove it`,
+      );
+    }
+  }
   const format = String(p.Format ?? 'cjs');
   if (format !== 'cjs' && format !== 'esm') {
-    throw new Error(
-      `template.yaml: ${fn.logicalId} BuildProperties.Format must be cjs or esm, not ${format}`,
-    );
+    throw new Error(`${where(fn, 'Format')} must be cjs or esm, not ${format}`);
   }
-  if (p.OutExtension !== undefined) {
-    // The bundle's file name would change, and with it the Handler; no function of ours needs it.
-    throw new Error(
-      `template.yaml: ${fn.logicalId} BuildProperties.OutExtension is not supported by switchyard build`,
-    );
-  }
+  const mainFields = commaList(fn, 'MainFields');
+  const external = itemList(fn, 'External');
   const banner = p.Banner === undefined ? undefined : String(p.Banner);
   return {
     entryPoints: [fn.entryPoint],
@@ -51,11 +102,11 @@ export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptio
     platform: 'node',
     outdir: outDir,
     format,
-    target: String(p.Target ?? 'es2020'),
-    minify: p.Minify === true || p.Minify === 'true',
-    sourcemap: p.Sourcemap === true || p.Sourcemap === 'true',
-    external: stringList(p.External),
-    mainFields: stringList(p.MainFields),
+    target: commaList(fn, 'Target') ?? ['es2020'],
+    minify: flag(fn, 'Minify', true),
+    sourcemap: flag(fn, 'Sourcemap', false),
+    ...(external ? { external } : {}),
+    ...(mainFields ? { mainFields } : {}),
     ...(banner ? { banner: { js: banner.replace(/^js=/, '') } } : {}),
     logLevel: 'silent',
   };

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Deployment } from '../record/deployments';
-import { HOOK_EVENTS, type HookEvent } from '../render/appspec';
+import { HOOK_EVENTS, type HookEvent } from '../render/hook-events';
 import {
   asTransient,
   describeError,
