@@ -9,7 +9,7 @@ export const local: Command = {
   summary: 'run a whole blue/green deployment on this machine, against the embedded AWS emulator',
   usage: `switchyard local [--repo PATH] [--commit SHA] [--traffic STRATEGY]
                  [--buildspec PATH] [--taskdef [build:]PATH] [--appspec [build:]PATH] [--image NAME=PATH]...
-                 [--build-env FILE] [--simulate ${SIMULATIONS.join('|')}]
+                 [--build-env FILE] [--inherit-env] [--trust] [--simulate ${SIMULATIONS.join('|')}]
                  [--endpoint URL] [--keep] [--fresh] [--json]
 
 Starts the AWS emulator (moto) on a free loopback port, creates in it the target side that fits the repository
@@ -32,6 +32,10 @@ compressed; the traffic plan is not.
                      (ImagePlaceholders; default IMAGE1_NAME=imageDetail.json, or the template's one placeholder)
   --build-env FILE   the build's variables: a JSON list [{"name", "value", "type"}] as the stack parameter
                      BuildEnvironmentVariables, or NAME=VALUE lines
+  --inherit-env      start the build with your whole environment (your AWS credentials aside: the emulator's
+                     replace them); by default it gets CodeBuild's variables, --build-env, the buildspec's and of
+                     yours only PATH, LANG, LC_*, TERM, TMPDIR, TZ and DOCKER_HOST
+  --trust            no notice before the first run of a commit of --repo (its buildspec runs here, as you)
   --traffic NAME     AllAtOnce (default), Canary10Percent5Minutes, Linear10PercentEvery1Minutes, any
                      Canary<P>Percent<M>Minutes / Linear<P>PercentEvery<M>Minutes, or a JSON list of steps
   --simulate WHAT    make the emulator misbehave to watch a rollback (or a failed build)
@@ -40,6 +44,8 @@ compressed; the traffic plan is not.
   --fresh            a service with no version serving yet: a first deployment
   --json             progress on stderr; the last line of stdout is one JSON summary
 
+The build runs the repository's buildspec on this machine, as you (docs/LOCAL-BUILDS.md): before the first run of
+each commit of a --repo, a notice names the repository and the buildspec (once; the run goes on, it never asks).
 Ctrl-C aborts the deployment: it is rolled back as an aborted execution is, then the emulator stops.
 Exit status 0 only when the deployment succeeded.`,
   run: async (args) => {
@@ -54,6 +60,8 @@ Exit status 0 only when the deployment succeeded.`,
         appspec: { type: 'string' },
         image: { type: 'string', multiple: true },
         'build-env': { type: 'string' },
+        'inherit-env': { type: 'boolean' },
+        trust: { type: 'boolean' },
         simulate: { type: 'string' },
         endpoint: { type: 'string' },
         keep: { type: 'boolean' },
@@ -86,6 +94,8 @@ Exit status 0 only when the deployment succeeded.`,
         endpoint: values.endpoint,
         keep: values.keep,
         fresh: values.fresh,
+        trust: values.trust,
+        inheritEnv: values['inherit-env'],
         print,
         signal: controller.signal,
       });

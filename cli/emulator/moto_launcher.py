@@ -4,7 +4,8 @@
 Used by the jest harness (test/support/global-setup.ts) and by `switchyard local`, both through
 cli/emulator/moto.ts. Usage:
 
-    python3 cli/emulator/moto_launcher.py --host 127.0.0.1 --port 0 [--parent-pid PID]
+    SWITCHYARD_EMULATOR_ACCESS_KEY_ID=... SWITCHYARD_EMULATOR_SECRET_ACCESS_KEY=... \
+    python3 cli/emulator/moto_launcher.py --host 127.0.0.1 --port 0 [--parent-pid PID] [--build-executor JSON]
 
 Port 0 lets the OS choose a free port. Once the server accepts connections, one line is printed on
 stdout: `moto ready on http://127.0.0.1:<port>`. The request log and tracebacks go to stderr.
@@ -30,9 +31,10 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      derived from them (cli/emulator/ecs_task_sets.py); extra STABILIZING describes:
                        POST /moto-api/switchyard/ecs/task-set-stability
   7. Lambda Invoke of Node.js zip functions in a local `node` process, no Docker (cli/emulator/lambda_node.py).
-  8. CodeBuild builds that really run: with an executor set, each StartBuild runs the buildspec locally and
-     reports back (cli/emulator/codebuild_executor.py, cli/emulator/build-executor.ts):
-                    POST /moto-api/switchyard/codebuild/executor, POST /moto-api/switchyard/codebuild/report
+  8. CodeBuild builds that really run: with the executor named at launch (--build-executor) turned on, each
+     StartBuild runs the buildspec locally and reports back (cli/emulator/codebuild_executor.py,
+     cli/emulator/build-executor.ts):
+                    POST /moto-api/switchyard/codebuild/run-builds, POST /moto-api/switchyard/codebuild/report
   9. --parent-pid: the server exits by itself once that process is gone (parent_watchdog.py).
  10. ECS task placement that reckons a task's size as ECS does: task-level memory and cpu (the Fargate shape,
      containers without their own memory) instead of a TypeError (ecs_task_resources.py).
@@ -43,6 +45,10 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      (elbv2_target_lifecycle.py, elbv2_target_usage.py); tasks PROVISIONING -> PENDING -> RUNNING.
  13. Injected faults: a seeded share of the calls to chosen services fails with throttling or a 500, before moto
      applies the call or after (emulator_faults.py): POST and GET /moto-api/switchyard/faults
+ 14. Only the launching process's requests are served (emulator_auth.py): the Host must be this server's, no
+     browser request (Origin, CORS preflight; no Access-Control-* header in any answer), AWS requests signed with
+     this launch's access key id, controls carrying its secret access key. The credentials come from the
+     environment above, never from the command line.
 The /moto-api/switchyard/ controls are answered by a middleware in front of moto (control_endpoints.py).
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
@@ -75,6 +81,7 @@ sys.dont_write_bytecode = True
 # so they are imported only once moto is known to be there.
 import codebuild_api  # noqa: E402
 import codebuild_controls  # noqa: E402
+import codebuild_executor  # noqa: E402
 import codebuild_state  # noqa: E402
 import codecommit_git  # noqa: E402
 import codecommit_timestamps  # noqa: E402
@@ -86,8 +93,10 @@ import elbv2_rules  # noqa: E402
 import elbv2_target_health  # noqa: E402
 import elbv2_target_lifecycle  # noqa: E402
 import elbv2_target_usage  # noqa: E402
+import emulator_auth  # noqa: E402
 import emulator_timings  # noqa: E402
 import lambda_node  # noqa: E402
+import sfn_task_tokens  # noqa: E402
 from control_endpoints import ControlError, Handler, controls  # noqa: E402
 from emulator_failures import reporting_failures  # noqa: E402
 from emulator_faults import control_fault_counts, control_faults, injecting_faults  # noqa: E402
@@ -116,13 +125,16 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "codebuild/builds"): lambda _body: codebuild_controls.control_codebuild_builds(),
     ("POST", "elbv2/target-health"): elbv2_target_health.control_target_health,
     ("POST", "codecommit/repositories"): control_codecommit_repository,
-    ("POST", "codebuild/executor"): codebuild_controls.control_codebuild_executor,
+    ("POST", "codebuild/run-builds"): codebuild_controls.control_codebuild_run_builds,
     ("POST", "codebuild/report"): codebuild_controls.control_codebuild_report,
     ("POST", "ecs/task-set-stability"): control_task_set_stability,
     ("POST", "faults"): control_faults,
     ("GET", "faults"): control_fault_counts,
     ("GET", "timings"): emulator_timings.control_timings,
     ("POST", "timings"): emulator_timings.control_timings,
+    ("POST", "stepfunctions/task-tokens"): sfn_task_tokens.control_register,
+    ("POST", "stepfunctions/task-tokens/read"): sfn_task_tokens.control_read,
+    ("POST", "stepfunctions/task-tokens/close"): sfn_task_tokens.control_close,
 }
 
 
@@ -140,6 +152,7 @@ def apply_patches() -> None:
     codecommit_git.patch_codecommit()
     ecs_task_sets.patch_ecs_task_sets()
     lambda_node.patch_lambda_node()
+    sfn_task_tokens.patch_sfn_task_tokens()
 
 
 def main() -> None:
@@ -148,10 +161,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     parser.add_argument("--timings", help='JSON like {"healthCheckScale": 0} (emulator_timings.py)')
+    parser.add_argument("--build-executor", help='JSON like ["node", "cli/emulator/build-executor.js"]')
     args = parser.parse_args()
     try:
+        emulator_auth.configure_launch()
         emulator_timings.configure_launch(args.timings)
-    except ControlError as error:
+        codebuild_executor.configure_launch(args.build_executor, ControlError)
+    except (ControlError, emulator_auth.AuthConfigError) as error:
         parser.error(str(error))
 
     if moto.__version__ != EXPECTED_MOTO_VERSION:
@@ -160,13 +176,11 @@ def main() -> None:
             file=sys.stderr,
         )
     apply_patches()
-    server = make_server(
-        args.host,
-        args.port,
-        controls(injecting_faults(DomainDispatcherApplication(reporting_failures(create_backend_app))), ROUTES),
-        threaded=True,
-    )
+    app = controls(injecting_faults(DomainDispatcherApplication(reporting_failures(create_backend_app))), ROUTES)
+    server = make_server(args.host, args.port, app, threaded=True)
     port = server.server_address[1]
+    # The guard checks the Host against the port, known only once bound; no request is served before this.
+    server.app = emulator_auth.guarded(app, port)
     # moto builds some URLs (Lambda env, CloudFormation custom resources) from MOTO_PORT.
     os.environ["MOTO_PORT"] = str(port)
     lambda_node.set_endpoint(args.host, port)

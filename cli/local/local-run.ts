@@ -7,7 +7,14 @@
  * progress.ts and run-summary.ts.
  */
 import { rmSync } from 'node:fs';
+import { INHERIT_ENV_VARIABLE } from '../build/base-env';
+import {
+  credentialEnvironment,
+  type EmulatorCredentials,
+  emulatorCredentials,
+} from '../emulator/emulator-credentials';
 import { type MotoServer, startMoto } from '../emulator/moto';
+import { buildNotice } from './build-notice';
 import { prepareTarget } from './local-target';
 import { progress } from './progress';
 import { openRepository, pushEvent } from './repository';
@@ -27,6 +34,10 @@ export interface LocalRunOptions extends LayoutFlags {
   endpoint?: string;
   keep?: boolean;
   fresh?: boolean;
+  /** `--trust`: no notice before running a repository's buildspec (build-notice.ts). */
+  trust?: boolean;
+  /** `--inherit-env`: the build starts with this process's whole environment, not the minimal one. */
+  inheritEnv?: boolean;
   /** Progress for a person (stderr with --json). */
   print: (line: string) => void;
   /** Set to stop the run (Ctrl-C): the execution is aborted and cleaned up as EventBridge would. */
@@ -36,8 +47,18 @@ export interface LocalRunOptions extends LayoutFlags {
 /** Runs one local deployment and returns its summary. */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
+  // A running emulator serves only the credentials it was launched with: without them, stop before anything else.
+  const given = options.endpoint ? emulatorCredentials(options.endpoint) : undefined;
   const repo = openRepository(options);
   for (const note of repo.layout.notes) options.print(note);
+  for (const line of buildNotice(repo, options)) options.print(line);
+  // The emulator's build executor inherits this from the emulator, which inherits it from this process.
+  if (options.inheritEnv) process.env[INHERIT_ENV_VARIABLE] = '1';
+  else delete process.env[INHERIT_ENV_VARIABLE];
+  if (options.inheritEnv && options.endpoint)
+    options.print(
+      `warning: --inherit-env does not reach the emulator at ${options.endpoint}: its builds take the environment it was started with`,
+    );
   const strategy = options.traffic ?? 'CodeDeployDefault.ECSAllAtOnce';
   let server: MotoServer | undefined;
   try {
@@ -46,7 +67,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       server = await startMoto();
     }
     const endpoint = options.endpoint ?? (server as MotoServer).endpoint;
-    useEmulator(endpoint);
+    const credentials = given ?? (server as MotoServer).credentials;
+    useEmulator(endpoint, credentials);
     options.print(`emulator ready at ${endpoint}`);
 
     const { stack, cloudwatch } = await prepareTarget(endpoint, repo, {
@@ -96,7 +118,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     });
     printSummary(summary, result, options.print);
     if (options.keep)
-      options.print(`the emulator keeps running at ${endpoint} (AWS_ENDPOINT_URL=${endpoint})`);
+      for (const line of keptEnvironment(endpoint, credentials, stack.region)) options.print(line);
     return summary;
   } finally {
     if (repo.temporary) rmSync(repo.path, { recursive: true, force: true });
@@ -104,13 +126,34 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }
 }
 
-/** Points every AWS SDK client this process makes, the handlers' included, at the emulator. */
-function useEmulator(endpoint: string): void {
+/**
+ * What a person needs to reach a kept emulator (switchyard status, the AWS CLI): its endpoint and the only
+ * credentials it accepts. Printed for the person who started it, never put on a command line.
+ */
+export function keptEnvironment(
+  endpoint: string,
+  credentials: EmulatorCredentials,
+  region: string,
+): string[] {
+  // AWS_DEFAULT_REGION for the AWS CLI version 1, which reads no AWS_REGION.
+  const env = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    ...credentialEnvironment(credentials),
+  };
+  return [
+    `the emulator keeps running at ${endpoint}; it answers only these credentials. To use it:`,
+    ...Object.entries(env).map(([name, value]) => `  export ${name}=${value}`),
+  ];
+}
+
+/** Points every AWS SDK client this process makes, the handlers' included, at the emulator, with its credentials. */
+function useEmulator(endpoint: string, credentials: EmulatorCredentials): void {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'emulator',
-    AWS_SECRET_ACCESS_KEY: 'emulator',
+    ...credentialEnvironment(credentials),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   delete process.env.AWS_PROFILE;
@@ -148,5 +191,5 @@ function localBuildVariables(json: string): Record<string, string> {
  * tenth of the invocations. Every other Wait (lock, pauses, which count the machine's own waits) passes in 5 ms.
  */
 export function localWait(state: string): number {
-  return state === 'WaitForBuild' || state === 'WaitForGreen' ? 100 : 5;
+  return state === 'PollBuild' || state === 'WaitForGreen' || state === 'WaitForGreenHealth' ? 100 : 5;
 }

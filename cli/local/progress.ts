@@ -9,6 +9,7 @@ const STAGES: Record<string, string> = {
   Prepare: 'Source',
   ArchiveSource: 'Source',
   StartBuild: 'Build',
+  WaitForBuild: 'Build',
   CheckBuild: 'Build',
   RenderTaskDefinition: 'Render',
   AcquireLock: 'Lock',
@@ -21,8 +22,10 @@ const STAGES: Record<string, string> = {
   BeforeAllowTrafficHooks: 'Test traffic',
   ShiftTraffic: 'Shift',
   CheckPause: 'Shift',
+  WaitInPause: 'Shift',
   AfterAllowTrafficHooks: 'Bake',
   CheckBake: 'Bake',
+  WaitInBake: 'Bake',
   Finalize: 'Finalize',
   Rollback: 'Rollback',
 };
@@ -56,7 +59,12 @@ export function progress(print: (line: string) => void): {
     } else if (event.type === 'state-exited' && event.state === 'ShiftTraffic') {
       const traffic = (event.output as { traffic?: { greenPercent: number } }).traffic;
       if (traffic) print(`  ${trafficBar(100 - traffic.greenPercent, traffic.greenPercent)}`);
-    } else if (event.type === 'state-failed' && STAGES[event.state]) {
+    } else if (
+      event.type === 'state-failed' &&
+      STAGES[event.state] &&
+      // A pause's callback wait that ran its whole time ends this way, as designed (not a failure).
+      event.error !== 'States.HeartbeatTimeout'
+    ) {
       end(event.at, '✘');
       stage = undefined;
     }

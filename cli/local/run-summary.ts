@@ -11,6 +11,7 @@ import { readForward } from '../../functions/lib/deploy/listener';
 import { findTaskSets } from '../../functions/lib/deploy/task-sets';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import type { BlueGreenFixture } from '../emulator/fixture';
+import type { AwsFigures } from './aws-cost';
 import type { Repository } from './repository';
 import type { RunResult } from './state-machine';
 
@@ -29,7 +30,15 @@ export interface LocalRunSummary {
     taskSetCount: number;
   };
   error: { name: string; message: string } | null;
-  metrics: { durationMs: number; stateTransitions: number; lambdaInvocations: number };
+  /**
+   * `local`: this run on the emulator, its waits compressed (durations are not AWS's). `awsModel`: what the same
+   * path through the machine counts and costs on AWS (aws-cost.ts); the number of polls follows this run's
+   * compressed timings, so `npm run bench:cost` is the AWS-timeline figure.
+   */
+  metrics: {
+    local: { durationMs: number; stateTransitions: number; lambdaInvocations: number; waits: 'compressed' };
+    awsModel: AwsFigures & { basis: string };
+  };
   endpoint: string | null;
 }
 
@@ -97,9 +106,17 @@ export async function summarize(
     },
     error,
     metrics: {
-      durationMs: Date.now() - context.started,
-      stateTransitions: result.stateTransitions,
-      lambdaInvocations: result.lambdaInvocations,
+      local: {
+        durationMs: Date.now() - context.started,
+        stateTransitions: result.stateTransitions,
+        lambdaInvocations: result.lambdaInvocations,
+        waits: 'compressed',
+      },
+      awsModel: {
+        ...result.aws,
+        basis:
+          "this run's path at AWS prices (Step Functions Standard, Lambda); for the AWS timeline run npm run bench:cost",
+      },
     },
     endpoint: context.endpoint,
   };
@@ -141,7 +158,7 @@ export function printSummary(
   result: RunResult,
   print: (line: string) => void,
 ): void {
-  const seconds = (summary.metrics.durationMs / 1000).toFixed(1);
+  const seconds = (summary.metrics.local.durationMs / 1000).toFixed(1);
   if (summary.status === 'SUCCEEDED') {
     print(
       `✔ deployed ${summary.commitId.slice(0, 7)} in ${seconds} s: ${summary.taskDefinitionArn} serves 100 % of production`,
@@ -152,6 +169,6 @@ export function printSummary(
       print('  production is back on the live target group, green removed');
   }
   print(
-    `  ${summary.final.taskSetCount} task set(s); primary ${summary.final.primaryTaskSet?.taskDefinition ?? 'none'}; ${result.stateTransitions} state transitions, ${result.lambdaInvocations} function invocations`,
+    `  ${summary.final.taskSetCount} task set(s); primary ${summary.final.primaryTaskSet?.taskDefinition ?? 'none'}; ${result.stateTransitions} state transitions, ${result.lambdaInvocations} function invocations here; on AWS ≈ $${result.aws.costUsd.toFixed(4)}, ${result.aws.historyEvents} history events`,
   );
 }

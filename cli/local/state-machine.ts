@@ -7,9 +7,14 @@
  * (execution-status-change.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { deliverStatusChange, type ListenerEvent } from './execution-status-change';
-import { handlerOf, invokeTask, type LocalHandler } from './lambda-runtime';
+import { alarmEventSource, alarmListeners } from './alarm-events';
+import { type AwsFigures, awsMeter } from './aws-cost';
+import { deliverStatusChange } from './execution-status-change';
+import { LOCAL_TASK_TOKEN } from './integrations';
+import { handlerOf, invokeHandler, invokeTask, type LocalHandler } from './lambda-runtime';
+import { localOverrides } from './local-tasks';
 import { functionArn, type LocalStack, localResolveContext, renderDefinition } from './pipeline-definition';
+import { failureOf, followEvents, type RunEvent } from './run-events';
 import {
   loadTemplate,
   type PipelineDefinition,
@@ -24,13 +29,10 @@ export type { LocalStack } from './pipeline-definition';
 // aws-local-stepfunctions needs Promise.withResolvers (Node 22); Node 20 lacks it and every Task would fail.
 installWithResolvers();
 
-/** One event of a run, for progress output. */
-export type RunEvent =
-  | { type: 'state-entered'; state: string; stateType: string; at: number }
-  | { type: 'state-exited'; state: string; stateType: string; at: number; output: unknown }
-  | { type: 'state-retried'; state: string; attempt: number; at: number }
-  | { type: 'state-failed'; state: string; error: string; cause: unknown; at: number }
-  | ListenerEvent;
+/** How often a local run reads the alarms for their rule's events while a callback wait waits. */
+const ALARM_EVENT_POLL_MS = 25;
+
+export type { RunEvent } from './run-events';
 
 /** Options of one run. */
 export interface RunOptions {
@@ -43,6 +45,8 @@ export interface RunOptions {
   waitMs?: (state: string, seconds: number) => number;
   /** Milliseconds before a retry. Default: 0. */
   retryMs?: number;
+  /** Runs before each Task state's work, outside what the invocation is billed for (the bench's AWS timeline). */
+  beforeTask?: (state: string, input: unknown) => Promise<void>;
   onEvent?: (event: RunEvent) => void;
   /** Receives each line a function logs, prefixed with its logical id; the lines are also in RunResult.logs. */
   onLog?: (line: string) => void;
@@ -57,6 +61,8 @@ export interface RunResult {
   statesVisited: string[];
   stateTransitions: number;
   lambdaInvocations: number;
+  /** What the same path through the machine would count and cost on AWS (aws-cost.ts). */
+  aws: AwsFigures;
   durationMs: number;
   /** What the functions logged, in order (`<LogicalId> <line>`), as their CloudWatch Logs would hold it. */
   logs: string[];
@@ -80,7 +86,6 @@ function applyEnvironment(environments: Record<string, unknown>[]): void {
 }
 
 type Machine = import('aws-local-stepfunctions').StateMachine;
-type EventLogs = ReturnType<Machine['run']>['eventLogs'];
 
 const machines = new Map<string, Machine>();
 
@@ -122,16 +127,41 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   applyEnvironment(functions.map((fn) => resolveValue(fn.environment, ctx) as Record<string, unknown>));
 
   let lambdaInvocations = 0;
+  const meter = awsMeter(definition);
   const logs: string[] = [];
   const logFor = (logicalId: string) => (line: string) => {
     const entry = `${logicalId} ${line}`;
     logs.push(entry);
     options.onLog?.(entry);
   };
-  const overrides = localOverrides(definition, byArn, options, (fn, handler, arn) => (input) => {
-    lambdaInvocations += 1;
-    return invokeTask(handler, fn, arn, input, logFor(fn.logicalId));
+  const callTask =
+    (state: string, fn: TemplateFunction, handler: LocalHandler, arn: string) => async (input: unknown) => {
+      await options.beforeTask?.(state, input);
+      lambdaInvocations += 1;
+      const since = performance.now();
+      try {
+        return await invokeTask(handler, fn, arn, input, logFor(fn.logicalId));
+      } finally {
+        meter.invoked(fn.memorySize, performance.now() - since);
+      }
+    };
+  // As EventBridge would, while a callback wait waits: the alarm rules' events to their functions (WakePause).
+  const tick = alarmEventSource({
+    stack: options.stack,
+    listeners: alarmListeners(template, ctx),
+    everyMs: ALARM_EVENT_POLL_MS,
+    deliver: async (logicalId, event) => {
+      const fn = functions.find((candidate) => candidate.logicalId === logicalId);
+      if (!fn) return;
+      lambdaInvocations += 1;
+      meter.invoked(fn.memorySize, 0);
+      const arn = functionArn(options.stack, logicalId);
+      await invokeHandler(handlerOf(fn, options.handlers), fn, arn, event, logFor(logicalId)).catch(
+        (error: unknown) => logFor(logicalId)(`event delivery failed: ${String(error)}`),
+      );
+    },
   });
+  const overrides = localOverrides(definition, byArn, options, callTask, tick);
 
   const executionName = options.executionName ?? `local-${Date.now()}-${randomUUID().slice(0, 8)}`;
   const machineName = `${options.stack.name}-pipeline`;
@@ -146,6 +176,8 @@ export function startPipeline(options: RunOptions): RunningPipeline {
         StartTime: new Date(startedAt).toISOString(),
         Input: options.input as never,
       },
+      // Each callback wait replaces it with a token of its own (integrations.ts).
+      Task: { Token: LOCAL_TASK_TOKEN },
       StateMachine: {
         Id: executionArn.replace(':execution:', ':stateMachine:').replace(`:${executionName}`, ''),
         Name: machineName,
@@ -154,7 +186,10 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   });
 
   const statesVisited: string[] = [];
-  const collect = followEvents(execution.eventLogs, statesVisited, options.onEvent);
+  const collect = followEvents(execution.eventLogs, statesVisited, (event) => {
+    meter.onEvent(event);
+    options.onEvent?.(event);
+  });
 
   const result = (async (): Promise<RunResult> => {
     let outcome: Pick<RunResult, 'status' | 'output' | 'error'>;
@@ -167,7 +202,7 @@ export function startPipeline(options: RunOptions): RunningPipeline {
     await collect.catch(() => undefined);
     if (outcome.status !== 'SUCCEEDED') {
       // As EventBridge would: the functions whose rule matches "Step Functions Execution Status Change".
-      lambdaInvocations += await deliverStatusChange({
+      const delivered = await deliverStatusChange({
         template,
         stack: options.stack,
         execution: {
@@ -182,12 +217,15 @@ export function startPipeline(options: RunOptions): RunningPipeline {
         logFor,
         onEvent: options.onEvent,
       });
+      lambdaInvocations += delivered;
+      for (let i = 0; i < delivered; i += 1) meter.invoked(512, 0);
     }
     return {
       executionArn,
       statesVisited,
       lambdaInvocations,
       stateTransitions: statesVisited.length,
+      aws: meter.figures(),
       durationMs: Date.now() - startedAt,
       ...outcome,
       logs,
@@ -195,94 +233,6 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   })();
 
   return { executionArn, result, abort: () => execution.abort() };
-}
-
-/** What the library runs instead of AWS: each Task state's handler, and the compressed waits and retry intervals. */
-function localOverrides(
-  definition: PipelineDefinition,
-  byArn: Map<string, TemplateFunction>,
-  options: RunOptions,
-  callTask: (
-    fn: TemplateFunction,
-    handler: LocalHandler,
-    arn: string,
-  ) => (input: unknown) => Promise<unknown>,
-) {
-  const taskHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  const waits: Record<string, number> = {};
-  const retries: Record<string, number> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Wait') {
-      const seconds = typeof state.Seconds === 'number' ? state.Seconds : 0;
-      waits[stateName] = options.waitMs ? options.waitMs(stateName, seconds) : 0;
-    }
-    if (Array.isArray(state.Retry)) retries[stateName] = options.retryMs ?? 0;
-    if (state.Type !== 'Task' || typeof state.Resource !== 'string') continue;
-    const fn = byArn.get(state.Resource);
-    if (!fn)
-      throw new Error(`state ${stateName}: resource ${state.Resource} is not a function of template.yaml`);
-    taskHandlers[stateName] = callTask(fn, handlerOf(fn, options.handlers), state.Resource);
-  }
-  return {
-    taskResourceLocalHandlers: taskHandlers as never,
-    waitTimeOverrides: waits,
-    retryIntervalOverrides: retries,
-  };
-}
-
-/** Records each state entered in `statesVisited` and reports the library's state events as RunEvents. */
-async function followEvents(
-  events: EventLogs,
-  statesVisited: string[],
-  onEvent: ((event: RunEvent) => void) | undefined,
-): Promise<void> {
-  for await (const event of events) {
-    if (event.type === 'StateEntered') {
-      statesVisited.push(event.state.name);
-      onEvent?.({
-        type: 'state-entered',
-        state: event.state.name,
-        stateType: event.state.type,
-        at: event.timestamp,
-      });
-    } else if (event.type === 'StateExited') {
-      onEvent?.({
-        type: 'state-exited',
-        state: event.state.name,
-        stateType: event.state.type,
-        at: event.timestamp,
-        output: event.state.output,
-      });
-    } else if (event.type === 'StateRetried') {
-      onEvent?.({
-        type: 'state-retried',
-        state: event.state.name,
-        attempt: event.retry.attempt,
-        at: event.timestamp,
-      });
-    } else if (event.type === 'StateFailed') {
-      onEvent?.({
-        type: 'state-failed',
-        state: event.state.name,
-        error: event.Error,
-        cause: event.Cause,
-        at: event.timestamp,
-      });
-    }
-  }
-}
-function failureOf(error: unknown): Pick<RunResult, 'status' | 'output' | 'error'> {
-  const err = error instanceof Error ? error : new Error(String(error));
-  if (err.name === 'ExecutionAbortedError')
-    return { status: 'ABORTED', output: null, error: { name: 'Aborted', cause: err.message } };
-  // ExecutionError carries the Fail state's (or the uncaught task's) error in `cause`.
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const inner = cause as Error & { cause?: unknown };
-    const detail = typeof inner.cause === 'string' ? inner.cause : inner.message;
-    return { status: 'FAILED', output: null, error: { name: inner.name, cause: detail } };
-  }
-  return { status: 'FAILED', output: null, error: { name: err.name, cause: err.message } };
 }
 
 /** Runs one execution to its end. */

@@ -2,6 +2,7 @@
  * What the stack commands (`switchyard deploy | status | history | promote | abort | rollback`) do to a deployed
  * stack: find the running deployment, set an operator flag on it, and start an execution.
  */
+
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import {
   TARGET_OPTIONS,
   type Target,
 } from './target';
+import { wakeFlagged } from './wake';
 
 /** The running deployments of the repository (status RUNNING), newest first, among the last 50 records. */
 export async function runningRecords(
@@ -261,13 +263,17 @@ export async function flagFromCommandLine(
   const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
   const clients = stackClients();
   const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
-  return flagRunningDeployment({
+  const by = operatorName();
+  const record = await flagRunningDeployment({
     clients,
     target,
     flag,
     deploymentId: values.deployment,
     reason: values.reason,
     now: new Date(),
-    by: operatorName(),
+    by,
   });
+  // The deployment reacts now, not at its next check: its pause is woken, an abort stops a running build.
+  await wakeFlagged(clients, target.tableName, record, flag, by);
+  return record;
 }

@@ -1,22 +1,30 @@
 /**
- * States `CheckPause` and `CheckBake` (CheckPauseFunction).
- * Input: `{deployment, green, pause, waitedSeconds}` = `$.pauseCheck.pause` and `.waitSeconds` (StartPause / StartBake
- * seed them with `$.traffic.pause` and 0). Output: `{status: "WAIT" | "CONTINUE", waitSeconds, pause}` (`$.pauseCheck`).
+ * States `WaitInPause` / `WaitInBake` (arming the callback wait) and `CheckPause` / `CheckBake` (CheckPauseFunction).
+ * Arming (`lambda:invoke.waitForTaskToken`), input `{deployment, green, pause, waitSeconds, taskToken}`: checks at
+ * once, then ends the wait itself (the pause is over or promoted: `{status: "CONTINUE"}`) or leaves the token on
+ * the record for the wakers (functions/lib/deploy/pause-wait.ts); the state's output is the token's.
+ * Checking, input `{deployment, green, traffic, wake}` (`$.traffic`, `$.pauseWake`): counts what the wait used,
+ * checks, and returns `$.traffic` with the pause left, `waitSeconds` (the next wait) and `status` WAIT | CONTINUE.
+ * The form `{deployment, green, pause, waitedSeconds}` answers a PauseCheckState (events/check-pause.json).
  * Throws AlarmError (a configured alarm is in ALARM), DeploymentAbortedError (switchyard abort), InvalidInputError,
  * ConfigurationError (ALARM_NAMES unset, an alarm that does not exist), TransientAwsError.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { armPauseWait, completeWait, type PauseWake, waitedSeconds } from '../lib/deploy/pause-wait';
 import { type CheckPauseInput, checkPause } from '../lib/deploy/shift';
 import { parseAlarmNames } from '../lib/deploy/shift-config';
-import type { PauseCheckState } from '../lib/deploy/state';
+import type { Pause, PauseCheckState, TrafficState } from '../lib/deploy/state';
+import type { Deployment } from '../lib/record/deployments';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
-import { ConfigurationError } from '../lib/shared/errors';
+import { ConfigurationError, InvalidInputError } from '../lib/shared/errors';
 import { lambdaHandler } from '../lib/shared/handler';
 
 const cloudwatch = awsClient(CloudWatchClient);
 const dynamodb = awsClient(DynamoDBClient);
+const sfn = awsClient(SFNClient);
 const config = configFromEnv(['TABLE_NAME']);
 
 /** ALARM_NAMES may be empty (no alarms), which configFromEnv refuses; unset is still a configuration error. */
@@ -30,13 +38,55 @@ function alarmNames(): string[] {
   return parseAlarmNames(value);
 }
 
+type ArmInput = {
+  deployment: Deployment;
+  green: unknown;
+  pause: Pause;
+  waitSeconds: number;
+  taskToken: string;
+};
+type CheckInput = { deployment: Deployment; green: unknown; traffic: TrafficState; wake?: PauseWake | null };
+type Event = ArmInput | CheckInput | CheckPauseInput;
+
+const check = (input: CheckPauseInput) =>
+  checkPause(input, { cloudwatch, dynamodb }, { alarmNames: alarmNames(), tableName: config().TABLE_NAME });
+
+async function arm(event: ArmInput): Promise<{ armed: boolean }> {
+  if (typeof event.waitSeconds !== 'number' || event.waitSeconds < 1) {
+    throw new InvalidInputError(
+      `WaitInPause expects "waitSeconds" >= 1 (the state's HeartbeatSecondsPath, $.traffic.waitSeconds); got ${JSON.stringify(event.waitSeconds)}`,
+    );
+  }
+  const input = { deployment: event.deployment, green: event.green, pause: event.pause, waitedSeconds: 0 };
+  const done = () => completeWait(sfn, event.taskToken, { status: 'CONTINUE', by: 'check' });
+  if ((await check(input as CheckPauseInput)).status === 'CONTINUE') {
+    await done();
+    return { armed: false };
+  }
+  const wait = { token: event.taskToken, armedAt: new Date().toISOString(), waitSeconds: event.waitSeconds };
+  await armPauseWait({ dynamodb, tableName: config().TABLE_NAME }, event.deployment, wait);
+  // Checked again now that the token is on the record: an alarm, promote or abort that came between the first
+  // check and the write found no token to wake, and must not wait for the safety check.
+  if ((await check(input as CheckPauseInput)).status === 'CONTINUE') await done();
+  return { armed: true };
+}
+
 /** The function's work, called through lambdaHandler. */
-async function handle(event: CheckPauseInput): Promise<PauseCheckState> {
-  return checkPause(
-    event,
-    { cloudwatch, dynamodb },
-    { alarmNames: alarmNames(), tableName: config().TABLE_NAME },
-  );
+async function handle(event: Event): Promise<PauseCheckState | TrafficState | { armed: boolean }> {
+  if ('taskToken' in event && typeof event.taskToken === 'string') return arm(event);
+  if ('traffic' in event && event.traffic) {
+    const { traffic } = event;
+    const waited = waitedSeconds(traffic.waitSeconds, event.wake);
+    const result = await check({
+      deployment: event.deployment,
+      green: event.green,
+      pause: traffic.pause,
+      waitedSeconds: waited,
+    } as CheckPauseInput);
+    // TimeoutSecondsPath needs at least 1; a CONTINUE does not wait at all.
+    return { ...traffic, ...result, waitSeconds: Math.max(1, result.waitSeconds) };
+  }
+  return check(event as CheckPauseInput);
 }
 
 /** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */

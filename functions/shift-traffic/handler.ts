@@ -5,11 +5,15 @@
  * Throws WeightsMismatchError (the listener does not carry what was written), InvalidInputError (step out of the
  * plan, bad TRAFFIC_STRATEGY), ServiceNotReadyError (listener), ConfigurationError, TransientAwsError; the fence
  * (record/fence.ts, first and right before the listener write): DeploymentAbortedError, DeploymentFencedError.
+ * After the first step, AlarmError when a configured alarm is in ALARM: a pause whose callback wait ran its whole
+ * time comes straight here (statemachine: PauseWaited), so the alarms are checked again before more traffic moves.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
-import { parseTerminationWait } from '../lib/deploy/shift-config';
+import { alarmsInAlarm } from '../lib/deploy/alarms';
+import { alarmError, type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
+import { parseAlarmNames, parseTerminationWait } from '../lib/deploy/shift-config';
 import type { TrafficState } from '../lib/deploy/state';
 import { fenceFor } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
@@ -18,6 +22,7 @@ import { lambdaHandler } from '../lib/shared/handler';
 
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
+const cloudwatch = awsClient(CloudWatchClient);
 const config = configFromEnv([
   'PRODUCTION_LISTENER_ARN',
   'TRAFFIC_STRATEGY',
@@ -35,6 +40,10 @@ async function handle(event: ShiftTrafficInput): Promise<TrafficState> {
     event.deployment,
   );
   await fence();
+  if (typeof event.step === 'number' && event.step > 0) {
+    const firing = await alarmsInAlarm(cloudwatch, parseAlarmNames(process.env.ALARM_NAMES ?? ''));
+    if (firing.length > 0) throw alarmError(event.deployment, firing);
+  }
   return shiftTraffic(
     event,
     { elbv2, dynamodb, fence },

@@ -7,6 +7,7 @@
  */
 import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -25,15 +26,16 @@ import {
   runPipeline,
   startPipeline,
 } from '../../cli/local/state-machine';
+import { wakeFlagged } from '../../cli/stack/wake';
 import { handler as acquireLock } from '../../functions/acquire-lock/handler';
 import { handler as allowTestTraffic } from '../../functions/allow-test-traffic/handler';
-import { handler as checkBuild } from '../../functions/check-build/handler';
 import { handler as checkGreen } from '../../functions/check-green/handler';
 import { handler as createGreen } from '../../functions/create-green/handler';
 import { handler as finalize } from '../../functions/finalize/handler';
 import { type Deployment, recordKey } from '../../functions/lib/record/deployments';
 import { handler as runHooks } from '../../functions/run-hooks/handler';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler';
+import { handler as startBuild } from '../../functions/start-build/handler';
 import { sampleRepository } from '../support/fake-codecommit';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
@@ -154,9 +156,28 @@ describe('abort, fence and a failed rollback, end to end', () => {
     const stack = await stackWith();
     const [repo] = await serve(sampleRepository());
     const before = await production(stack.target);
+    // A build that runs until stopped; `switchyard abort` sets the flag and stops it (cli/stack/wake.ts), which
+    // ends WaitForBuild's .sync wait; CheckBuild then ends the deployment ABORTED.
+    await moto.scriptBuildOutcomes(stack.resources.BuildProject as string, [
+      { inProgressPolls: 1_000_000, status: 'SUCCEEDED' },
+    ]);
+    const startThenAbort = async (event: unknown, context: unknown) => {
+      const out = await startBuild(event as never, context as never);
+      const { deployment } = event as { deployment: Deployment };
+      await abort(stack, deployment);
+      const tableName = stack.resources.DeploymentsTable as string;
+      await wakeFlagged(
+        { sfn: new SFNClient({}), dynamodb: new DynamoDBClient({}) },
+        tableName,
+        recordKey(deployment),
+        'abortRequested',
+        'alice',
+      );
+      return out;
+    };
 
     const result = await run(stack, pushOf(repo.commitId), 'abort-build', {
-      CheckBuildFunction: first((deployment) => abort(stack, deployment), checkBuild as never),
+      StartBuildFunction: startThenAbort,
     });
 
     expect(result.status).toBe('FAILED');

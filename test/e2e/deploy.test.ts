@@ -180,6 +180,29 @@ describe('the deploy stage, end to end', () => {
     expect(result.error?.cause).toMatch(/AfterAllowTestTraffic.*CodeDeployHook_smoke/);
   });
 
+  it('gives the hooks of one event the HookTimeoutSeconds budget, then rolls back naming the hook', async () => {
+    await createNodeFunction(moto.endpoint, {
+      name: 'CodeDeployHook_slow_tests',
+      files: {
+        'index.js':
+          "exports.handler = () => new Promise((resolve) => setTimeout(() => resolve({ status: 'Succeeded' }), 60000));",
+      },
+    });
+    const stack = await stackWith({ HookTimeoutSeconds: '10' });
+    const app = sampleRepository();
+    app.files['appspec.yaml'] = {
+      content: `${SAMPLE_APPSPEC}Hooks:\n  - AfterInstall: CodeDeployHook_slow_tests\n`,
+    };
+    const [repo] = await serve(app);
+
+    const result = await run(stack, pushOf(repo.commitId), 'slow-hook');
+
+    await expectRolledBack(stack, result, 'HookFailedError');
+    expect(result.error?.cause).toMatch(/AfterInstall.*CodeDeployHook_slow_tests/);
+    expect(result.error?.cause).toMatch(/10 s/);
+    expect(result.statesVisited).not.toContain('ShiftTraffic');
+  });
+
   it('rolls back cleanly when a BeforeInstall hook fails, before green exists', async () => {
     await createNodeFunction(moto.endpoint, {
       name: 'CodeDeployHook_gate',

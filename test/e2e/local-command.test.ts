@@ -56,7 +56,14 @@ describe('switchyard local', () => {
     expect(summary.trafficSteps.map((step) => step.observedWeights[live])).toEqual(steps);
     expectOnOneGroup(summary);
     expect(summary.final.primaryTaskSet?.taskDefinition).toBe(summary.taskDefinitionArn);
-    expect(summary.metrics.lambdaInvocations).toBeGreaterThan(10);
+    expect(summary.metrics.local.lambdaInvocations).toBeGreaterThan(10);
+    // The AWS figures are labelled apart from this run's compressed ones.
+    expect(summary.metrics.local.waits).toBe('compressed');
+    expect(summary.metrics.awsModel).toMatchObject({
+      transitions: summary.metrics.local.stateTransitions,
+      costUsd: expect.any(Number),
+      historyEvents: expect.any(Number),
+    });
     // Progress for a person: a line per stage and the traffic bar.
     expect(stderr).toMatch(/✔ Build/);
     expect(stderr).toMatch(/blue ░{10}\s+0 % \| green █{10} 100 %/);

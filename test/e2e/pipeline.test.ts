@@ -24,20 +24,24 @@ const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as con
 /** States of the poll loops: how many polls a build or a pause takes is not the point. */
 const LOOP_STATES = new Set([
   'WaitForBuild',
+  'PollBuild',
   'CheckBuild',
   'IsBuildDone',
   'WaitForLock',
   'AcquireLock',
   'IsLockAcquired',
+  'WaitForGreenHealth',
   'WaitForGreen',
   'CheckGreen',
   'IsGreenReady',
+  'WaitInPause',
+  'PauseWaited',
   'CheckPause',
   'IsPauseOver',
-  'WaitInPause',
+  'WaitInBake',
+  'BakeWaited',
   'CheckBake',
   'IsBakeOver',
-  'WaitInBake',
 ]);
 
 /** The states visited, with each poll loop folded to one pass. */
@@ -72,7 +76,7 @@ const DEPLOYED = [
   'BeforeInstallHooks',
   'CreateGreen',
   'AfterInstallHooks',
-  'WaitForGreen',
+  'WaitForGreenHealth',
   'CheckGreen',
   'IsGreenReady',
   'AllowTestTraffic',
@@ -82,10 +86,10 @@ const DEPLOYED = [
   'ShiftTraffic',
   'IsShiftDone',
   'AfterAllowTrafficHooks',
-  'StartBake',
+  'WaitInBake',
+  'BakeWaited',
   'CheckBake',
   'IsBakeOver',
-  'WaitInBake',
   'Finalize',
   'RecordSuccess',
   'Done',
@@ -302,7 +306,8 @@ describe('the pipeline, end to end through the state machine', () => {
     const [repo] = await serve(slow);
     const result = await abortWhen(
       { input: pushOf(repo.commitId), stack, executionName: 'aborted', waitMs: () => 50 },
-      (event) => event.type === 'state-exited' && event.state === 'CheckBuild',
+      // Step Functions waits for the build in WaitForBuild (.sync): the stop comes while it runs.
+      (event) => event.type === 'state-entered' && event.state === 'WaitForBuild',
     );
 
     expect(result.status).toBe('ABORTED');

@@ -25,6 +25,7 @@ const IAM_PREFIX: Record<string, string> = {
   'client-codebuild': 'codebuild',
   'client-codecommit': 'codecommit',
   'client-dynamodb': 'dynamodb',
+  'client-ecr': 'ecr',
   'client-ecs': 'ecs',
   'client-elastic-load-balancing-v2': 'elasticloadbalancing',
   'client-lambda': 'lambda',

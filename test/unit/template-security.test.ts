@@ -63,6 +63,8 @@ const WILDCARD_RESOURCE: Record<string, string> = {
   'elasticloadbalancing:DescribeListeners': 'ELBv2 Describe* actions have no resource-level permission',
   'elasticloadbalancing:DescribeRules': 'ELBv2 Describe* actions have no resource-level permission',
   'elasticloadbalancing:DescribeTargetHealth': 'ELBv2 Describe* actions have no resource-level permission',
+  'elasticloadbalancing:DescribeTargetGroups': 'ELBv2 Describe* actions have no resource-level permission',
+  'states:SendTaskSuccess': 'a task-token callback has no resource type: the token itself names the task',
   'cloudwatch:DescribeAlarms':
     'composite alarms are returned only to a principal allowed on * (API reference)',
   'xray:PutTraceSegments': 'X-Ray trace writes have no resource-level permission',

@@ -61,6 +61,7 @@ describe('the stack parameters', () => {
         'TargetGroupAArn',
         'TargetGroupBArn',
         'EcrRepositoryName',
+        'PinImageDigests',
         'TrafficStrategy',
         'TerminationWaitMinutes',
         'GreenHealthTimeoutMinutes',
@@ -72,6 +73,10 @@ describe('the stack parameters', () => {
         'TaskSecurityGroupIds',
         'TaskRoleArn',
         'TaskExecutionRoleArn',
+        'TaskDefinitionFamily',
+        'AllowedSubnetIds',
+        'AllowedSecurityGroupIds',
+        'AllowPublicIp',
         'BuildComputeType',
         'BuildImage',
         'BuildPollSeconds',
@@ -177,6 +182,8 @@ describe('the state machine definition', () => {
     const functionArns = Object.keys(substitutions).map(arnOf);
     expect(tasks.length).toBeGreaterThan(0);
     for (const [name, task] of tasks) {
+      // WaitForBuild: Step Functions waits for the stack's build project itself (codebuild:startBuild.sync).
+      if (task.Resource === 'arn:aws:states:::codebuild:startBuild.sync') continue;
       const target = task.Resource?.startsWith('arn:aws:states:::lambda:invoke')
         ? task.Parameters?.FunctionName
         : task.Resource;
@@ -238,7 +245,8 @@ describe('the functions', () => {
       const { EntryPoints: _entry, ...rest } = fn.Metadata?.BuildProperties ?? {};
       return rest;
     });
-    expect(settings[0]).toEqual({ Format: 'cjs', Minify: true, Target: 'es2022', Sourcemap: true });
+    // MainFields and External: test/unit/bundles.test.ts.
+    expect(settings[0]).toMatchObject({ Format: 'cjs', Minify: true, Target: 'es2022', Sourcemap: true });
     for (const each of settings) expect(each).toEqual(settings[0]);
   });
 
@@ -268,6 +276,7 @@ describe('the functions', () => {
       'AllowTestTrafficFunction',
       'ShiftTrafficFunction',
       'CheckPauseFunction',
+      'WakePauseFunction',
       'FinalizeFunction',
       'RollbackFunction',
       'RecordResultFunction',
@@ -381,6 +390,7 @@ describe('the SAM transform', () => {
     expect(rules.map(([id]) => id).sort()).toEqual([
       'CleanUpFunctionExecutionEnded',
       'PipelineStateMachineCodeCommitPush',
+      'WakePauseFunctionAlarmEvent',
     ]);
     const rule = resourceOf(transformed, 'PipelineStateMachineCodeCommitPush');
     expect(rule.Properties.EventPattern).toEqual({

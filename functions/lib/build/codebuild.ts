@@ -7,12 +7,14 @@ import {
   type Build,
   type CodeBuildClient,
   StartBuildCommand,
+  type StartBuildCommandInput,
   StopBuildCommand,
 } from '@aws-sdk/client-codebuild';
 import type { Deployment } from '../record/deployments';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import type { BuildVariable } from '../shared/settings';
+import { pascalCased } from './sync-request';
 
 /** What the machine carries between StartBuild and CheckBuild (`$.build`). */
 export interface BuildRef {
@@ -20,6 +22,11 @@ export interface BuildRef {
   startedAt: string;
   pollSeconds: number;
   timeoutMinutes: number;
+  /**
+   * The StartBuild request as sent, in Step Functions' PascalCase (build-sync.ts): WaitForBuild sends it again
+   * through `codebuild:startBuild.sync`, and its idempotencyToken makes CodeBuild answer with this same build.
+   */
+  request?: Record<string, unknown>;
 }
 
 /** The pipeline's build settings (from the stack's parameters). */
@@ -76,32 +83,31 @@ export async function startBuild(
       `StartBuild expects {"deployment": {"commitId": <40 hex digits>, ...}} as Prepare returns it (see events/start-build.json); got commitId ${echo(deployment?.commitId)}`,
     );
   }
-  const out = await codebuild.send(
-    new StartBuildCommand({
-      projectName: settings.projectName,
-      sourceVersion: deployment.commitId,
-      // A path in the source, as the project's BuildSpec would name it (StartBuild's buildspecOverride).
-      ...(settings.buildspecPath && settings.buildspecPath !== 'buildspec.yml'
-        ? { buildspecOverride: settings.buildspecPath }
-        : {}),
-      environmentVariablesOverride: [
-        ...commitVariables(deployment).filter(
-          (variable) => !settings.buildVariables?.some((own) => own.name === variable.name),
-        ),
-        ...(settings.buildVariables ?? []),
-      ],
-      artifactsOverride: {
-        type: 'S3',
-        location: settings.artifactBucket,
-        path: buildArtifactPath(deployment.repository, deployment.commitId),
-        namespaceType: 'BUILD_ID',
-        name: 'build.zip',
-        packaging: 'ZIP',
-      },
-      timeoutInMinutesOverride: settings.timeoutMinutes,
-      idempotencyToken: buildToken(deployment),
-    }),
-  );
+  const request: StartBuildCommandInput = {
+    projectName: settings.projectName,
+    sourceVersion: deployment.commitId,
+    // A path in the source, as the project's BuildSpec would name it (StartBuild's buildspecOverride). Always
+    // sent, the default too (the project has no BuildSpec, so it is the same file): WaitForBuild's .sync request
+    // must repeat every parameter, and a path in the state machine cannot be optional.
+    buildspecOverride: settings.buildspecPath || 'buildspec.yml',
+    environmentVariablesOverride: [
+      ...commitVariables(deployment).filter(
+        (variable) => !settings.buildVariables?.some((own) => own.name === variable.name),
+      ),
+      ...(settings.buildVariables ?? []),
+    ],
+    artifactsOverride: {
+      type: 'S3',
+      location: settings.artifactBucket,
+      path: buildArtifactPath(deployment.repository, deployment.commitId),
+      namespaceType: 'BUILD_ID',
+      name: 'build.zip',
+      packaging: 'ZIP',
+    },
+    timeoutInMinutesOverride: settings.timeoutMinutes,
+    idempotencyToken: buildToken(deployment),
+  };
+  const out = await codebuild.send(new StartBuildCommand(request));
   const id = out.build?.id;
   if (!id) throw new Error(`CodeBuild StartBuild for project ${settings.projectName} returned no build id`);
   return {
@@ -109,6 +115,7 @@ export async function startBuild(
     startedAt: (out.build?.startTime ?? new Date()).toISOString(),
     pollSeconds: settings.pollSeconds,
     timeoutMinutes: settings.timeoutMinutes,
+    request: pascalCased(request) as Record<string, unknown>,
   };
 }
 

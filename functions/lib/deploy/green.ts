@@ -13,6 +13,7 @@ import {
   ServiceNotReadyError,
 } from '../shared/errors';
 import type { DeployClients, DeployConfig } from './deploy-config';
+import { firstGreenCheckSeconds } from './green-first-check';
 import { checkGreen } from './green-health';
 import { createGreenTaskSet, greenClientToken } from './green-task-set';
 import { classifyForward, type ForwardState, readForward, setWeights, weightsOf } from './listener';
@@ -128,6 +129,7 @@ export async function createGreen(
     greenTaskSetArn: taskSet.arn,
     createdAt: created.toISOString(),
     pollSeconds: GREEN_POLL_SECONDS,
+    firstCheckSeconds: await firstGreenCheckSeconds(deps.elbv2, green),
     healthyBy: new Date(created.getTime() + config.greenHealthTimeoutMinutes * 60_000).toISOString(),
   };
   await deps.table.update(input.deployment, { green: state, updatedAt: now().toISOString() });

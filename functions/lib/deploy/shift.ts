@@ -69,14 +69,24 @@ export function pauseAfter(
   at: Date,
   terminationWaitMinutes: number,
 ): Pick<TrafficState, 'pause' | 'waitSeconds' | 'done'> {
+  // waitSeconds: the first callback wait (at least 1, a TimeoutSeconds); a pause of 0 ends at its first check.
   if (step.greenPercent === 100) {
-    return { pause: { remainingSeconds: terminationWaitMinutes * 60 }, waitSeconds: 0, done: true };
+    const bake = terminationWaitMinutes * 60;
+    return { pause: { remainingSeconds: bake }, waitSeconds: Math.max(1, nextWait(bake)), done: true };
   }
   if ('pause' in step) {
-    return { pause: { manual: true, since: at.toISOString() }, waitSeconds: 0, done: false };
+    return {
+      pause: { manual: true, since: at.toISOString() },
+      waitSeconds: MAX_CHECK_INTERVAL_SECONDS,
+      done: false,
+    };
   }
-  if (step.pauseSeconds === 0) return { pause: null, waitSeconds: 0, done: false };
-  return { pause: { remainingSeconds: step.pauseSeconds }, waitSeconds: 0, done: false };
+  if (step.pauseSeconds === 0) return { pause: null, waitSeconds: 1, done: false };
+  return {
+    pause: { remainingSeconds: step.pauseSeconds },
+    waitSeconds: Math.max(1, nextWait(step.pauseSeconds)),
+    done: false,
+  };
 }
 
 /**

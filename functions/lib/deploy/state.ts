@@ -32,6 +32,8 @@ export interface GreenState {
   createdAt: string;
   /** Seconds between two CheckGreen polls, and the deadline after which green counts as failed. */
   pollSeconds: number;
+  /** Seconds before the first CheckGreen (WaitForGreenHealth): when green can first be healthy (green-first-check.ts). */
+  firstCheckSeconds?: number;
   healthyBy: string;
 }
 
@@ -59,7 +61,10 @@ export interface TrafficState {
   observedWeights: Record<string, number>;
   /** The pause after the step just applied (the bake after the step that reaches 100 %). */
   pause: Pause;
-  /** Always 0: the first CheckPause of a pause runs at once (StartPause / StartBake seed `$.pauseCheck`). */
+  /**
+   * The first wait of the pause, at least 1 (WaitInPause's TimeoutSecondsPath): the pause, at most
+   * MAX_CHECK_INTERVAL_SECONDS; CheckPause sets the next one. The wait's own check runs at once when it starts.
+   */
   waitSeconds: number;
   done: boolean;
 }
@@ -86,8 +91,12 @@ export interface DeployInput {
   error?: { Error: string; Cause?: string };
 }
 
-/** Longest the machine waits between two checks during a pause, so alarms and abort are noticed in time. */
-export const MAX_CHECK_INTERVAL_SECONDS = 30;
+/**
+ * Longest one callback wait of a pause lasts: the slow safety check of the alarms, should their "CloudWatch Alarm
+ * State Change" event be lost. Alarms, promote and abort wake the wait at once (functions/lib/deploy/pause-wait.ts);
+ * 300 s keeps a 5-minute pause or bake to one wait.
+ */
+export const MAX_CHECK_INTERVAL_SECONDS = 300;
 
 /** Seconds to wait before the next check of a timed pause with `remainingSeconds` left (0 when it is over). */
 export function nextWait(remainingSeconds: number): number {

@@ -63,6 +63,8 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
         blueTaskSetArn: fx.blueTaskSetArn,
         greenTaskSetArn: expect.stringMatching(/^arn:aws:ecs:.*:task-set\//),
         createdAt: expect.any(String),
+        // ECS starting the task (60 s) and one health check of green's group (30 s) before the first look.
+        firstCheckSeconds: 90,
         pollSeconds: 10,
         healthyBy: expect.any(String),
       });

@@ -114,7 +114,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         greenPercent: 10,
         observedWeights: { [fx.targetGroups.green]: 10, [fx.targetGroups.blue]: 90 },
         pause: { remainingSeconds: 60 },
-        waitSeconds: 0,
+        waitSeconds: 60,
         done: false,
       });
       expect(states[0]?.steps).toHaveLength(10);
@@ -148,7 +148,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
           greenPercent: 100,
           done: true,
           pause: { remainingSeconds: 300 },
-          waitSeconds: 0,
+          waitSeconds: 300,
         }),
       ]);
     });
@@ -196,17 +196,17 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
   });
 
   describe('CheckPause', () => {
-    it('waits 30 s ten times through the five-minute canary pause, then continues', async () => {
+    it('waits the five-minute canary pause in one wait, then continues', async () => {
       const traffic = await shift('Canary10Percent5Minutes', 0);
       const { answers, waited } = await runPause(traffic.pause);
-      expect(answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+      expect(answers).toEqual(['WAIT 300', 'CONTINUE 0']);
       expect(waited).toBe(300);
     });
 
     it('waits through the bake of 5 minutes, checks a bake of 0 once, and continues at once without a pause', async () => {
       const bake = await shift('AllAtOnce', 0);
       expect(await runPause(bake.pause)).toEqual({
-        answers: [...Array(10).fill('WAIT 30'), 'CONTINUE 0'],
+        answers: ['WAIT 300', 'CONTINUE 0'],
         waited: 300,
       });
 
@@ -225,7 +225,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       await putTestAlarm('web-latency');
       const traffic = await shift('Canary10Percent5Minutes', 0);
       const waiting = await check(traffic.pause, 0, ['web-5xx', 'web-latency']);
-      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 300 } });
+      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 300, pause: { remainingSeconds: 300 } });
 
       await cloudwatch.send(
         new SetAlarmStateCommand({
@@ -269,7 +269,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause: first.pause };
       for (let poll = 0; poll < 3; poll += 1) {
         state = await check(state.pause, state.waitSeconds);
-        expect(state).toEqual({ status: 'WAIT', waitSeconds: 30, pause: first.pause });
+        expect(state).toEqual({ status: 'WAIT', waitSeconds: 300, pause: first.pause });
       }
 
       await table.update(deployment, {
@@ -283,7 +283,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       const second = await shift(strategy, 1);
       expect(await listenerGreen()).toBe(50);
       expect((await table.getRecord(deployment))?.promoteRequested).toBeUndefined();
-      expect(await check(second.pause)).toEqual({ status: 'WAIT', waitSeconds: 30, pause: second.pause });
+      expect(await check(second.pause)).toEqual({ status: 'WAIT', waitSeconds: 300, pause: second.pause });
 
       await table.update(deployment, { promoteRequested: true });
       expect(await check(second.pause, 30)).toEqual(continued);
@@ -294,7 +294,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       await table.update(deployment, { promoteRequested: { by: 'early-bird' } });
       const traffic = await shift('Linear10PercentEvery3Minutes', 0);
       const waiting = await check(traffic.pause);
-      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 180 } });
+      expect(waiting).toEqual({ status: 'WAIT', waitSeconds: 180, pause: { remainingSeconds: 180 } });
 
       await table.update(deployment, { promoteRequested: { by: 'alice' } });
       expect(await check(waiting.pause, waiting.waitSeconds)).toEqual({
@@ -354,11 +354,11 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
 
       const traffic = await shiftTrafficHandler({ deployment, green, step: 0 });
 
-      expect(traffic).toMatchObject({ greenPercent: 10, nextStep: 1, waitSeconds: 0, done: false });
+      expect(traffic).toMatchObject({ greenPercent: 10, nextStep: 1, waitSeconds: 180, done: false });
       expect(await listenerGreen()).toBe(10);
       expect(await checkPauseHandler({ deployment, green, pause: traffic.pause, waitedSeconds: 0 })).toEqual({
         status: 'WAIT',
-        waitSeconds: 30,
+        waitSeconds: 180,
         pause: { remainingSeconds: 180 },
       });
     });

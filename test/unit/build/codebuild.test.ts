@@ -42,7 +42,7 @@ describe('startBuild', () => {
 
     const out = await startBuild(client, { deployment }, settings);
 
-    expect(out).toEqual({
+    expect(out).toMatchObject({
       id: 'switchyard-build:1',
       startedAt: '2026-11-26T12:00:05.000Z',
       pollSeconds: 15,
@@ -69,6 +69,7 @@ describe('startBuild', () => {
       },
       timeoutInMinutesOverride: 30,
       idempotencyToken: buildToken(deployment),
+      buildspecOverride: 'buildspec.yml',
     });
   });
 
@@ -102,10 +103,22 @@ describe('startBuild', () => {
     ]);
   });
 
-  it("leaves the project's buildspec.yml when the path is the default", async () => {
+  it("names the project's buildspec.yml when the path is the default, and hands the same request to WaitForBuild", async () => {
     codebuild.on(StartBuildCommand).resolves({ build: { id: 'switchyard-build:3' } });
-    await startBuild(client, { deployment }, { ...settings, buildspecPath: 'buildspec.yml' });
-    expect(codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input.buildspecOverride).toBeUndefined();
+    const ref = await startBuild(client, { deployment }, { ...settings, buildspecPath: 'buildspec.yml' });
+    const input = codebuild.commandCalls(StartBuildCommand)[0]?.args[0].input;
+    expect(input?.buildspecOverride).toBe('buildspec.yml');
+    // Step Functions' PascalCase, every parameter as sent (the idempotencyToken returns this same build).
+    expect(ref.request).toMatchObject({
+      ProjectName: input?.projectName,
+      BuildspecOverride: 'buildspec.yml',
+      IdempotencyToken: input?.idempotencyToken,
+      TimeoutInMinutesOverride: input?.timeoutInMinutesOverride,
+      ArtifactsOverride: { Type: 'S3', NamespaceType: 'BUILD_ID' },
+    });
+    expect(ref.request?.EnvironmentVariablesOverride).toHaveLength(
+      input?.environmentVariablesOverride?.length ?? -1,
+    );
   });
 
   it('derives the same token for a retry of the same deployment, and another for another deployment', () => {

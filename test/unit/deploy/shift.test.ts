@@ -59,29 +59,31 @@ describe('stepWeights', () => {
 });
 
 describe('pauseAfter', () => {
-  it('gives a timed step its seconds to wait, the first check at once', () => {
+  it('gives a timed step its seconds, the first callback wait the pause (at most 300 s, the safety check)', () => {
     expect(pauseAfter({ greenPercent: 10, pauseSeconds: 300 }, T0, 5)).toEqual({
       pause: { remainingSeconds: 300 },
-      waitSeconds: 0,
+      waitSeconds: 300,
       done: false,
     });
     expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5)).toMatchObject({
       pause: { remainingSeconds: 12 },
+      waitSeconds: 12,
     });
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 3600 }, T0, 5)).toMatchObject({ waitSeconds: 300 });
   });
 
-  it('gives a manual step a pause since the step, the first check at once', () => {
+  it('gives a manual step a pause since the step, waited 300 s at a time until promoted', () => {
     expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5)).toEqual({
       pause: { manual: true, since: T0.toISOString() },
-      waitSeconds: 0,
+      waitSeconds: 300,
       done: false,
     });
   });
 
-  it('gives a step without a wait no pause', () => {
+  it('gives a step without a wait no pause, and a wait of 1 s (a HeartbeatSeconds) its check ends at once', () => {
     expect(pauseAfter({ greenPercent: 50, pauseSeconds: 0 }, T0, 5)).toEqual({
       pause: null,
-      waitSeconds: 0,
+      waitSeconds: 1,
       done: false,
     });
   });
@@ -89,20 +91,20 @@ describe('pauseAfter', () => {
   it('makes the step that reaches 100 % done, its pause the bake (TerminationWaitMinutes, even 0)', () => {
     expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5)).toEqual({
       pause: { remainingSeconds: 300 },
-      waitSeconds: 0,
+      waitSeconds: 300,
       done: true,
     });
     expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 0)).toEqual({
       pause: { remainingSeconds: 0 },
-      waitSeconds: 0,
+      waitSeconds: 1,
       done: true,
     });
   });
 });
 
 /**
- * Runs a pause as the machine does: StartPause seeds `{WAIT, 0, pause}`, each check gets the previous answer's pause
- * and wait; `promoteAfter` checks in, a promote appears. Returns each answer as "STATUS wait" and the seconds waited.
+ * Runs a pause as CheckPause counts it: each check gets the previous answer's pause and wait; `promoteAfter` checks
+ * in, a promote appears. Returns each answer as "STATUS wait" and the seconds waited.
  */
 function runPause(pause: Pause, promoteAfter = Number.POSITIVE_INFINITY) {
   let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause };
@@ -125,23 +127,30 @@ describe('evaluatePause', () => {
     expect(evaluatePause(null, undefined, 0)).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
   });
 
-  it('waits 30 s ten times through a timed pause of 300 s, then continues', () => {
+  it('waits a timed pause of 300 s in one wait, a longer one 300 s at a time, then continues', () => {
     const { answers, waited, last } = runPause({ remainingSeconds: 300 });
-    expect(answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(answers).toEqual(['WAIT 300', 'CONTINUE 0']);
     expect(waited).toBe(300);
     expect(last).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
+    expect(runPause({ remainingSeconds: 700 }).answers).toEqual([
+      'WAIT 300',
+      'WAIT 300',
+      'WAIT 100',
+      'CONTINUE 0',
+    ]);
   });
 
   it('waits through the bake of 5 minutes the same way, and checks a bake of 0 once', () => {
     const bake = pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5).pause;
-    expect(runPause(bake).answers).toEqual([...Array(10).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(runPause(bake).answers).toEqual(['WAIT 300', 'CONTINUE 0']);
     expect(runPause({ remainingSeconds: 0 }).answers).toEqual(['CONTINUE 0']);
   });
 
   it.each([
     // [remainingSeconds, waitedSeconds, answer]
-    [95, 0, { status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 95 } }],
-    [95, 30, { status: 'WAIT', waitSeconds: 30, pause: { remainingSeconds: 65 } }],
+    [95, 0, { status: 'WAIT', waitSeconds: 95, pause: { remainingSeconds: 95 } }],
+    [95, 30, { status: 'WAIT', waitSeconds: 65, pause: { remainingSeconds: 65 } }],
+    [400, 30, { status: 'WAIT', waitSeconds: 300, pause: { remainingSeconds: 370 } }],
     [35, 30, { status: 'WAIT', waitSeconds: 5, pause: { remainingSeconds: 5 } }],
     [0.5, 0, { status: 'WAIT', waitSeconds: 1, pause: { remainingSeconds: 0.5 } }],
     [5, 5, { status: 'CONTINUE', waitSeconds: 0, pause: null }],
@@ -153,10 +162,10 @@ describe('evaluatePause', () => {
   it('waits for a manual pause until promoted, however long', () => {
     expect(evaluatePause(manual, undefined, 86400 * 30)).toEqual({
       status: 'WAIT',
-      waitSeconds: 30,
+      waitSeconds: 300,
       pause: manual,
     });
-    expect(runPause(manual, 50).answers).toEqual([...Array(50).fill('WAIT 30'), 'CONTINUE 0']);
+    expect(runPause(manual, 50).answers).toEqual([...Array(50).fill('WAIT 300'), 'CONTINUE 0']);
     expect(evaluatePause(manual, { by: 'alice' }, 30)).toEqual({
       status: 'CONTINUE',
       waitSeconds: 0,
@@ -170,12 +179,7 @@ describe('evaluatePause', () => {
       waitSeconds: 0,
       pause: null,
     });
-    expect(runPause({ remainingSeconds: 300 }, 3).answers).toEqual([
-      'WAIT 30',
-      'WAIT 30',
-      'WAIT 30',
-      'CONTINUE 0',
-    ]);
+    expect(runPause({ remainingSeconds: 1200 }, 2).answers).toEqual(['WAIT 300', 'WAIT 300', 'CONTINUE 0']);
   });
 });
 
