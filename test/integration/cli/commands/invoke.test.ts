@@ -22,6 +22,7 @@ const REQUIRED_VARIABLES = {
   TARGET_GROUP_A_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1',
   TARGET_GROUP_B_ARN: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2',
   ECR_REPOSITORY_NAME: 'web',
+  ECR_REPOSITORY_URI: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web',
   TASK_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/web-execution',
 };
 
