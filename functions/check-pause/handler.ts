@@ -6,7 +6,8 @@
  * Checking, input `{deployment, green, traffic, wake}` (`$.traffic`, `$.pauseWake`): counts what the wait used,
  * checks, and returns `$.traffic` with the pause left, `waitSeconds` (the next wait) and `status` WAIT | CONTINUE.
  * The form `{deployment, green, pause, waitedSeconds}` answers a PauseCheckState (events/check-pause.json).
- * Throws AlarmError (a configured alarm is in ALARM), DeploymentAbortedError (switchyard abort), InvalidInputError,
+ * Throws AlarmError (a configured alarm is in ALARM), DeploymentAbortedError (switchyard abort), PauseTimeoutError
+ * (a manual pause not promoted within MANUAL_PAUSE_TIMEOUT_MINUTES), InvalidInputError,
  * ConfigurationError (ALARM_NAMES unset, an alarm that does not exist), TransientAwsError.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -14,7 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { armPauseWait, completeWait, type PauseWake, waitedSeconds } from '../lib/deploy/pause-wait';
 import { type CheckPauseInput, checkPause } from '../lib/deploy/shift';
-import { parseAlarmNames } from '../lib/deploy/shift-config';
+import { parseAlarmNames, parseManualPauseTimeout } from '../lib/deploy/shift-config';
 import type { Pause, PauseCheckState, TrafficState } from '../lib/deploy/state';
 import type { Deployment } from '../lib/record/deployments';
 import { awsClient } from '../lib/shared/aws-clients';
@@ -49,7 +50,15 @@ type CheckInput = { deployment: Deployment; green: unknown; traffic: TrafficStat
 type Event = ArmInput | CheckInput | CheckPauseInput;
 
 const check = (input: CheckPauseInput) =>
-  checkPause(input, { cloudwatch, dynamodb }, { alarmNames: alarmNames(), tableName: config().TABLE_NAME });
+  checkPause(
+    input,
+    { cloudwatch, dynamodb },
+    {
+      alarmNames: alarmNames(),
+      manualPauseTimeoutMinutes: parseManualPauseTimeout(process.env.MANUAL_PAUSE_TIMEOUT_MINUTES),
+      tableName: config().TABLE_NAME,
+    },
+  );
 
 async function arm(event: ArmInput): Promise<{ armed: boolean }> {
   if (typeof event.waitSeconds !== 'number' || event.waitSeconds < 1) {

@@ -12,8 +12,10 @@
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { checkHistoryBudget } from '../lib/deploy/history-budget';
-import { parseTerminationWait } from '../lib/deploy/shift-config';
+import { buildPollSeconds } from '../lib/build/build-polls';
+import { type BudgetSettings, checkHistoryBudget } from '../lib/deploy/history-budget';
+import { parseManualPauseTimeout, parseTerminationWait } from '../lib/deploy/shift-config';
+import { GREEN_POLL_SECONDS } from '../lib/deploy/state';
 import { DeploymentsTable } from '../lib/record/deployments';
 import {
   isResumeRollback,
@@ -32,6 +34,31 @@ const dynamodb = awsClient(DynamoDBClient);
 const ecs = awsClient(ECSClient);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
 const service = configFromEnv(['CLUSTER_NAME', 'SERVICE_NAME']);
+const waits = configFromEnv([
+  'TRAFFIC_STRATEGY',
+  'TERMINATION_WAIT_MINUTES',
+  'MANUAL_PAUSE_TIMEOUT_MINUTES',
+  'GREEN_HEALTH_TIMEOUT_MINUTES',
+  'BUILD_POLL_SECONDS',
+  'BUILD_TIMEOUT_MINUTES',
+]);
+
+/** The stack's settings of every wait, as the states that wait read them (template.yaml Globals). */
+function budgetSettings(): BudgetSettings {
+  const env = waits();
+  const build = {
+    pollSeconds: Number(env.BUILD_POLL_SECONDS),
+    timeoutMinutes: Number(env.BUILD_TIMEOUT_MINUTES),
+  };
+  return {
+    trafficStrategy: env.TRAFFIC_STRATEGY,
+    terminationWaitMinutes: parseTerminationWait(env.TERMINATION_WAIT_MINUTES),
+    manualPauseTimeoutMinutes: parseManualPauseTimeout(env.MANUAL_PAUSE_TIMEOUT_MINUTES),
+    greenHealthTimeoutMinutes: Number(env.GREEN_HEALTH_TIMEOUT_MINUTES),
+    greenPollSeconds: GREEN_POLL_SECONDS,
+    buildFallbackPolls: Math.ceil((build.timeoutMinutes * 60) / buildPollSeconds(build)),
+  };
+}
 
 /** The function's work, called through lambdaHandler. */
 async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollbackOutput> {
@@ -49,10 +76,8 @@ async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollba
   // the execution here, naming the parameter, instead of failing a later state.
   checkVariableGrants(readSettings().buildVariables);
   readWorkloadScope(); // TaskDefinitionFamily and the network allow-lists, which Render applies
-  // The traffic plan and the bake, whose waits must fit the execution's history (deploy/history-budget.ts); the
-  // stack always sets both (template.yaml Globals), ShiftTraffic refuses either one unset.
-  const { TRAFFIC_STRATEGY: strategy, TERMINATION_WAIT_MINUTES: bake } = process.env;
-  if (strategy !== undefined && bake !== undefined) checkHistoryBudget(strategy, parseTerminationWait(bake));
+  // The traffic plan and every other bounded wait must fit the execution's history (deploy/history-budget.ts).
+  checkHistoryBudget(budgetSettings());
   return prepare(event, {
     codecommit,
     ecs,

@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { alarmsInAlarm } from '../lib/deploy/alarms';
 import { alarmError, type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
-import { parseAlarmNames, parseTerminationWait } from '../lib/deploy/shift-config';
+import { parseAlarmNames, parseManualPauseTimeout, parseTerminationWait } from '../lib/deploy/shift-config';
 import type { TrafficState } from '../lib/deploy/state';
 import { fenceFor } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
@@ -51,6 +51,7 @@ async function handle(event: ShiftTrafficInput): Promise<TrafficState> {
       productionListenerArn: env.PRODUCTION_LISTENER_ARN,
       trafficStrategy: env.TRAFFIC_STRATEGY,
       terminationWaitMinutes: parseTerminationWait(env.TERMINATION_WAIT_MINUTES),
+      manualPauseTimeoutMinutes: parseManualPauseTimeout(process.env.MANUAL_PAUSE_TIMEOUT_MINUTES),
       tableName: env.TABLE_NAME,
     },
   );

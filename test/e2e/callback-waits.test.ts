@@ -237,6 +237,28 @@ describe('callback waits and the .sync build, end to end', () => {
     expect((await deploymentRecords(stack))[0]).toMatchObject({ status: 'ROLLED_BACK' });
   });
 
+  it('rolls back a manual pause not promoted within ManualPauseTimeoutMinutes, counted in the machine waits', async () => {
+    const manual = JSON.stringify([{ greenPercent: 20, pause: 'manual' }, { greenPercent: 100 }]);
+    const stack = await stackWith({ TrafficStrategy: manual, ManualPauseTimeoutMinutes: '2' });
+    const [repo] = await serve(sampleRepository());
+
+    // Every wait is short here: each heartbeat runs out, as no one promotes.
+    const result = await run(stack, repo.commitId, 'manual-expires', {}, []);
+
+    expect(result.error?.name).toBe('PauseTimeoutError');
+    expect(result.error?.cause).toMatch(
+      /was not promoted within 2 min of its manual pause .*raise the stack parameter ManualPauseTimeoutMinutes/,
+    );
+    // Two minutes are one wait of 120 s: its heartbeat, then the check that expires it and the rollback.
+    expect(afterWait(result, 'WaitInPause')).toEqual(
+      expect.arrayContaining(['WaitInPause', 'PauseWaited', 'CheckPause', 'Rollback']),
+    );
+    expect(result.statesVisited.filter((state) => state === 'WaitInPause')).toHaveLength(1);
+    expect((await deploymentRecords(stack))[0]).toMatchObject({ status: 'ROLLED_BACK' });
+    const { blue } = stack.target.targetGroups;
+    expect((await production(stack.target)).weights[blue]).toBe(100);
+  });
+
   it('refuses a plan whose waits would outgrow the execution history, in Prepare, before any side effect', async () => {
     const monthLong = JSON.stringify([
       { greenPercent: 10, pauseSeconds: 30 * 24 * 3600 },

@@ -14,6 +14,7 @@ import type { Deployment } from '../record/deployments';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import type { BuildVariable } from '../shared/settings';
+import { buildPollSeconds } from './build-polls';
 import { pascalCased } from './sync-request';
 
 /** What the machine carries between StartBuild and CheckBuild (`$.build`). */
@@ -113,7 +114,7 @@ export async function startBuild(
   return {
     id,
     startedAt: (out.build?.startTime ?? new Date()).toISOString(),
-    pollSeconds: settings.pollSeconds,
+    pollSeconds: buildPollSeconds(settings),
     timeoutMinutes: settings.timeoutMinutes,
     request: pascalCased(request) as Record<string, unknown>,
   };

@@ -19,6 +19,7 @@ import { createGreenTaskSet, greenClientToken } from './green-task-set';
 import { classifyForward, type ForwardState, readForward, setWeights, weightsOf } from './listener';
 import {
   type DeployInput,
+  GREEN_POLL_SECONDS,
   type GreenCheckState,
   type GreenState,
   requireDeployment,
@@ -29,8 +30,7 @@ import { describeService, describeTaskDefinition, findTaskSets, taskSetCreatedAt
 /** A guard called right before each write toward green; throws when the deployment may no longer make it. */
 export type Fence = () => Promise<void>;
 
-/** Seconds between two CheckGreen polls. */
-export const GREEN_POLL_SECONDS = 10;
+export { GREEN_POLL_SECONDS } from './state';
 
 /** Input of CreateGreen. */
 export type CreateGreenInput = Pick<DeployInput, 'deployment' | 'render'>;

@@ -1,10 +1,15 @@
 /**
- * The execution history a deployment's plan needs, checked by Prepare before any side effect: a Standard
- * execution fails once its history reaches 25,000 events
- * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html). Each pause and the bake are callback
- * waits of at most MAX_CHECK_INTERVAL_SECONDS each (pause-wait.ts), so a timed wait costs events in proportion to
- * its length; a plan whose timed waits alone would leave too little of the quota for the rest is refused, naming
- * the parameters to change.
+ * The execution history a deployment can need, checked by Prepare before any side effect: a Standard execution fails
+ * once its history reaches 25,000 events (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+ * Every wait of a deployment is bounded, so its worst case is known when it starts:
+ * - each pause and the bake are callback waits of at most MAX_CHECK_INTERVAL_SECONDS (pause-wait.ts), so a timed
+ *   pause costs events in proportion to its length, and a manual pause those of ManualPauseTimeoutMinutes;
+ * - green's polls end at GreenHealthTimeoutMinutes; the build's fallback polls (only when the `.sync` wait itself
+ *   failed) at BuildTimeoutMinutes, at most MAX_BUILD_FALLBACK_POLLS of them (build/codebuild.ts);
+ * - the wait for the service's lock is a callback wait woken when the lock frees, whose safety checks grow further
+ *   apart the longer it waits: a year of it fits LOCK_WAIT_EVENTS (record/lock-wait.ts);
+ * - the states outside the waits, hooks and retries fit FIXED_EVENTS.
+ * A configuration whose worst case passes the quota is refused, naming the parameters to change.
  */
 import { InvalidInputError } from '../shared/errors';
 import { planTraffic, type TrafficStep } from './plan';
@@ -13,37 +18,72 @@ import { MAX_CHECK_INTERVAL_SECONDS } from './state';
 /** Step Functions' history quota of one execution. */
 export const HISTORY_EVENT_QUOTA = 25_000;
 
-/**
- * Kept for everything the plan does not fix: the states outside the waits (about 130 events), green's polls, the
- * lock queue, retries, and manual pauses (15 events per 300 s: the reserve covers about 3.5 days of them).
- */
-export const HISTORY_RESERVE = 15_000;
+/** The states outside every loop (about 130 events on the longest path), hooks, and the events of Task retries. */
+export const FIXED_EVENTS = 1_000;
 
-/** Events of one wait segment: WaitInPause (6: entered, scheduled, started, submitted, ended, exited), PauseWaited (2), CheckPause (5), IsPauseOver (2). */
+/** What a year of waiting for the service's lock may cost at most (pinned by test/unit/record/lock-wait.test.ts). */
+export const LOCK_WAIT_EVENTS = 6_000;
+
+/** Events of one pause segment: WaitInPause (6: entered, scheduled, started, submitted, ended, exited), PauseWaited (2), CheckPause (5), IsPauseOver (2). */
 const EVENTS_PER_SEGMENT = 15;
 /** Events of one step: ShiftTraffic (5), IsShiftDone (2). */
 const EVENTS_PER_STEP = 7;
+/** Events of one poll loop turn (green's and the build's fallback): Wait (2), Task (5), Choice (2). */
+const EVENTS_PER_POLL = 9;
 
-/** History events the plan's steps and timed waits need at most. */
-export function planHistoryEvents(steps: readonly TrafficStep[], bakeSeconds: number): number {
+/** What the check needs of the stack's settings (template.yaml parameters of the same names). */
+export interface BudgetSettings {
+  trafficStrategy: string;
+  terminationWaitMinutes: number;
+  manualPauseTimeoutMinutes: number;
+  greenHealthTimeoutMinutes: number;
+  greenPollSeconds: number;
+  buildFallbackPolls: number;
+}
+
+/** History events the plan's steps, pauses (manual ones at their timeout) and the bake need at most. */
+export function planHistoryEvents(
+  steps: readonly TrafficStep[],
+  bakeSeconds: number,
+  manualPauseTimeoutSeconds: number,
+): number {
   const segments = (seconds: number) => Math.max(1, Math.ceil(seconds / MAX_CHECK_INTERVAL_SECONDS));
-  const pauses = steps.map((step) => ('pauseSeconds' in step ? segments(step.pauseSeconds) : 1));
+  const pauses = steps.map((step) =>
+    'pause' in step ? segments(manualPauseTimeoutSeconds) : segments(step.pauseSeconds),
+  );
   return (
     steps.length * EVENTS_PER_STEP +
     (pauses.reduce((sum, count) => sum + count, 0) + segments(bakeSeconds)) * EVENTS_PER_SEGMENT
   );
 }
 
-/** Throws InvalidInputError when TRAFFIC_STRATEGY and the bake leave less than HISTORY_RESERVE of the quota. */
-export function checkHistoryBudget(trafficStrategy: string, terminationWaitMinutes: number): void {
-  const steps = planTraffic(trafficStrategy);
-  const needed = planHistoryEvents(steps, terminationWaitMinutes * 60);
-  const allowed = HISTORY_EVENT_QUOTA - HISTORY_RESERVE;
+/** The events kept for everything but the plan: fixed states, green's polls, the build's fallback polls, the lock. */
+export function reservedEvents(settings: Omit<BudgetSettings, 'trafficStrategy'>): number {
+  const greenPolls = Math.ceil((settings.greenHealthTimeoutMinutes * 60) / settings.greenPollSeconds) + 1;
+  return FIXED_EVENTS + LOCK_WAIT_EVENTS + (greenPolls + settings.buildFallbackPolls) * EVENTS_PER_POLL;
+}
+
+/** Throws InvalidInputError when the plan's worst case does not fit what the quota leaves after the reserve. */
+export function checkHistoryBudget(settings: BudgetSettings): void {
+  const steps = planTraffic(settings.trafficStrategy);
+  const manualSeconds = settings.manualPauseTimeoutMinutes * 60;
+  const needed = planHistoryEvents(steps, settings.terminationWaitMinutes * 60, manualSeconds);
+  const allowed = HISTORY_EVENT_QUOTA - reservedEvents(settings);
   if (needed <= allowed) return;
-  const waited = steps.reduce((sum, step) => sum + ('pauseSeconds' in step ? step.pauseSeconds : 0), 0);
+  const manual = steps.filter((step) => 'pause' in step).length;
+  const waited =
+    steps.reduce((sum, step) => sum + ('pauseSeconds' in step ? step.pauseSeconds : 0), 0) +
+    manual * manualSeconds +
+    settings.terminationWaitMinutes * 60;
+  const manualNote =
+    manual > 0
+      ? `, counting its ${manual} manual pause${manual > 1 ? 's' : ''} at ManualPauseTimeoutMinutes (${settings.manualPauseTimeoutMinutes})`
+      : '';
   throw new InvalidInputError(
-    `TrafficStrategy and TerminationWaitMinutes (${terminationWaitMinutes}) wait ${Math.round((waited + terminationWaitMinutes * 60) / 3600)} h ` +
-      `in all, which needs about ${needed} execution history events (one wait of at most ${MAX_CHECK_INTERVAL_SECONDS} s costs ${EVENTS_PER_SEGMENT}); ` +
-      `a deployment may use ${allowed} of Step Functions' ${HISTORY_EVENT_QUOTA}: shorten the pauses or the bake, or use "pause": "manual" steps and switchyard promote`,
+    `TrafficStrategy and TerminationWaitMinutes (${settings.terminationWaitMinutes}) may wait ` +
+      `${Math.round(waited / 3600)} h in all${manualNote}, which needs about ${needed} execution history events ` +
+      `(one wait of at most ${MAX_CHECK_INTERVAL_SECONDS} s costs ${EVENTS_PER_SEGMENT}); a deployment's plan may ` +
+      `use ${allowed} of Step Functions' ${HISTORY_EVENT_QUOTA}: shorten the pauses or the bake` +
+      (manual > 0 ? ', or lower ManualPauseTimeoutMinutes' : ''),
   );
 }

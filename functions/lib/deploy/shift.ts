@@ -19,14 +19,14 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import { type Deployment, DeploymentsTable } from '../record/deployments';
 import { describeRequest, type OperatorRequest, operatorRequest } from '../record/operator-requests';
 import { type RecordedStep, readRecord, recordStep } from '../record/traffic-record';
-import { AlarmError, DeploymentAbortedError, InvalidInputError } from '../shared/errors';
+import { AlarmError, DeploymentAbortedError, InvalidInputError, PauseTimeoutError } from '../shared/errors';
 import { alarmsInAlarm, type FiringAlarm } from './alarms';
 import { setWeights, weightsOf } from './listener';
 import { planTraffic, type TrafficStep } from './plan';
 import type { CheckPauseConfig, ShiftConfig } from './shift-config';
 import {
   type GreenState,
-  MAX_CHECK_INTERVAL_SECONDS,
+  type ManualPause,
   nextWait,
   type Pause,
   type PauseCheckState,
@@ -68,6 +68,7 @@ export function pauseAfter(
   step: TrafficStep,
   at: Date,
   terminationWaitMinutes: number,
+  manualPauseTimeoutMinutes: number,
 ): Pick<TrafficState, 'pause' | 'waitSeconds' | 'done'> {
   // waitSeconds: the first callback wait (at least 1, a TimeoutSeconds); a pause of 0 ends at its first check.
   if (step.greenPercent === 100) {
@@ -76,8 +77,8 @@ export function pauseAfter(
   }
   if ('pause' in step) {
     return {
-      pause: { manual: true, since: at.toISOString() },
-      waitSeconds: MAX_CHECK_INTERVAL_SECONDS,
+      pause: { manual: true, since: at.toISOString(), waitedSeconds: 0 },
+      waitSeconds: Math.max(1, nextWait(manualPauseTimeoutMinutes * 60)),
       done: false,
     };
   }
@@ -92,15 +93,23 @@ export function pauseAfter(
 /**
  * Pure: what CheckPause answers once alarms and abort have been checked, `waitedSeconds` after the previous check.
  * A promote ends any pause; a timed pause ends once its remaining seconds are waited; a manual one waits for a
- * promote. WAIT never asks for more than MAX_CHECK_INTERVAL_SECONDS.
+ * promote, at most `manualPauseTimeoutMinutes` of the machine's waits (then EXPIRED: CheckPause rolls back). WAIT
+ * never asks for more than MAX_CHECK_INTERVAL_SECONDS.
  */
 export function evaluatePause(
   pause: Pause,
   promote: OperatorRequest | undefined,
   waitedSeconds: number,
-): PauseCheckState {
+  manualPauseTimeoutMinutes: number,
+): PauseCheckState | { status: 'EXPIRED'; pause: ManualPause } {
   if (pause === null || promote) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
-  if ('manual' in pause) return { status: 'WAIT', waitSeconds: MAX_CHECK_INTERVAL_SECONDS, pause };
+  if ('manual' in pause) {
+    const waited = (pause.waitedSeconds ?? 0) + waitedSeconds;
+    const left = manualPauseTimeoutMinutes * 60 - waited;
+    const kept: ManualPause = { manual: true, since: pause.since, waitedSeconds: waited };
+    if (left <= 0) return { status: 'EXPIRED', pause: kept };
+    return { status: 'WAIT', waitSeconds: nextWait(left), pause: kept };
+  }
   const remainingSeconds = pause.remainingSeconds - waitedSeconds;
   if (remainingSeconds <= 0) return { status: 'CONTINUE', waitSeconds: 0, pause: null };
   return { status: 'WAIT', waitSeconds: nextWait(remainingSeconds), pause: { remainingSeconds } };
@@ -170,7 +179,12 @@ export async function shiftTraffic(
     greenPercent: current.greenPercent,
     observedWeights,
     // A retried step dates a manual pause from the first attempt, when the traffic moved.
-    ...pauseAfter(current, new Date(recorded.at), config.terminationWaitMinutes),
+    ...pauseAfter(
+      current,
+      new Date(recorded.at),
+      config.terminationWaitMinutes,
+      config.manualPauseTimeoutMinutes,
+    ),
   };
 }
 
@@ -219,7 +233,14 @@ export async function checkPause(
     );
   }
   const promote = operatorRequest(record.promoteRequested);
-  const result = evaluatePause(pause, promote, waitedSeconds);
+  const result = evaluatePause(pause, promote, waitedSeconds, config.manualPauseTimeoutMinutes);
+  if (result.status === 'EXPIRED') {
+    throw new PauseTimeoutError(
+      `deployment ${deployment.id} was not promoted within ${config.manualPauseTimeoutMinutes} min of its manual ` +
+        `pause (since ${result.pause.since}); rolling back to the live task set. Promote sooner (switchyard ` +
+        'promote) or raise the stack parameter ManualPauseTimeoutMinutes',
+    );
+  }
   if (promote && pause !== null) console.log(`pause ended by promote${describeRequest(promote)}`);
   return result;
 }
@@ -242,11 +263,14 @@ function checkPauseInput(input: CheckPauseInput): CheckPauseInput {
     pause === null ||
     (typeof pause === 'object' &&
       (('remainingSeconds' in pause && isSeconds(pause.remainingSeconds)) ||
-        ('manual' in pause && pause.manual === true && typeof pause.since === 'string')));
+        ('manual' in pause &&
+          pause.manual === true &&
+          typeof pause.since === 'string' &&
+          (pause.waitedSeconds === undefined || isSeconds(pause.waitedSeconds)))));
   if (!valid) {
     throw new InvalidInputError(
       `CheckPause field "pause" is ${JSON.stringify(pause)}; expected null, {"remainingSeconds": <seconds >= 0>} ` +
-        'or {"manual": true, "since": <ISO time>} as ShiftTraffic or the previous CheckPause returns it',
+        'or {"manual": true, "since": <ISO time>, "waitedSeconds": <seconds>} as ShiftTraffic or the previous CheckPause returns it',
     );
   }
   return input;

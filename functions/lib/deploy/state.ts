@@ -47,7 +47,17 @@ export interface GreenCheckState {
  * A pause after a step or the bake, counted in the machine's own waits (not the clock), so local runs that shorten
  * every Wait shorten the pause too: the seconds still to wait, or until promoted; null when there is none.
  */
-export type Pause = { remainingSeconds: number } | { manual: true; since: string } | null;
+export type Pause = { remainingSeconds: number } | ManualPause | null;
+
+/**
+ * A pause until `switchyard promote`: since when (the step's time), and the seconds the machine has waited in it
+ * (absent before the first check), which ManualPauseTimeoutMinutes bounds.
+ */
+export interface ManualPause {
+  manual: true;
+  since: string;
+  waitedSeconds?: number;
+}
 
 /** `$.traffic`: the shift loop's counter and the pause in force. */
 export interface TrafficState {
@@ -97,6 +107,9 @@ export interface DeployInput {
  * 300 s keeps a 5-minute pause or bake to one wait.
  */
 export const MAX_CHECK_INTERVAL_SECONDS = 300;
+
+/** Seconds between two CheckGreen polls. */
+export const GREEN_POLL_SECONDS = 10;
 
 /** Seconds to wait before the next check of a timed pause with `remainingSeconds` left (0 when it is over). */
 export function nextWait(remainingSeconds: number): number {

@@ -103,6 +103,14 @@ export class AlarmError extends SwitchyardError {
   override name = 'AlarmError' as const;
 }
 
+/**
+ * A manual pause was not promoted within the stack's ManualPauseTimeoutMinutes: the deployment rolls back, as
+ * CodeDeploy stops a deployment whose traffic was not rerouted within its wait time (DeploymentReadyOption).
+ */
+export class PauseTimeoutError extends SwitchyardError {
+  override name = 'PauseTimeoutError' as const;
+}
+
 /** An operator aborted the deployment. */
 export class DeploymentAbortedError extends SwitchyardError {
   override name = 'DeploymentAbortedError' as const;

@@ -78,6 +78,7 @@ describe('the fence before each write toward green', () => {
           productionListenerArn: fx.listenerArn,
           trafficStrategy: 'AllAtOnce',
           terminationWaitMinutes: 0,
+          manualPauseTimeoutMinutes: 1440,
           tableName,
         },
       ),

@@ -57,11 +57,16 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
     productionListenerArn: fx.listenerArn,
     trafficStrategy,
     terminationWaitMinutes,
+    manualPauseTimeoutMinutes: 1440,
     tableName,
   });
   const shift = (strategy: string, step: number) =>
     shiftTraffic({ deployment, green, step }, { elbv2, dynamodb, now }, shiftConfig(strategy));
-  const pauseConfig = (alarmNames: string[] = []): CheckPauseConfig => ({ alarmNames, tableName });
+  const pauseConfig = (alarmNames: string[] = []): CheckPauseConfig => ({
+    alarmNames,
+    manualPauseTimeoutMinutes: 1440,
+    tableName,
+  });
   const check = (pause: TrafficState['pause'], waitedSeconds = 0, alarmNames: string[] = []) =>
     checkPause(
       { deployment, green, pause, waitedSeconds },
@@ -265,11 +270,16 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         { greenPercent: 100 },
       ]);
       const first = await shift(strategy, 0);
-      expect(first.pause).toEqual({ manual: true, since: '2026-11-26T12:10:00.000Z' });
+      const since = '2026-11-26T12:10:00.000Z';
+      expect(first.pause).toEqual({ manual: true, since, waitedSeconds: 0 });
       let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause: first.pause };
       for (let poll = 0; poll < 3; poll += 1) {
         state = await check(state.pause, state.waitSeconds);
-        expect(state).toEqual({ status: 'WAIT', waitSeconds: 300, pause: first.pause });
+        expect(state).toEqual({
+          status: 'WAIT',
+          waitSeconds: 300,
+          pause: { manual: true, since, waitedSeconds: poll * 300 },
+        });
       }
 
       await table.update(deployment, {
@@ -325,6 +335,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
       'PRODUCTION_LISTENER_ARN',
       'TRAFFIC_STRATEGY',
       'TERMINATION_WAIT_MINUTES',
+      'MANUAL_PAUSE_TIMEOUT_MINUTES',
       'TABLE_NAME',
       'ALARM_NAMES',
       'CLUSTER_NAME',
@@ -339,6 +350,7 @@ describe('ShiftTraffic and CheckPause against the blue/green fixture and the dep
         PRODUCTION_LISTENER_ARN: fx.listenerArn,
         TRAFFIC_STRATEGY: 'CodeDeployDefault.ECSLinear10PercentEvery3Minutes',
         TERMINATION_WAIT_MINUTES: '0',
+        MANUAL_PAUSE_TIMEOUT_MINUTES: '1440',
         TABLE_NAME: tableName,
         ALARM_NAMES: '',
         CLUSTER_NAME: fx.clusterName,

@@ -249,4 +249,33 @@ describe('the Prepare handler', () => {
     const table = new DeploymentsTable(new DynamoDBClient({}), tableName);
     expect(await table.getClaim(pipeline.repository, repo.commitId)).toBeUndefined();
   });
+
+  it('refuses a manual pause timeout out of range, and manual pauses that outgrow the history, before any claim', async () => {
+    const stack = await createLocalStack({});
+    const tableName = stack.resources.DeploymentsTable as string;
+    const waits = {
+      TABLE_NAME: tableName,
+      REPOSITORY_NAME: pipeline.repository,
+      BRANCH_NAME: pipeline.branch,
+      TRAFFIC_STRATEGY: JSON.stringify([
+        { greenPercent: 10, pause: 'manual' },
+        { greenPercent: 50, pause: 'manual' },
+        { greenPercent: 100 },
+      ]),
+      TERMINATION_WAIT_MINUTES: '2880',
+      GREEN_HEALTH_TIMEOUT_MINUTES: '10',
+      BUILD_POLL_SECONDS: '15',
+      BUILD_TIMEOUT_MINUTES: '30',
+    };
+    Object.assign(process.env, { ...waits, MANUAL_PAUSE_TIMEOUT_MINUTES: '0' });
+    await expect(handler(execution('bad-timeout', push()))).rejects.toThrow(
+      /MANUAL_PAUSE_TIMEOUT_MINUTES is "0"; expected a whole number of minutes from 1 to 4320 \(the stack's ManualPauseTimeoutMinutes parameter\)/,
+    );
+    Object.assign(process.env, { MANUAL_PAUSE_TIMEOUT_MINUTES: '4320' });
+    await expect(handler(execution('too-long', push()))).rejects.toThrow(
+      /counting its 2 manual pauses at ManualPauseTimeoutMinutes \(4320\)/,
+    );
+    const table = new DeploymentsTable(new DynamoDBClient({}), tableName);
+    expect(await table.getClaim(pipeline.repository, repo.commitId)).toBeUndefined();
+  });
 });

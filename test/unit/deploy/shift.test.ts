@@ -34,8 +34,11 @@ const config: ShiftConfig = {
   productionListenerArn: green.productionListenerArn,
   trafficStrategy: 'Linear10PercentEvery1Minutes',
   terminationWaitMinutes: 5,
+  manualPauseTimeoutMinutes: 1440,
   tableName: 'switchyard-deployments',
 };
+/** A day: ManualPauseTimeoutMinutes' default. */
+const DAY = 1440;
 
 describe('stepWeights', () => {
   it('sends the step to green and the rest to live', () => {
@@ -60,28 +63,31 @@ describe('stepWeights', () => {
 
 describe('pauseAfter', () => {
   it('gives a timed step its seconds, the first callback wait the pause (at most 300 s, the safety check)', () => {
-    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 300 }, T0, 5)).toEqual({
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 300 }, T0, 5, DAY)).toEqual({
       pause: { remainingSeconds: 300 },
       waitSeconds: 300,
       done: false,
     });
-    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5)).toMatchObject({
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 12 }, T0, 5, DAY)).toMatchObject({
       pause: { remainingSeconds: 12 },
       waitSeconds: 12,
     });
-    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 3600 }, T0, 5)).toMatchObject({ waitSeconds: 300 });
-  });
-
-  it('gives a manual step a pause since the step, waited 300 s at a time until promoted', () => {
-    expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5)).toEqual({
-      pause: { manual: true, since: T0.toISOString() },
+    expect(pauseAfter({ greenPercent: 10, pauseSeconds: 3600 }, T0, 5, DAY)).toMatchObject({
       waitSeconds: 300,
-      done: false,
     });
   });
 
+  it('gives a manual step a pause since the step, waited 300 s at a time, or its whole timeout if shorter', () => {
+    expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5, DAY)).toEqual({
+      pause: { manual: true, since: T0.toISOString(), waitedSeconds: 0 },
+      waitSeconds: 300,
+      done: false,
+    });
+    expect(pauseAfter({ greenPercent: 25, pause: 'manual' }, T0, 5, 2)).toMatchObject({ waitSeconds: 120 });
+  });
+
   it('gives a step without a wait no pause, and a wait of 1 s (a HeartbeatSeconds) its check ends at once', () => {
-    expect(pauseAfter({ greenPercent: 50, pauseSeconds: 0 }, T0, 5)).toEqual({
+    expect(pauseAfter({ greenPercent: 50, pauseSeconds: 0 }, T0, 5, DAY)).toEqual({
       pause: null,
       waitSeconds: 1,
       done: false,
@@ -89,12 +95,12 @@ describe('pauseAfter', () => {
   });
 
   it('makes the step that reaches 100 % done, its pause the bake (TerminationWaitMinutes, even 0)', () => {
-    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5)).toEqual({
+    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5, DAY)).toEqual({
       pause: { remainingSeconds: 300 },
       waitSeconds: 300,
       done: true,
     });
-    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 0)).toEqual({
+    expect(pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 0, DAY)).toEqual({
       pause: { remainingSeconds: 0 },
       waitSeconds: 1,
       done: true,
@@ -106,13 +112,18 @@ describe('pauseAfter', () => {
  * Runs a pause as CheckPause counts it: each check gets the previous answer's pause and wait; `promoteAfter` checks
  * in, a promote appears. Returns each answer as "STATUS wait" and the seconds waited.
  */
-function runPause(pause: Pause, promoteAfter = Number.POSITIVE_INFINITY) {
+function runPause(pause: Pause, promoteAfter = Number.POSITIVE_INFINITY, manualTimeoutMinutes = DAY) {
   let state: PauseCheckState = { status: 'WAIT', waitSeconds: 0, pause };
   const answers: string[] = [];
   let waited = 0;
-  for (let check = 0; check < 100; check += 1) {
+  for (let check = 0; check < 1000; check += 1) {
     const promote: OperatorRequest | undefined = check >= promoteAfter ? { by: 'alice' } : undefined;
-    state = evaluatePause(state.pause, promote, state.waitSeconds);
+    const answer = evaluatePause(state.pause, promote, state.waitSeconds, manualTimeoutMinutes);
+    if (answer.status === 'EXPIRED') {
+      answers.push(`EXPIRED after ${answer.pause.waitedSeconds}`);
+      break;
+    }
+    state = answer;
     answers.push(`${state.status} ${state.waitSeconds}`);
     if (state.status === 'CONTINUE') break;
     waited += state.waitSeconds;
@@ -124,7 +135,11 @@ describe('evaluatePause', () => {
   const manual = { manual: true as const, since: T0.toISOString() };
 
   it('continues at once without a pause', () => {
-    expect(evaluatePause(null, undefined, 0)).toEqual({ status: 'CONTINUE', waitSeconds: 0, pause: null });
+    expect(evaluatePause(null, undefined, 0, DAY)).toEqual({
+      status: 'CONTINUE',
+      waitSeconds: 0,
+      pause: null,
+    });
   });
 
   it('waits a timed pause of 300 s in one wait, a longer one 300 s at a time, then continues', () => {
@@ -141,7 +156,7 @@ describe('evaluatePause', () => {
   });
 
   it('waits through the bake of 5 minutes the same way, and checks a bake of 0 once', () => {
-    const bake = pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5).pause;
+    const bake = pauseAfter({ greenPercent: 100, pauseSeconds: 0 }, T0, 5, DAY).pause;
     expect(runPause(bake).answers).toEqual(['WAIT 300', 'CONTINUE 0']);
     expect(runPause({ remainingSeconds: 0 }).answers).toEqual(['CONTINUE 0']);
   });
@@ -156,25 +171,43 @@ describe('evaluatePause', () => {
     [5, 5, { status: 'CONTINUE', waitSeconds: 0, pause: null }],
     [5, 30, { status: 'CONTINUE', waitSeconds: 0, pause: null }],
   ])('counts %s s left less %s s waited', (remainingSeconds, waitedSeconds, answer) => {
-    expect(evaluatePause({ remainingSeconds }, undefined, waitedSeconds)).toEqual(answer);
+    expect(evaluatePause({ remainingSeconds }, undefined, waitedSeconds, DAY)).toEqual(answer);
   });
 
-  it('waits for a manual pause until promoted, however long', () => {
-    expect(evaluatePause(manual, undefined, 86400 * 30)).toEqual({
+  it('waits for a manual pause until promoted, counting the waits of the machine', () => {
+    expect(evaluatePause(manual, undefined, 600, DAY)).toEqual({
       status: 'WAIT',
       waitSeconds: 300,
-      pause: manual,
+      pause: { ...manual, waitedSeconds: 600 },
     });
     expect(runPause(manual, 50).answers).toEqual([...Array(50).fill('WAIT 300'), 'CONTINUE 0']);
-    expect(evaluatePause(manual, { by: 'alice' }, 30)).toEqual({
+    expect(evaluatePause(manual, { by: 'alice' }, 30, DAY)).toEqual({
       status: 'CONTINUE',
       waitSeconds: 0,
       pause: null,
     });
   });
 
+  it('expires a manual pause not promoted within ManualPauseTimeoutMinutes, its last wait cut to the minute', () => {
+    // 12 minutes: 300 + 300 + 120 s of waits, then EXPIRED (CheckPause rolls back).
+    expect(runPause(manual, Number.POSITIVE_INFINITY, 12).answers).toEqual([
+      'WAIT 300',
+      'WAIT 300',
+      'WAIT 120',
+      'EXPIRED after 720',
+    ]);
+    expect(evaluatePause({ ...manual, waitedSeconds: 86_000 }, undefined, 400, DAY)).toEqual({
+      status: 'EXPIRED',
+      pause: { ...manual, waitedSeconds: 86_400 },
+    });
+    // A promote still wins at the last check.
+    expect(evaluatePause({ ...manual, waitedSeconds: 86_000 }, { by: 'bob' }, 400, DAY)).toMatchObject({
+      status: 'CONTINUE',
+    });
+  });
+
   it('lets a promote end a timed pause or the bake early', () => {
-    expect(evaluatePause({ remainingSeconds: 300 }, {}, 0)).toEqual({
+    expect(evaluatePause({ remainingSeconds: 300 }, {}, 0, DAY)).toEqual({
       status: 'CONTINUE',
       waitSeconds: 0,
       pause: null,
@@ -208,7 +241,7 @@ describe('faults the emulator cannot make', () => {
     cloudwatch: new CloudWatchClient({}),
     now: () => T0,
   };
-  const pauseConfig = { alarmNames: [], tableName: 't' };
+  const pauseConfig = { alarmNames: [], manualPauseTimeoutMinutes: DAY, tableName: 't' };
   const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
   beforeEach(() => {
