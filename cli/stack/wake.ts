@@ -1,7 +1,9 @@
 /**
  * What `switchyard promote` and `switchyard abort` do once the flag is on the record: the deployment reacts at
  * once instead of at its next check. A pause or bake waiting on its callback (functions/lib/deploy/pause-wait.ts)
- * is woken; an abort also stops a build still running, so WaitForBuild ends now and CheckBuild records ABORTED.
+ * is woken; an abort also stops a build still running, so WaitForBuild ends now and CheckBuild records ABORTED,
+ * and wakes a deployment waiting for the service's lock (functions/lib/record/lock-wait.ts), whose AcquireLock
+ * then ends it ABORTED.
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,11 +11,15 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { stopBuild } from '../../functions/lib/build/codebuild';
 import { wakeRecord } from '../../functions/lib/deploy/pause-wait';
+import { completeLockWait } from '../../functions/lib/record/lock-wait';
+import type { LockWaitMark } from '../../functions/lib/record/lock-wait-arm';
 
 /** What was done to make the flag take effect at once. */
 export interface WakeResult {
   wokenFromPause: boolean;
   stoppedBuild: string | null;
+  /** Present (true) when an abort woke the deployment from its wait for the service's lock. */
+  wokenFromLockWait?: true;
 }
 
 /** Wakes `record`'s deployment after `flag` was set on it (read again, so a wait armed meanwhile is seen). */
@@ -37,5 +43,11 @@ export async function wakeFlagged(
     stoppedBuild = build.id;
   }
   const wokenFromPause = await wakeRecord(clients.sfn, now, `${verb} by ${by}`);
-  return { wokenFromPause, stoppedBuild };
+  // Only an abort changes what a deployment waiting for the lock does; a promote waits for its pause.
+  const lockWait = now?.lockWait as LockWaitMark | undefined;
+  const fromLock =
+    flag === 'abortRequested' && now?.status === 'RUNNING' && typeof lockWait?.token === 'string'
+      ? await completeLockWait(clients.sfn, lockWait.token, `${verb} by ${by}`)
+      : false;
+  return { wokenFromPause, stoppedBuild, ...(fromLock ? { wokenFromLockWait: true as const } : {}) };
 }

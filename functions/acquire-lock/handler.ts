@@ -1,34 +1,46 @@
 /**
- * State `AcquireLock` (AcquireLockFunction).
- * Input: `{deployment}` (from Prepare). Output: LockState `{status: ACQUIRED | WAITING | SUPERSEDED, holder?,
- * supersededBy?, pollSeconds, waitingSince}`; WAITING loops through WaitForLock, SUPERSEDED goes to RecordSuperseded.
- * Throws DeploymentAbortedError (an abort requested while it waits), InvalidInputError, ConfigurationError (EXECUTION_MODE), TransientAwsError (throttled), or AWS errors.
+ * States `AcquireLock` and `WaitForLock` (AcquireLockFunction).
+ * AcquireLock, input `{deployment}` (from Prepare). Output: LockState `{status: ACQUIRED | WAITING | SUPERSEDED,
+ * holder?, supersededBy?, pollSeconds, waitingSince}`; WAITING goes to WaitForLock, SUPERSEDED to RecordSuperseded.
+ * WaitForLock (`lambda:invoke.waitForTaskToken`), input `{deployment, waitSeconds, taskToken}`: leaves the token
+ * for the wakers, or ends the wait at once when the turn changed meanwhile (functions/lib/record/lock-wait-arm.ts);
+ * the state's output is the token's. Throws DeploymentAbortedError (an abort requested while it waits),
+ * InvalidInputError, ConfigurationError (EXECUTION_MODE), TransientAwsError (throttled), or AWS errors.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Deployment } from '../lib/record/deployments';
 import { assertNotAborted } from '../lib/record/fence';
 import type { LockState } from '../lib/record/lock';
 import { acquireLock, parseExecutionMode } from '../lib/record/lock';
 import { lockTable } from '../lib/record/lock-table';
+import { armLockWait, type LockWaitArmed, type LockWaitRequest } from '../lib/record/lock-wait-arm';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 
 const dynamodb = awsClient(DynamoDBClient);
+const sfn = awsClient(SFNClient);
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME', 'EXECUTION_MODE']);
 
 /** The function's work, called through lambdaHandler. */
-async function handle(event: { deployment: Deployment }): Promise<LockState> {
+async function handle(
+  event: { deployment: Deployment } | LockWaitRequest,
+): Promise<LockState | LockWaitArmed> {
   const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME, EXECUTION_MODE } = config();
+  const service = { cluster: CLUSTER_NAME, service: SERVICE_NAME, mode: parseExecutionMode(EXECUTION_MODE) };
+  const table = { ...lockTable(dynamodb, TABLE_NAME, sfn), sfn };
+  if (event && 'taskToken' in event) {
+    const armed = await armLockWait(table, { ...service, ...event });
+    console.log(
+      JSON.stringify({ deploymentId: event.deployment?.id, waitSeconds: event.waitSeconds, ...armed }),
+    );
+    return armed;
+  }
   // `switchyard abort` while the deployment waits for the lock ends it here (RecordAborted), before it takes the
   // service: nothing of production has changed, so there is nothing to roll back.
   await assertNotAborted({ dynamodb, tableName: TABLE_NAME }, event?.deployment);
-  const state = await acquireLock(lockTable(dynamodb, TABLE_NAME), {
-    deployment: event?.deployment,
-    cluster: CLUSTER_NAME,
-    service: SERVICE_NAME,
-    mode: parseExecutionMode(EXECUTION_MODE),
-  });
+  const state = await acquireLock(table, { ...service, deployment: event?.deployment });
   console.log(JSON.stringify({ deploymentId: event.deployment.id, ...state }));
   return state;
 }

@@ -12,6 +12,7 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
 import { findOrphanGreen } from '../lib/clean-up/orphan-green';
 import { parseMaxTaskSeconds } from '../lib/clean-up/stop-wait';
@@ -29,6 +30,8 @@ const codebuild = awsClient(CodeBuildClient);
 const dynamodb = awsClient(DynamoDBClient);
 const ecs = awsClient(ECSClient);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
+// Wakes the deployments waiting for the lock it releases (functions/lib/record/lock-wait.ts).
+const sfn = awsClient(SFNClient);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', ...DEPLOY_ENV]);
 
 /** The function's work, called through lambdaHandler. */
@@ -45,7 +48,7 @@ async function handle(
     table,
     repository: env.REPOSITORY_NAME,
     lock: {
-      table: lockTable(dynamodb, env.TABLE_NAME),
+      table: lockTable(dynamodb, env.TABLE_NAME, sfn),
       cluster: env.CLUSTER_NAME,
       service: env.SERVICE_NAME,
     },

@@ -4,7 +4,8 @@
  * from then on the fence refuses the stopped tasks' writes); its build is stopped; CleanUp waits until no task of
  * the stopped execution can still run (stop-wait.ts); then, reading the record afresh, it rolls production back
  * and removes green (also a green task set the record never learnt of: orphan-green.ts); last, it closes the
- * record and the commit's claim and releases the service's lock and queue place, so waiting deployments go.
+ * record and the commit's claim and releases the service's lock and queue place, waking the deployments waiting
+ * for it (record/lock-wait.ts), so they go at once.
  */
 import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { getBuild, stopBuild } from '../build/codebuild';

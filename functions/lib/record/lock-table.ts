@@ -3,28 +3,38 @@
  * (`LOCK#<cluster>/<service>`, `LOCK`) taken with a conditional put and released with a conditional delete; each
  * waiting deployment is one item (`QUEUE#<cluster>/<service>`, `<startedAt>#<deploymentId>`: a key its deployment
  * can rebuild from `$.deployment` alone, as RecordResult and CleanUp do), and carries an `expiresAt` that each of
- * its deployment's polls moves on (the table's TTL deletes it once its execution stops polling). The turns are
- * not the key's order but the push order (`pushOrder`, commit-order.ts) that the lock and queue items carry.
+ * its deployment's polls moves on past its next safety check (the table's TTL deletes it once its execution stops
+ * polling), and, while its deployment waits in WaitForLock, that wait's task token (`waitToken`, lock-wait.ts).
+ * The turns are not the key's order but the push order (`pushOrder`, commit-order.ts) that both items carry.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { asTransient } from '../shared/errors';
 import type { OrderedDeployment, PushOrder } from './commit-order';
 import type { Deployment } from './deployments';
 
-/** A queue item not refreshed by its deployment's polls for this long belongs to a dead execution. */
+/**
+ * A queue item not refreshed by its deployment's polls for this long after its next safety check was due
+ * (lock-wait.ts: up to a day) belongs to a dead execution.
+ */
 export const STALE_WAITER_SECONDS = 900;
 
-/** Where the lock and queue items live: the deployments table, through a document client. */
+/**
+ * Where the lock and queue items live: the deployments table, through a document client; `sfn` completes the
+ * task tokens of waiting deployments (lock-wait.ts), without it no one is woken.
+ */
 export interface LockTable {
   doc: DynamoDBDocumentClient;
   tableName: string;
+  sfn?: SFNClient;
 }
 
 /** The service a lock guards. */
@@ -62,13 +72,17 @@ export interface QueueItem {
   /** The deployment's start (also in `sk`) and its place in the push order (absent for a manual deployment). */
   startedAt?: string;
   pushOrder?: PushOrder;
+  /** The task token of the deployment's WaitForLock in progress, and when it was armed. */
+  waitToken?: string;
+  armedAt?: string;
 }
 
-/** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable). */
-export function lockTable(client: DynamoDBClient, tableName: string): LockTable {
+/** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable), waking waiters with `sfn`. */
+export function lockTable(client: DynamoDBClient, tableName: string, sfn?: SFNClient): LockTable {
   return {
     doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
+    ...(sfn ? { sfn } : {}),
   };
 }
 
@@ -177,7 +191,8 @@ export async function readQueue(table: LockTable, pk: string): Promise<QueueItem
 }
 
 /**
- * Puts the deployment's queue item, keeping when it first queued and moving its expiry on. Only this deployment
+ * Puts the deployment's queue item, keeping when it first queued and moving its expiry past its next safety check
+ * (`pollSeconds` from now). The put drops the token of an earlier wait, which has ended. Only this deployment
  * writes this key, so the put needs no condition.
  */
 export async function enqueue(
@@ -186,13 +201,14 @@ export async function enqueue(
   deployment: OrderedDeployment,
   enqueuedAt: string,
   now: Date,
+  pollSeconds = 0,
 ): Promise<void> {
   const item: Omit<QueueItem, 'sk'> = {
     deploymentId: deployment.id,
     commitId: deployment.commitId,
     executionId: deployment.executionId,
     enqueuedAt,
-    expiresAt: epochSeconds(now) + STALE_WAITER_SECONDS,
+    expiresAt: epochSeconds(now) + pollSeconds + STALE_WAITER_SECONDS,
     startedAt: deployment.startedAt,
     pushOrder: deployment.pushOrder,
   };
@@ -200,6 +216,36 @@ export async function enqueue(
     await table.doc.send(new PutCommand({ TableName: table.tableName, Item: { ...key, ...item } }));
   } catch (error) {
     throw asTransient(`PutItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
+  }
+}
+
+/**
+ * Leaves a wait's task token on the deployment's queue item, for the wakers, and moves its expiry past the wait.
+ * False when the item is gone (released meanwhile): the caller then ends the wait itself.
+ */
+export async function setWaitToken(
+  table: LockTable,
+  key: ItemKey,
+  wait: { token: string; armedAt: Date; waitSeconds: number },
+): Promise<boolean> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: key,
+        UpdateExpression: 'SET waitToken = :token, armedAt = :at, expiresAt = :expires',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':token': wait.token,
+          ':at': wait.armedAt.toISOString(),
+          ':expires': epochSeconds(wait.armedAt) + wait.waitSeconds + STALE_WAITER_SECONDS,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw asTransient(`UpdateItem ${key.pk} ${key.sk} in ${table.tableName}`, error);
   }
 }
 

@@ -12,9 +12,14 @@
  * CleanUp when the execution is aborted or times out. Should both miss (CleanUp failing for longer than
  * EventBridge retries), waiters keep reporting the holder with its execution id; an operator who has checked that
  * execution deletes the item `{pk: "LOCK#<cluster>/<service>", sk: "LOCK"}` by hand.
- * A dead waiter: a waiting deployment polls every few seconds, and every poll refreshes its queue item's
- * `expiresAt`; an item not refreshed for STALE_WAITER_SECONDS belongs to an execution that died without CleanUp,
- * and is ignored (then deleted by the table's TTL), so that it never blocks a QUEUED service for good.
+ * Waiting costs O(1) history events (lock-wait.ts): a waiting deployment is a callback wait (WaitForLock) whose
+ * token is on its queue item and record (lock-wait-arm.ts), woken at once by whatever may change its turn: a
+ * release of the lock or of a queue place (releaseLock), a newer push that supersedes it (SUPERSEDED mode, here),
+ * `switchyard abort`. It also asks again by itself, at a safety check that grows with the time waited (a minute
+ * at first, a quarter of the time waited, at most a day), so a lost wake is only a delay.
+ * A dead waiter: every AcquireLock and every arming moves its queue item's `expiresAt` past the next safety check;
+ * an item not refreshed STALE_WAITER_SECONDS after that belongs to an execution that died without CleanUp, and
+ * is ignored (then deleted by the table's TTL), so that it never blocks a QUEUED service for good.
  */
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
 import { checkPushOrder, EXEMPT_NOTE, type Ordered, type OrderedDeployment } from './commit-order';
@@ -29,14 +34,16 @@ import {
   type LockItem,
   type LockTable,
   putLock,
+  type QueueItem,
   queueKey,
   readQueue,
   type ServiceRef,
 } from './lock-table';
-import { decideTurn, type ExecutionMode } from './lock-turn';
+import { decideTurn, type ExecutionMode, type Turn } from './lock-turn';
+import { LOCK_POLL_SECONDS, lockPollSeconds, waitedSince, wakeLockWaiters } from './lock-wait';
 import { noteSuperseded, readPushHistory } from './push-history';
 
-/** `$.lock`: AcquireLock's answer. WAITING loops through a Wait; SUPERSEDED ends the execution. */
+/** `$.lock`: AcquireLock's answer. WAITING loops through WaitForLock; SUPERSEDED ends the execution. */
 export interface LockState {
   status: 'ACQUIRED' | 'WAITING' | 'SUPERSEDED';
   /**
@@ -53,15 +60,13 @@ export interface LockState {
   supersededBy?: { deploymentId: string; commitId: string };
   /** Why it was superseded or waits behind another waiting deployment; why it is exempt from the push order. */
   reason?: string;
-  /** Seconds the machine waits before asking again. */
+  /** WaitForLock's safety check: the most seconds it waits for a wake before asking again (lock-wait.ts). */
   pollSeconds: number;
   waitingSince: string;
 }
 
-/** Seconds the machine waits (WaitForLock) before asking for the lock again. */
-export const LOCK_POLL_SECONDS = 10;
-
 export type { ExecutionMode } from './lock-turn';
+export { LOCK_POLL_SECONDS } from './lock-wait';
 
 /** Reads the stack's EXECUTION_MODE; anything else is a configuration error. */
 export function parseExecutionMode(value: string): ExecutionMode {
@@ -85,33 +90,31 @@ export async function acquireLock(
   const now = request.now ?? new Date();
   const ref = { cluster: request.cluster, service: request.service };
   const mine = queueKey(ref, deployment);
-  const base = { pollSeconds: LOCK_POLL_SECONDS };
 
   const held = await getLock(table, ref);
   if (held?.deploymentId === deployment.id) {
     // A retry after the lock was taken but before the queue item went: remove it, or it would hold others back.
     await deleteQueueItem(table, mine);
-    return { status: 'ACQUIRED', ...base, waitingSince: held.waitingSince ?? held.since };
+    const since = held.waitingSince ?? held.since;
+    return { status: 'ACQUIRED', pollSeconds: LOCK_POLL_SECONDS, waitingSince: since };
   }
 
   const queue = await readQueue(table, mine.pk);
-  const waitingSince = queue.find((item) => item.sk === mine.sk)?.enqueuedAt ?? now.toISOString();
-  await enqueue(table, mine, deployment, waitingSince, now);
-  const others = queue.filter((item) => item.sk !== mine.sk && isWaiting(item, now));
+  const queued = queue.find((item) => item.sk === mine.sk);
+  const waitingSince = queued?.enqueuedAt ?? now.toISOString();
+  const base = { pollSeconds: lockPollSeconds(waitedSince(waitingSince, now)) };
+  await enqueue(table, mine, deployment, waitingSince, now, base.pollSeconds);
   const holder = held && holderOf(held);
-
-  // Turns follow the push order (commit-order.ts), not the start order of the queue's keys. A push whose queue
-  // item went stale died waiting: it is not on its way to the lock either.
-  const pushes = await readPushHistory(table, deployment, now);
-  const dead = new Set(queue.filter((item) => !isWaiting(item, now)).map((item) => item.deploymentId));
-  const history = { ...pushes, inFlight: pushes.inFlight.filter((push) => !dead.has(push.deploymentId)) };
-  const turn = decideTurn({
-    mine: orderedOf(deployment),
-    mode,
-    ...(held ? { holder: held } : {}),
-    waiters: others.map((item) => ({ ...item, startedAt: item.startedAt ?? item.sk.split('#')[0] ?? '' })),
-    history,
-  });
+  const turn = await turnOf(table, { deployment, mode, held, queue, now });
+  if (mode === 'SUPERSEDED' && turn.kind !== 'superseded' && !queued) {
+    // Every other waiter comes before this push in turn, so it ends superseded: it learns so now, not at its
+    // safety check. The queue is read again after this push's item went in: a waiter that arms its wait after
+    // that read finds the item itself when it checks (lock-wait-arm.ts), so no wake falls between the two. Only
+    // on arrival: each deployment wakes the others once, so two waiters tied in turn never wake each other on.
+    await wakeLockWaiters(table, ref, `deployment ${deployment.id} came after it`, {
+      exceptId: deployment.id,
+    });
+  }
   if (turn.kind === 'superseded') {
     const supersededBy = { deploymentId: turn.by.deploymentId, commitId: turn.by.commitId };
     await noteSuperseded(table, deployment, supersededBy, turn.reason);
@@ -147,8 +150,52 @@ export async function acquireLock(
 }
 
 /**
+ * Whose turn it is now for a deployment waiting in the queue (reads only): what AcquireLock would decide, for a
+ * wait being armed (lock-wait-arm.ts). `go` for the holder itself.
+ */
+export async function lockTurnNow(
+  table: LockTable,
+  request: ServiceRef & { deployment: OrderedDeployment; mode: ExecutionMode; now?: Date },
+): Promise<Turn> {
+  const now = request.now ?? new Date();
+  const ref = { cluster: request.cluster, service: request.service };
+  const held = await getLock(table, ref);
+  if (held?.deploymentId === request.deployment.id) return { kind: 'go' };
+  const queue = await readQueue(table, queueKey(ref, request.deployment).pk);
+  return turnOf(table, { deployment: request.deployment, mode: request.mode, held, queue, now });
+}
+
+/** Turns follow the push order (commit-order.ts), not the start order of the queue's keys. */
+async function turnOf(
+  table: LockTable,
+  read: {
+    deployment: OrderedDeployment;
+    mode: ExecutionMode;
+    held: LockItem | undefined;
+    queue: QueueItem[];
+    now: Date;
+  },
+): Promise<Turn> {
+  const { deployment, held, queue, now } = read;
+  const others = queue.filter((item) => item.deploymentId !== deployment.id && isWaiting(item, now));
+  // A push whose queue item went stale died waiting: it is not on its way to the lock either.
+  const pushes = await readPushHistory(table, deployment, now);
+  const dead = new Set(queue.filter((item) => !isWaiting(item, now)).map((item) => item.deploymentId));
+  const history = { ...pushes, inFlight: pushes.inFlight.filter((push) => !dead.has(push.deploymentId)) };
+  return decideTurn({
+    mine: orderedOf(deployment),
+    mode: read.mode,
+    ...(held ? { holder: held } : {}),
+    waiters: others.map((item) => ({ ...item, startedAt: item.startedAt ?? item.sk.split('#')[0] ?? '' })),
+    history,
+  });
+}
+
+/**
  * Releases the service's lock if this deployment holds it (conditional delete) and removes its queue item if
- * any. Idempotent; a deployment that does not hold the lock changes nothing but its own queue item.
+ * any, then wakes the waiting deployments (lock-wait.ts): one of them may go, or move up. Always, even when this
+ * call released nothing: a first attempt may have released and failed before its wakes. Idempotent; a deployment
+ * that does not hold the lock changes nothing but its own queue item.
  */
 export async function releaseLock(
   table: LockTable,
@@ -164,6 +211,7 @@ export async function releaseLock(
   }
   const released = await deleteLock(table, ref, deployment.id);
   const dequeued = await deleteQueueItem(table, queueKey(ref, deployment));
+  await wakeLockWaiters(table, ref, `deployment ${deployment.id} ended`, { exceptId: deployment.id });
   return { released, dequeued };
 }
 

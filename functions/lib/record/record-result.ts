@@ -1,7 +1,8 @@
 /**
  * The RecordResult core: ends a deployment's record with its final status and what the run produced or why it
  * failed, so that the history says what happened and the commit may be run again after a failure. Every end
- * releases the service's lock and queue item of the deployment, so the next waiting deployment can go.
+ * releases the service's lock and queue item of the deployment and wakes the deployments waiting for it
+ * (record/lock-wait.ts), so the next one goes at once.
  */
 
 import { InvalidInputError } from '../shared/errors';

@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deployment } from '../../../functions/lib/record/deployments';
-import { acquireLock, parseExecutionMode, releaseLock } from '../../../functions/lib/record/lock';
+import {
+  acquireLock,
+  LOCK_POLL_SECONDS,
+  parseExecutionMode,
+  releaseLock,
+} from '../../../functions/lib/record/lock';
 import { lockTable } from '../../../functions/lib/record/lock-table';
 import {
   ConfigurationError,
@@ -54,7 +59,7 @@ describe('the service lock: what moto cannot make happen', () => {
     expect(state).toEqual({
       status: 'WAITING',
       holder: { deploymentId: 'other', commitId: winner.commitId, since: winner.since },
-      pollSeconds: 10,
+      pollSeconds: LOCK_POLL_SECONDS,
       waitingSince: NOW.toISOString(),
     });
     // Still in the queue: it must not lose its place.
