@@ -29,6 +29,7 @@ import {
   runBuild,
 } from '../build/runner';
 import { controlHeaders, emulatorCredentials } from './emulator-credentials';
+import { stopWhenOrphaned } from './executor-watchdog';
 
 /** What the launcher writes on this process's stdin. */
 export interface ExecutorRequest {
@@ -284,5 +285,11 @@ export async function main(): Promise<void> {
   const request = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExecutorRequest;
   const controller = new AbortController();
   process.on('SIGTERM', () => controller.abort());
-  await executeBuild(request, controller.signal);
+  // Its own session keeps a terminal's Ctrl-C away from the build; the emulator's end must still stop it.
+  const unwatch = stopWhenOrphaned(() => controller.abort());
+  try {
+    await executeBuild(request, controller.signal);
+  } finally {
+    unwatch();
+  }
 }

@@ -15,10 +15,13 @@ import {
   rememberEmulator,
 } from './emulator-credentials';
 import { buildExecutorCommand, type EmulatorTimings } from './moto-controls';
+import { resolveMotoPython } from './python-env';
 
 /** The launcher sits next to this file, in the source tree and in any copy of `cli/`. */
 const LAUNCHER = join(__dirname, 'moto_launcher.py');
-const INSTALL_HINT = "pip install 'moto[server]==5.2.1'";
+const INSTALL_HINT =
+  "set SWITCHYARD_PYTHON to a Python that has 'moto[server]==5.2.1', or pass no interpreter: Switchyard then " +
+  'finds one on PATH or installs moto in a private environment of its own (cli/emulator/python-env.ts)';
 /** The launcher's exit code when moto cannot be imported. */
 const MISSING_MOTO_EXIT_CODE = 3;
 const READY_LINE = /^moto ready on (http:\/\/\S+)$/m;
@@ -29,7 +32,7 @@ export interface StartMotoOptions {
   port?: number;
   /** File that receives moto's request log and tracebacks (truncated); without it only a tail is kept. */
   log?: string;
-  /** Python interpreter with moto installed; default `python3`. */
+  /** Python interpreter with moto installed; default the one resolveMotoPython() finds or installs (python-env.ts). */
   python?: string;
   /** How long to wait for the ready line; default 30 s. */
   readyTimeoutMs?: number;
@@ -55,13 +58,15 @@ export interface MotoServer {
   credentials: EmulatorCredentials;
   /** File with moto's log, when one was asked for. */
   log?: string;
-  /** Kill the server and wait until it has exited. */
+  /** Kill the server (its whole process group) and wait until it has exited. */
   stop(): Promise<void>;
+  /** Kill the server's process group at once (SIGKILL), without waiting: a forced stop. */
+  kill(): void;
 }
 
 /** Start a patched moto server (cli/emulator/moto_launcher.py) that exits with this process. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
-  const python = options.python ?? 'python3';
+  const python = options.python ?? (await resolveMotoPython()).executable;
   // Only this user reads the log: it holds request lines, and a presigned URL's key id with them.
   const logFd = options.log === undefined ? undefined : openSync(options.log, 'w', 0o600);
   const args = [LAUNCHER, '--host', '127.0.0.1', '--port', String(options.port ?? 0)];
@@ -83,6 +88,10 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     child = spawn(python, [...args, '--parent-pid', String(process.pid)], {
       stdio: ['ignore', 'pipe', logFd ?? 'pipe'],
       env,
+      // Its own process group (a new session): a terminal's Ctrl-C goes to the foreground group only, so the
+      // server outlives it and `switchyard local` can still roll back through it. It is killed by group
+      // (killGroup), and still exits with this process (--parent-pid: parent_watchdog.py).
+      detached: true,
     });
   } finally {
     // The child holds its own copy of the descriptor.
@@ -99,11 +108,21 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     return text.trim() ? `\nmoto's stderr (last lines):\n${text.trim()}` : '';
   };
 
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Any exit of this process (process.exit included) takes the group with it at once; the watchdog covers a crash.
+  const killAtExit = () => killGroup(child.pid, 'SIGKILL');
+  process.once('exit', killAtExit);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      // What the server started in its group goes with it (by group only: the pid itself may be reused now).
+      if (child.pid !== undefined) signal(-child.pid, 'SIGKILL');
+      process.removeListener('exit', killAtExit);
+      resolve();
+    }),
+  );
   const endpoint = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killGroup(child.pid, 'SIGKILL');
       reject(
         new Error(
           `moto did not report ready within ${options.readyTimeoutMs ?? 30000} ms (${LAUNCHER})${tail()}`,
@@ -154,22 +173,35 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     stop: async () => {
       forgetEmulator(endpoint);
       if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killed = setTimeout(() => child.kill('SIGKILL'), 5000);
+        killGroup(child.pid, 'SIGTERM');
+        const killed = setTimeout(() => killGroup(child.pid, 'SIGKILL'), 5000);
         await exited;
         clearTimeout(killed);
       }
     },
+    kill: () => {
+      forgetEmulator(endpoint);
+      killGroup(child.pid, 'SIGKILL');
+    },
   };
+}
+
+/**
+ * Signals the process group `pid` leads (the server is spawned detached, so it leads one), else the process alone;
+ * false when neither exists.
+ */
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): boolean {
+  if (pid === undefined) return false;
+  return signal(-pid, sig) || signal(pid, sig);
 }
 
 /** Stop a moto server by PID from a process that did not start it (jest's globalTeardown). */
 export async function stopMotoByPid(pid: number, timeoutMs = 5000): Promise<void> {
-  if (!signal(pid, 'SIGTERM')) return;
+  if (!killGroup(pid, 'SIGTERM')) return;
   const deadline = Date.now() + timeoutMs;
   while (signal(pid, 0)) {
     if (Date.now() > deadline) {
-      signal(pid, 'SIGKILL');
+      killGroup(pid, 'SIGKILL');
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -70,7 +70,8 @@ try:
 except ImportError as error:
     print(
         f"Switchyard's AWS emulator needs moto {EXPECTED_MOTO_VERSION} for {sys.executable} "
-        f"({error}). Install it with: pip install 'moto[server]=={EXPECTED_MOTO_VERSION}'",
+        f"({error}). Install it there with: {sys.executable} -m pip install 'moto[server]=={EXPECTED_MOTO_VERSION}', "
+        "or unset SWITCHYARD_PYTHON and let Switchyard find or install one (cli/emulator/python-env.ts)",
         file=sys.stderr,
     )
     sys.exit(MISSING_MOTO_EXIT_CODE)

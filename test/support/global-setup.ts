@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMoto } from '../../cli/emulator/moto';
 import { INSTANT_TIMINGS } from '../../cli/emulator/moto-controls';
+import { resolveMotoPython } from '../../cli/emulator/python-env';
+import { MOTO_PYTHON_VARIABLE } from './moto';
 
 /** The part of jest's GlobalConfig this setup reads. */
 interface JestGlobalConfig {
@@ -16,10 +18,14 @@ interface JestGlobalConfig {
 export default async function globalSetup(globalConfig: JestGlobalConfig): Promise<void> {
   const workers = Math.max(1, Number(globalConfig.maxWorkers) || 1);
   const logDir = freshLogDir();
+  // The interpreter `switchyard local` would use (SWITCHYARD_PYTHON, the private environment, PATH, else one
+  // installed now), resolved once for all the servers; tests that run Python with moto read it (motoPython()).
+  const python = (await resolveMotoPython()).executable;
+  process.env[MOTO_PYTHON_VARIABLE] = python;
   const started = await Promise.allSettled(
     Array.from({ length: workers }, (_, index) =>
       // No emulated waiting unless a test asks for it (useMoto().setTimings); a reset restores these.
-      startMoto({ log: join(logDir, `worker-${index + 1}.log`), timings: INSTANT_TIMINGS }),
+      startMoto({ log: join(logDir, `worker-${index + 1}.log`), timings: INSTANT_TIMINGS, python }),
     ),
   );
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));

@@ -46,6 +46,23 @@ export interface MotoControls {
   setTimings(timings: Partial<EmulatorTimings>): Promise<EmulatorTimings & { launch: EmulatorTimings }>;
 }
 
+/** Where globalSetup leaves the interpreter it resolved for the servers (cli/emulator/python-env.ts). */
+export const MOTO_PYTHON_VARIABLE = 'SWITCHYARD_TEST_MOTO_PYTHON';
+
+/**
+ * The Python the servers run on, resolved as `switchyard local` resolves it: for a test that runs Python with moto
+ * itself (the launcher, a patch module) instead of a bare `python3` that may lack moto.
+ */
+export function motoPython(): string {
+  const python = process.env[MOTO_PYTHON_VARIABLE];
+  if (!python)
+    throw new Error(
+      `${MOTO_PYTHON_VARIABLE} is unset: run the tests through jest.config.js, whose globalSetup ` +
+        "(test/support/global-setup.ts) resolves the emulator's Python",
+    );
+  return python;
+}
+
 /** Call inside a describe: resets this worker's moto server before each test and returns its controls. */
 export function useMoto(options: { seed?: number } = {}): MotoControls {
   const endpoint = process.env.SWITCHYARD_TEST_MOTO_ENDPOINT;
