@@ -126,7 +126,7 @@ describe('the push rule of template.yaml', () => {
     return (received.Messages ?? []).map((message) => JSON.parse(message.Body ?? '{}') as CodeCommitEvent);
   }
 
-  it('is the pattern DESIGN.md describes, once the stack parameters are in', () => {
+  it('is the push pattern of the stack (a branch created or updated), once the stack parameters are in', () => {
     expect(pattern).toEqual({
       source: ['aws.codecommit'],
       'detail-type': ['CodeCommit Repository State Change'],

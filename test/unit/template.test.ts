@@ -49,7 +49,7 @@ describe('cfn-lint', () => {
 });
 
 describe('the stack parameters', () => {
-  it('names every existing thing DESIGN.md lists, and the build and log settings', () => {
+  it('names every existing thing a team brings (README: the required parameters), and the build and log settings', () => {
     expect(Object.keys(template.Parameters).sort()).toEqual(
       [
         'RepositoryName',
@@ -94,6 +94,7 @@ describe('the stack parameters', () => {
         'BuildSecretsManagerArns',
         'TracingEnabled',
         'ReconcileIntervalMinutes',
+        'EventBusName',
       ].sort(),
     );
     expect(template.Parameters).toMatchObject({
