@@ -18,6 +18,8 @@ import { CodeCommitClient, type GetFolderOutput } from '@aws-sdk/client-codecomm
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { credentialEnvironment, emulatorCredentials } from '../cli/emulator/emulator-credentials';
 import { startMoto } from '../cli/emulator/moto';
+import { TRANSFERS } from '../functions/lib/shared/aws-clients';
+import { s3Reader } from '../functions/lib/shared/s3-read';
 import { archiveCommit } from '../functions/lib/source/archive-source';
 import { generateTree } from './bench-archive-tree';
 
@@ -97,7 +99,7 @@ async function child(
   let last = 0;
   const result = await archiveCommit({
     codecommit: directoryCodeCommit(root, commitId),
-    s3: new S3Client({}),
+    s3: s3Reader(TRANSFERS),
     bucket: BUCKET,
     repository: REPOSITORY,
     commitId,

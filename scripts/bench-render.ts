@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   CreateBucketCommand,
   PutBucketVersioningCommand,
@@ -29,6 +28,9 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { type MotoServer, startMoto } from '../cli/emulator/moto';
 import { readZipArtifact } from '../functions/lib/build/artifacts';
 import { renderStage } from '../functions/lib/render/render-task-definition';
+import { TRANSFERS } from '../functions/lib/shared/aws-clients';
+import { ECR, ECS, jsonClient } from '../functions/lib/shared/aws-json';
+import { type S3Reader, s3Reader } from '../functions/lib/shared/s3-read';
 import { readSettings } from '../functions/lib/shared/settings';
 import { ZipWriter, zipToBuffer } from '../functions/lib/zip/write';
 
@@ -53,21 +55,21 @@ const APPSPEC =
 type Location = { bucket: string; key: string; versionId: string | null };
 type Report = Record<string, unknown> & { peakRssMb: number };
 
-/** An S3 client that counts the GetObject requests it sends and the body bytes they answer. */
+/** An S3 reader that counts the GetObject requests it sends and the body bytes they answer. */
 function countingS3() {
-  const s3 = new S3Client({});
+  const reader = s3Reader();
   const counted = { getObjects: 0, bytes: 0 };
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      const out = await next(args);
-      if (context.commandName === 'GetObjectCommand') {
+  const s3: S3Reader = {
+    ...reader,
+    send: async (request, options) => {
+      const out = await reader.send(request, options);
+      if (request.method === 'GET') {
         counted.getObjects += 1;
-        counted.bytes += Number((out.output as { ContentLength?: number }).ContentLength ?? 0);
+        counted.bytes += out.body.length;
       }
       return out;
     },
-    { step: 'initialize', name: 'countGetObject' },
-  );
+  };
   return { s3, counted };
 }
 
@@ -85,9 +87,9 @@ async function child(which: string, source: Location, build: Location): Promise<
       },
       {
         s3,
-        ecs: new ECSClient({}),
+        ecs: jsonClient(ECS),
         settings: readSettings({}),
-        pin: { ecr: new ECRClient({}), repositoryUri: IMAGE },
+        pin: { ecr: jsonClient(ECR), repositoryUri: IMAGE },
         log,
       },
     );
@@ -98,7 +100,7 @@ async function child(which: string, source: Location, build: Location): Promise<
       taskDefinitionArn: rendered.taskDefinitionArn,
     };
   } else {
-    const outcome = await readZipArtifact(new S3Client({}), source).then(
+    const outcome = await readZipArtifact(s3Reader(TRANSFERS), source).then(
       (files) => `read ${files.size} files`,
       (error: Error) => `refused: ${error.message}`,
     );

@@ -14,7 +14,9 @@ export type FaultService =
   | 's3'
   | 'lambda'
   | 'monitoring'
-  | 'codecommit';
+  | 'codecommit'
+  | 'events'
+  | 'states';
 
 /** One rule: the calls it covers and how they fail. */
 export interface FaultRule {

@@ -7,7 +7,7 @@
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { stopBuild } from '../../functions/lib/build/codebuild';
 import { wakeRecord } from '../../functions/lib/deploy/pause-wait';
@@ -47,7 +47,13 @@ export async function wakeFlagged(
   const lockWait = now?.lockWait as LockWaitMark | undefined;
   const fromLock =
     flag === 'abortRequested' && now?.status === 'RUNNING' && typeof lockWait?.token === 'string'
-      ? await completeLockWait(clients.sfn, lockWait.token, `${verb} by ${by}`)
+      ? await completeLockWait(
+          async (taskToken, output) => {
+            await clients.sfn.send(new SendTaskSuccessCommand({ taskToken, output }));
+          },
+          lockWait.token,
+          `${verb} by ${by}`,
+        )
       : false;
   return { wokenFromPause, stoppedBuild, ...(fromLock ? { wokenFromLockWait: true as const } : {}) };
 }

@@ -8,19 +8,22 @@
  * InvalidInputError, ConfigurationError (EXECUTION_MODE), TransientAwsError (throttled), or AWS errors.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { deploymentEvents } from '../lib/record/deployment-events';
 import type { Deployment } from '../lib/record/deployments';
 import { assertNotAborted } from '../lib/record/fence';
 import type { LockState } from '../lib/record/lock';
 import { acquireLock, parseExecutionMode } from '../lib/record/lock';
 import { lockTable } from '../lib/record/lock-table';
+import { signedTaskSuccess } from '../lib/record/lock-wait';
 import { armLockWait, type LockWaitArmed, type LockWaitRequest } from '../lib/record/lock-wait-arm';
 import { awsClient } from '../lib/shared/aws-clients';
+import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 
 const dynamodb = awsClient(DynamoDBClient);
-const sfn = awsClient(SFNClient);
+const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
+const events = deploymentEvents();
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME', 'EXECUTION_MODE']);
 
 /** The function's work, called through lambdaHandler. */
@@ -29,7 +32,7 @@ async function handle(
 ): Promise<LockState | LockWaitArmed> {
   const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME, EXECUTION_MODE } = config();
   const service = { cluster: CLUSTER_NAME, service: SERVICE_NAME, mode: parseExecutionMode(EXECUTION_MODE) };
-  const table = { ...lockTable(dynamodb, TABLE_NAME, sfn), sfn };
+  const table = { ...lockTable(dynamodb, TABLE_NAME, sendTaskSuccess), sendTaskSuccess };
   if (event && 'taskToken' in event) {
     const armed = await armLockWait(table, { ...service, ...event });
     console.log(
@@ -42,6 +45,9 @@ async function handle(
   await assertNotAborted({ dynamodb, tableName: TABLE_NAME }, event?.deployment);
   const state = await acquireLock(table, { ...service, deployment: event?.deployment });
   console.log(JSON.stringify({ deploymentId: event.deployment.id, ...state }));
+  // The deployment starts touching the service once it holds the lock (docs/EVENTS.md); a retry puts the same eventId.
+  if (state.status === 'ACQUIRED')
+    await events.publish({ deployment: event.deployment, state: 'STARTED', step: 0 });
   return state;
 }
 

@@ -4,12 +4,12 @@
  * Throws SourceError (missing buildspec/taskdef/appspec, file over 6 MB), TransientAwsError (still throttled
  * after the client's retries), or AWS errors.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import type { Deployment } from '../lib/record/deployments';
-import { awsClient, clientConfig, TRANSFERS } from '../lib/shared/aws-clients';
+import { clientConfig, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { InvalidInputError } from '../lib/shared/errors';
 import { lambdaHandler } from '../lib/shared/handler';
+import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 import { archiveCommit } from '../lib/source/archive-source';
 import { createCodeCommitClient } from '../lib/source/codecommit-client';
@@ -17,7 +17,8 @@ import { createCodeCommitClient } from '../lib/source/codecommit-client';
 const codecommit = createCodeCommitClient({
   config: { requestHandler: clientConfig(TRANSFERS).requestHandler },
 });
-const s3 = awsClient(S3Client, TRANSFERS);
+// Signed S3 requests (shared/s3-read.ts, source/s3-write.ts): the SDK's S3 client would double the bundle.
+const s3 = s3Reader(TRANSFERS);
 const config = configFromEnv(['ARTIFACT_BUCKET']);
 
 /** The function's work, called through lambdaHandler. */

@@ -7,7 +7,6 @@
  */
 import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { readZipArtifact } from '../lib/build/artifacts';
 import { stopBuildIfAborted } from '../lib/build/build-abort';
 import { type BuildCheck, type BuildRef, checkBuild, stopBuild } from '../lib/build/codebuild';
@@ -16,10 +15,11 @@ import type { Deployment } from '../lib/record/deployments';
 import { awsClient, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 
 const codebuild = awsClient(CodeBuildClient);
-const s3 = awsClient(S3Client, TRANSFERS);
+const s3 = s3Reader(TRANSFERS);
 const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['AWS_REGION', 'TABLE_NAME']);
 

@@ -1,8 +1,9 @@
 /**
  * States `WaitInPause` / `WaitInBake` (arming the callback wait) and `CheckPause` / `CheckBake` (CheckPauseFunction).
- * Arming (`lambda:invoke.waitForTaskToken`), input `{deployment, green, pause, waitSeconds, taskToken}`: checks at
- * once, then ends the wait itself (the pause is over or promoted: `{status: "CONTINUE"}`) or leaves the token on
- * the record for the wakers (functions/lib/deploy/pause-wait.ts); the state's output is the token's.
+ * Arming (`lambda:invoke.waitForTaskToken`), input `{deployment, green, pause, traffic, waitSeconds, taskToken}`:
+ * checks at once, then ends the wait itself (the pause is over or promoted: `{status: "CONTINUE"}`) or leaves the
+ * token on the record for the wakers (functions/lib/deploy/pause-wait.ts), putting the PAUSED event at a pause's
+ * first arming (docs/EVENTS.md); the state's output is the token's.
  * Checking, input `{deployment, green, traffic, wake}` (`$.traffic`, `$.pauseWake`): counts what the wait used,
  * checks, and returns `$.traffic` with the pause left, `waitSeconds` (the next wait) and `status` WAIT | CONTINUE.
  * The form `{deployment, green, pause, waitedSeconds}` answers a PauseCheckState (events/check-pause.json).
@@ -17,6 +18,7 @@ import { armPauseWait, completeWait, type PauseWake, waitedSeconds } from '../li
 import { type CheckPauseInput, checkPause } from '../lib/deploy/shift';
 import { parseAlarmNames, parseManualPauseTimeout } from '../lib/deploy/shift-config';
 import type { Pause, PauseCheckState, TrafficState } from '../lib/deploy/state';
+import { deploymentEvents, eventPause } from '../lib/record/deployment-events';
 import type { Deployment } from '../lib/record/deployments';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
@@ -26,6 +28,7 @@ import { lambdaHandler } from '../lib/shared/handler';
 const cloudwatch = awsClient(CloudWatchClient);
 const dynamodb = awsClient(DynamoDBClient);
 const sfn = awsClient(SFNClient);
+const events = deploymentEvents();
 const config = configFromEnv(['TABLE_NAME']);
 
 /** ALARM_NAMES may be empty (no alarms), which configFromEnv refuses; unset is still a configuration error. */
@@ -45,6 +48,8 @@ type ArmInput = {
   pause: Pause;
   waitSeconds: number;
   taskToken: string;
+  /** `$.traffic`: a pause's first arming follows ShiftTraffic, whose state has no `status` yet. */
+  traffic?: TrafficState & { status?: string };
 };
 type CheckInput = { deployment: Deployment; green: unknown; traffic: TrafficState; wake?: PauseWake | null };
 type Event = ArmInput | CheckInput | CheckPauseInput;
@@ -76,14 +81,30 @@ async function arm(event: ArmInput): Promise<{ armed: boolean }> {
   await armPauseWait({ dynamodb, tableName: config().TABLE_NAME }, event.deployment, wait);
   // Checked again now that the token is on the record: an alarm, promote or abort that came between the first
   // check and the write found no token to wake, and must not wait for the safety check.
-  if ((await check(input as CheckPauseInput)).status === 'CONTINUE') await done();
+  const checked = await check(input as CheckPauseInput);
+  if (checked.status === 'CONTINUE') await done();
+  else if (event.traffic && event.traffic.status === undefined) {
+    // Once per pause, at its first arming, not at each safety check (docs/EVENTS.md).
+    const { traffic } = event;
+    await events.publish({
+      deployment: event.deployment,
+      state: 'PAUSED',
+      step: traffic.nextStep,
+      greenPercent: traffic.greenPercent,
+      pause: eventPause(checked.pause, {
+        bake: traffic.done === true,
+        manualPauseTimeoutMinutes: parseManualPauseTimeout(process.env.MANUAL_PAUSE_TIMEOUT_MINUTES),
+      }),
+    });
+  }
   return { armed: true };
 }
 
 /** The function's work, called through lambdaHandler. */
 async function handle(event: Event): Promise<PauseCheckState | TrafficState | { armed: boolean }> {
   if ('taskToken' in event && typeof event.taskToken === 'string') return arm(event);
-  if ('traffic' in event && event.traffic) {
+  // An arming carries `traffic` too: only a check has it without a token.
+  if ('traffic' in event && event.traffic && !('taskToken' in event)) {
     const { traffic } = event;
     const waited = waitedSeconds(traffic.waitSeconds, event.wake);
     const result = await check({

@@ -12,7 +12,6 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
 import { findOrphanGreen } from '../lib/clean-up/orphan-green';
 import { parseMaxTaskSeconds } from '../lib/clean-up/stop-wait';
@@ -21,8 +20,10 @@ import { rollback } from '../lib/deploy/finalize-rollback';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { markStopping } from '../lib/record/fence';
 import { lockTable } from '../lib/record/lock-table';
+import { signedTaskSuccess } from '../lib/record/lock-wait';
 import { closeClaim, runningClaimOf } from '../lib/record/running-claims';
 import { awsClient } from '../lib/shared/aws-clients';
+import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 
@@ -31,7 +32,7 @@ const dynamodb = awsClient(DynamoDBClient);
 const ecs = awsClient(ECSClient);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 // Wakes the deployments waiting for the lock it releases (functions/lib/record/lock-wait.ts).
-const sfn = awsClient(SFNClient);
+const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', ...DEPLOY_ENV]);
 
 /** The function's work, called through lambdaHandler. */
@@ -48,7 +49,7 @@ async function handle(
     table,
     repository: env.REPOSITORY_NAME,
     lock: {
-      table: lockTable(dynamodb, env.TABLE_NAME, sfn),
+      table: lockTable(dynamodb, env.TABLE_NAME, sendTaskSuccess),
       cluster: env.CLUSTER_NAME,
       service: env.SERVICE_NAME,
     },

@@ -11,7 +11,6 @@
  */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { buildPollSeconds } from '../lib/build/build-polls';
 import { type BudgetSettings, checkHistoryBudget } from '../lib/deploy/history-budget';
 import { parseManualPauseTimeout, parseTerminationWait } from '../lib/deploy/shift-config';
@@ -24,6 +23,7 @@ import {
 } from '../lib/record/resume-rollback';
 import { readWorkloadScope } from '../lib/render/workload-scope';
 import { awsClient } from '../lib/shared/aws-clients';
+import { ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 import { checkVariableGrants, readSettings } from '../lib/shared/settings';
@@ -31,7 +31,7 @@ import { type PrepareInput, type PrepareOutput, prepare } from '../lib/source/pr
 
 const codecommit = awsClient(CodeCommitClient);
 const dynamodb = awsClient(DynamoDBClient);
-const ecs = awsClient(ECSClient);
+const ecs = jsonClient(ECS);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
 const service = configFromEnv(['CLUSTER_NAME', 'SERVICE_NAME']);
 const waits = configFromEnv([

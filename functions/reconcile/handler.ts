@@ -8,7 +8,6 @@
  */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseReconcileInput, type ReconcileResult, reconcile } from '../lib/reconcile/reconcile';
 import { invokeCleanUp } from '../lib/reconcile/redrive';
@@ -17,10 +16,11 @@ import { runningItems } from '../lib/record/running-claims';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { lambdaInvoker } from '../lib/shared/lambda-invoke';
 
 const codecommit = awsClient(CodeCommitClient);
 const dynamodb = awsClient(DynamoDBClient);
-const lambda = awsClient(LambdaClient);
+const lambda = lambdaInvoker();
 const sfn = awsClient(SFNClient);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
 

@@ -6,27 +6,37 @@
  * Throws InvalidInputError, ConfigurationError, TransientAwsError (throttled release), or AWS errors (retried by the machine).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { type DeploymentEventState, deploymentEvents } from '../lib/record/deployment-events';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { lockTable } from '../lib/record/lock-table';
+import { signedTaskSuccess } from '../lib/record/lock-wait';
 import { type RecordResultInput, recordResult } from '../lib/record/record-result';
 import { awsClient } from '../lib/shared/aws-clients';
+import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 
 const dynamodb = awsClient(DynamoDBClient);
 // Wakes the deployments waiting for the lock it releases (functions/lib/record/lock-wait.ts).
-const sfn = awsClient(SFNClient);
+const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
+const events = deploymentEvents();
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME']);
 
 /** The function's work, called through lambdaHandler. */
 async function handle(event: RecordResultInput): ReturnType<typeof recordResult> {
   const { TABLE_NAME, CLUSTER_NAME, SERVICE_NAME } = config();
-  return recordResult(event, new DeploymentsTable(dynamodb, TABLE_NAME), {
-    table: lockTable(dynamodb, TABLE_NAME, sfn),
+  const recorded = await recordResult(event, new DeploymentsTable(dynamodb, TABLE_NAME), {
+    table: lockTable(dynamodb, TABLE_NAME, sendTaskSuccess),
     cluster: CLUSTER_NAME,
     service: SERVICE_NAME,
   });
+  // The end as recorded (a rollback that kept green is SUCCEEDED), after the record: docs/EVENTS.md.
+  await events.publish({
+    deployment: event.deployment,
+    state: recorded.status as DeploymentEventState,
+    error: recorded.error,
+  });
+  return recorded;
 }
 
 /** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */

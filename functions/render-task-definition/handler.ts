@@ -9,26 +9,25 @@
  * ECR: nothing is registered),
  * SourceError, BuildArtifactError, or AWS errors.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { S3Client } from '@aws-sdk/client-s3';
-import { DeploymentsTable } from '../lib/record/deployments';
+import { updateRecordSigned } from '../lib/record/record-update-signed';
 import { readPinSetting } from '../lib/render/image-digests';
 import {
   type RenderStageInput,
   type RenderStageOutput,
   renderStage,
 } from '../lib/render/render-task-definition';
-import { awsClient, TRANSFERS } from '../lib/shared/aws-clients';
+import { DYNAMODB, ECR, ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 
-const s3 = awsClient(S3Client, TRANSFERS);
-const ecs = awsClient(ECSClient);
-const ecr = awsClient(ECRClient);
-const dynamodb = awsClient(DynamoDBClient);
+// Signed requests, not SDK clients (shared/signed-request.ts): a whole client would add ~100 KB per service to
+// the bundle for one or two calls. The S3 reads are small ranges (archive-entries.ts): control-plane timeouts.
+const s3 = s3Reader();
+const ecs = jsonClient(ECS);
+const ecr = jsonClient(ECR);
+const dynamodb = jsonClient(DYNAMODB);
 const config = configFromEnv(['TABLE_NAME']);
 
 /** The function's work, called through lambdaHandler. */
@@ -41,7 +40,7 @@ async function handle(event: RenderStageInput): Promise<RenderStageOutput> {
     log: console.warn,
     ...(pin ? { pin: { ecr, ...pin } } : {}),
   });
-  await new DeploymentsTable(dynamodb, config().TABLE_NAME).update(event.deployment, {
+  await updateRecordSigned(dynamodb, config().TABLE_NAME, event.deployment, {
     taskDefinitionArn: rendered.taskDefinitionArn,
   });
   console.log(`${rendered.reused ? 'reused' : 'registered'} ${rendered.taskDefinitionArn}`);

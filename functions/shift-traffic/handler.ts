@@ -15,6 +15,7 @@ import { alarmsInAlarm } from '../lib/deploy/alarms';
 import { alarmError, type ShiftTrafficInput, shiftTraffic } from '../lib/deploy/shift';
 import { parseAlarmNames, parseManualPauseTimeout, parseTerminationWait } from '../lib/deploy/shift-config';
 import type { TrafficState } from '../lib/deploy/state';
+import { deploymentEvents } from '../lib/record/deployment-events';
 import { fenceFor } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
@@ -23,6 +24,7 @@ import { lambdaHandler } from '../lib/shared/handler';
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
 const cloudwatch = awsClient(CloudWatchClient);
+const events = deploymentEvents();
 const config = configFromEnv([
   'PRODUCTION_LISTENER_ARN',
   'TRAFFIC_STRATEGY',
@@ -44,7 +46,7 @@ async function handle(event: ShiftTrafficInput): Promise<TrafficState> {
     const firing = await alarmsInAlarm(cloudwatch, parseAlarmNames(process.env.ALARM_NAMES ?? ''));
     if (firing.length > 0) throw alarmError(event.deployment, firing);
   }
-  return shiftTraffic(
+  const traffic = await shiftTraffic(
     event,
     { elbv2, dynamodb, fence },
     {
@@ -55,6 +57,14 @@ async function handle(event: ShiftTrafficInput): Promise<TrafficState> {
       tableName: env.TABLE_NAME,
     },
   );
+  // Keyed by the steps applied: a retry of this step puts the same eventId (docs/EVENTS.md).
+  await events.publish({
+    deployment: event.deployment,
+    state: 'TRAFFIC_SHIFTED',
+    step: traffic.nextStep,
+    greenPercent: traffic.greenPercent,
+  });
+  return traffic;
 }
 
 /** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */

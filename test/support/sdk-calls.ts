@@ -10,11 +10,20 @@
  * and some reached code names the method (`.update(`): instances are passed around, so the receiver's type is
  * not followed. This errs on the side of finding a call that is not made (the IAM test then asks for a grant)
  * rather than missing one; what it cannot follow (a namespace or dynamic import) it refuses with an error.
- * Type-only imports are skipped: esbuild erases them. The files are Biome-formatted, so a top-level declaration
+ * Type-only imports are skipped: esbuild erases them. The few calls sent without an SDK client (signed-request.ts)
+ * are charged as the SDK command they stand for (sdk-calls-signed.ts; a JSON-protocol call names its action at the call
+ * site, `awsJson(ecs, 'ecs:RegisterTaskDefinition', …)`). The files are Biome-formatted, so a top-level declaration
  * starts in column 0 and a class member at two spaces.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, resolve } from 'node:path';
+import {
+  AWS_JSON_FILE,
+  checkBuilderImport,
+  checkJsonCalls,
+  jsonCalls,
+  LIGHT_CALLS,
+} from './sdk-calls-signed';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -78,6 +87,7 @@ function parseImports(file: string, text: string, module: Module): void {
   if (/\b(?:import|require)\s*\(\s*['"]/.test(stripComments(text))) {
     throw new Error(`${file}: a dynamic import or require is not followed by the SDK call analysis`);
   }
+  checkJsonCalls(file, stripComments(text));
   for (const match of text.matchAll(IMPORT)) {
     const [, keyword, typeOnly, defaultName, braces, specifier = ''] = match;
     if (typeOnly) continue;
@@ -94,6 +104,7 @@ function parseImports(file: string, text: string, module: Module): void {
       if (!spec || spec.startsWith('type ')) continue;
       const [imported = '', local = imported] = spec.split(/\s+as\s+/);
       target.set(local, { from, name: imported, sdk });
+      checkBuilderImport(file, from, imported);
     }
   }
 }
@@ -198,6 +209,10 @@ export function sdkCallsOf(handler: string): SdkCall[] {
         }
       }
       for (const match of unit.text.matchAll(/\.\s*(#?[A-Za-z_$][\w$]*)/g)) memberNames.add(match[1] ?? '');
+      if (module.imports.get('awsJson')?.from === AWS_JSON_FILE) {
+        for (const call of jsonCalls(module.file, unit.text))
+          calls.set(`${call.sdkPackage}:${call.name}:${call.file}`, call);
+      }
       for (const [name] of unit.text.matchAll(IDENTIFIER)) {
         const local = module.units.get(name);
         if (local && local !== unit) reach(module, local);
@@ -209,6 +224,11 @@ export function sdkCallsOf(handler: string): SdkCall[] {
             calls.set(`${call.sdkPackage}:${call.name}:${call.file}`, call);
           }
           continue;
+        }
+        const light = LIGHT_CALLS[binding.from]?.[binding.name];
+        if (light) {
+          const call = { ...light, file: module.file };
+          calls.set(`${call.sdkPackage}:${call.name}:${call.file}`, call);
         }
         const target = exported(binding.from, binding.name);
         if (target) reach(...target);
@@ -236,7 +256,16 @@ export function sdkCallsOf(handler: string): SdkCall[] {
 export function sdkCallsImported(files: string[]): SdkCall[] {
   return files.flatMap((file) =>
     [...moduleOf(file).imports.values()]
-      .filter((binding) => binding.sdk && isSdkCall(binding.name))
-      .map((binding) => ({ sdkPackage: binding.from, name: binding.name, file })),
+      .flatMap((binding) => {
+        if (binding.sdk)
+          return isSdkCall(binding.name) ? [{ sdkPackage: binding.from, name: binding.name, file }] : [];
+        const light = LIGHT_CALLS[binding.from]?.[binding.name];
+        return light ? [{ ...light, file }] : [];
+      })
+      .concat(
+        moduleOf(file).imports.get('awsJson')?.from === AWS_JSON_FILE
+          ? jsonCalls(file, stripComments(readFileSync(join(ROOT, file), 'utf8')))
+          : [],
+      ),
   );
 }

@@ -28,6 +28,7 @@ const IAM_PREFIX: Record<string, string> = {
   'client-ecr': 'ecr',
   'client-ecs': 'ecs',
   'client-elastic-load-balancing-v2': 'elasticloadbalancing',
+  'client-eventbridge': 'events',
   'client-lambda': 'lambda',
   'client-s3': 's3',
   'client-sfn': 'states',

@@ -3,24 +3,18 @@
  * gets CleanUp's own retries and on-failure queue again
  * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
  */
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { ExecutionStatusChange } from '../clean-up/status-change';
 import { asTransient } from '../shared/errors';
+import { invokeAsync, type LambdaInvoker } from '../shared/lambda-invoke';
 
 /** Queues one CleanUp run of `functionArn` with `event`. */
 export async function invokeCleanUp(
-  lambda: LambdaClient,
+  lambda: LambdaInvoker,
   functionArn: string,
   event: ExecutionStatusChange,
 ): Promise<void> {
   try {
-    await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionArn,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
+    await invokeAsync(lambda, functionArn, event);
   } catch (error) {
     throw asTransient(`Invoke ${functionArn}`, error);
   }

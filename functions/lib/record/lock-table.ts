@@ -8,7 +8,6 @@
  * The turns are not the key's order but the push order (`pushOrder`, commit-order.ts) that both items carry.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -27,14 +26,17 @@ import type { Deployment } from './deployments';
  */
 export const STALE_WAITER_SECONDS = 900;
 
+/** Step Functions' SendTaskSuccess of `taskToken` with `output`, through whatever client the caller has. */
+export type SendTaskSuccess = (taskToken: string, output: string) => Promise<void>;
+
 /**
- * Where the lock and queue items live: the deployments table, through a document client; `sfn` completes the
- * task tokens of waiting deployments (lock-wait.ts), without it no one is woken.
+ * Where the lock and queue items live: the deployments table, through a document client; `sendTaskSuccess`
+ * completes the task tokens of waiting deployments (lock-wait.ts), without it no one is woken.
  */
 export interface LockTable {
   doc: DynamoDBDocumentClient;
   tableName: string;
-  sfn?: SFNClient;
+  sendTaskSuccess?: SendTaskSuccess;
 }
 
 /** The service a lock guards. */
@@ -77,12 +79,19 @@ export interface QueueItem {
   armedAt?: string;
 }
 
-/** A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable), waking waiters with `sfn`. */
-export function lockTable(client: DynamoDBClient, tableName: string, sfn?: SFNClient): LockTable {
+/**
+ * A LockTable around a DynamoDB client (the same marshalling as DeploymentsTable), waking waiters with
+ * `sendTaskSuccess`.
+ */
+export function lockTable(
+  client: DynamoDBClient,
+  tableName: string,
+  sendTaskSuccess?: SendTaskSuccess,
+): LockTable {
   return {
     doc: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
     tableName,
-    ...(sfn ? { sfn } : {}),
+    ...(sendTaskSuccess ? { sendTaskSuccess } : {}),
   };
 }
 

@@ -8,7 +8,6 @@
  * between a waker's read and the arming. https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { asTransient, InvalidInputError } from '../shared/errors';
 import type { OrderedDeployment } from './commit-order';
@@ -16,7 +15,7 @@ import { abortRequestOf } from './fence';
 import { lockTurnNow } from './lock';
 import { type LockTable, queueKey, type ServiceRef, setWaitToken } from './lock-table';
 import type { ExecutionMode } from './lock-turn';
-import { completeLockWait } from './lock-wait';
+import { completeLockWait, type SendTaskSuccess } from './lock-wait';
 import { recordKey } from './record-model';
 
 /** What the record keeps of the lock wait in progress (`lockWait`). */
@@ -41,7 +40,7 @@ export interface LockWaitArmed {
 
 /** Leaves the wait's token for the wakers, then ends the wait at once if its turn changed meanwhile. */
 export async function armLockWait(
-  table: LockTable & { sfn: SFNClient },
+  table: LockTable & { sendTaskSuccess: SendTaskSuccess },
   request: ServiceRef & LockWaitRequest & { mode: ExecutionMode; now?: Date },
 ): Promise<LockWaitArmed> {
   checkArmRequest(request);
@@ -49,7 +48,7 @@ export async function armLockWait(
   const now = request.now ?? new Date();
   const ref = { cluster: request.cluster, service: request.service };
   const end = async (why: string): Promise<LockWaitArmed> => {
-    await completeLockWait(table.sfn, taskToken, `check: ${why}`, now);
+    await completeLockWait(table.sendTaskSuccess, taskToken, `check: ${why}`, now);
     return { armed: false, endedBecause: why };
   };
 

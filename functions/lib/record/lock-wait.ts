@@ -9,8 +9,26 @@
  * older waiters (SUPERSEDED mode), and `switchyard abort` (cli/stack/wake.ts). A wake that finds the wait already
  * over is no error, and a wake that is lost only delays the waiter until its safety check.
  */
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { type LockTable, type QueueItem, readQueue, type ServiceRef } from './lock-table';
+import { awsJson, type JsonClient } from '../shared/aws-json';
+import {
+  type LockTable,
+  type QueueItem,
+  readQueue,
+  type SendTaskSuccess,
+  type ServiceRef,
+} from './lock-table';
+
+export type { SendTaskSuccess } from './lock-table';
+
+/**
+ * SendTaskSuccess as a signed request (aws-json.ts): the functions that wake waiters carry no Step Functions SDK
+ * client for this one call (issue 13: every bundle at most 350 KB).
+ */
+export function signedTaskSuccess(client: JsonClient): SendTaskSuccess {
+  return async (taskToken, output) => {
+    await awsJson(client, 'states:SendTaskSuccess', { taskToken, output });
+  };
+}
 
 /** The first safety check of a lock wait: a waiter asks again after this long even if no one woke it. */
 export const LOCK_POLL_SECONDS = 60;
@@ -74,14 +92,14 @@ export interface LockWake {
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
  */
 export async function completeLockWait(
-  sfn: SFNClient,
+  sendTaskSuccess: SendTaskSuccess,
   token: string,
   by: string,
   now = new Date(),
 ): Promise<boolean> {
   const output: LockWake = { status: 'WOKEN', by, at: now.toISOString() };
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+    await sendTaskSuccess(token, JSON.stringify(output));
     return true;
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
@@ -101,13 +119,13 @@ export async function wakeLockWaiters(
   by: string,
   options: { exceptId?: string; items?: QueueItem[] } = {},
 ): Promise<string[]> {
-  const { sfn } = table;
-  if (!sfn) return [];
+  const { sendTaskSuccess } = table;
+  if (!sendTaskSuccess) return [];
   const items = options.items ?? (await readQueue(table, `QUEUE#${ref.cluster}/${ref.service}`));
   const armed = items.filter((item) => item.waitToken && item.deploymentId !== options.exceptId);
   const woken = await Promise.all(
     armed.map(async (item) =>
-      (await completeLockWait(sfn, item.waitToken as string, by)) ? item.deploymentId : '',
+      (await completeLockWait(sendTaskSuccess, item.waitToken as string, by)) ? item.deploymentId : '',
     ),
   );
   return woken.filter((id) => id !== '');

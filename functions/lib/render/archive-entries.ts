@@ -7,9 +7,9 @@
  * Range requests: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax
  * (Range, If-Match) and https://www.rfc-editor.org/rfc/rfc9110#section-14.1.2 (a suffix range `bytes=-N`).
  */
-import { GetObjectCommand, type GetObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactLocation } from '../build/artifacts';
 import { asTransient, InvalidInputError, TransientAwsError } from '../shared/errors';
+import { getObject, type S3ObjectRead, type S3Reader } from '../shared/s3-read';
 import type { RangedObject, RangeStats } from '../zip/range-reader';
 import { entryData, openRangedZip } from '../zip/read';
 
@@ -18,6 +18,9 @@ export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /** The first read: the object's last bytes, which hold the central directory of an archive of a few hundred files. */
 export const TAIL_BYTES = 16 * 1024;
+
+/** No ranged read asks for more than a file's compressed bytes and a local header; a larger answer is refused. */
+const MAX_RANGE_BYTES = 2 * (MAX_FILE_BYTES + 64 * 1024);
 
 /** Deflate adds at most a few bytes per 16 KiB block: more compressed bytes than this are not a small file's. */
 const COMPRESSED_SLACK = 64 * 1024;
@@ -33,7 +36,7 @@ export interface ArchiveFiles {
 
 /** Reads the `wanted` files of a zip artifact; `label` names it in errors (e.g. "the build output artifact"). */
 export async function readArchiveFiles(
-  s3: S3Client,
+  s3: S3Reader,
   location: ArtifactLocation,
   wanted: Iterable<string>,
   label: string,
@@ -79,21 +82,20 @@ export async function readArchiveFiles(
 }
 
 /** The object's size and end (one GetObject), and a ranged fetch of the same version of it. */
-async function rangedObject(s3: S3Client, location: ArtifactLocation, where: string): Promise<RangedObject> {
-  const base: GetObjectCommandInput = {
-    Bucket: location.bucket,
-    Key: location.key,
-    ...(location.versionId ? { VersionId: location.versionId } : {}),
-  };
-  const get = async (input: GetObjectCommandInput, range: string) => {
+async function rangedObject(s3: S3Reader, location: ArtifactLocation, where: string): Promise<RangedObject> {
+  const get = async (range: string, ifMatch?: string): Promise<S3ObjectRead | undefined> => {
     try {
-      return await s3.send(new GetObjectCommand({ ...input, Range: range }));
+      return await getObject(s3, location, {
+        range,
+        ...(ifMatch ? { ifMatch } : {}),
+        maxBytes: MAX_RANGE_BYTES,
+      });
     } catch (error) {
       const code = (error as { name?: string }).name;
       if (code === 'InvalidRange') return undefined;
       // Another write replaced an unversioned object between two reads: the state's retry reads it afresh.
       if (code === 'PreconditionFailed') {
-        throw new TransientAwsError(`${where} changed while it was read (If-Match ${input.IfMatch})`, {
+        throw new TransientAwsError(`${where} changed while it was read (If-Match ${ifMatch})`, {
           cause: error,
         });
       }
@@ -101,18 +103,17 @@ async function rangedObject(s3: S3Client, location: ArtifactLocation, where: str
     }
   };
   // S3 answers a suffix range longer than the object with the whole object; an empty object, with InvalidRange.
-  const first = await get(base, `bytes=-${TAIL_BYTES}`);
-  const tail = first ? await bodyBytes(first.Body, where) : Buffer.alloc(0);
-  const size = first ? totalSize(first.ContentRange, tail.length) : 0;
-  const pinned: GetObjectCommandInput =
-    location.versionId || !first?.ETag ? base : { ...base, IfMatch: first.ETag };
+  const first = await get(`bytes=-${TAIL_BYTES}`);
+  const tail = first?.body ?? Buffer.alloc(0);
+  const size = first ? totalSize(first.contentRange, tail.length) : 0;
+  const ifMatch = location.versionId ? undefined : first?.etag;
   return {
     size,
     tail,
     fetch: async (start, end) => {
-      const out = await get(pinned, `bytes=${start}-${end - 1}`);
+      const out = await get(`bytes=${start}-${end - 1}`, ifMatch);
       if (!out) throw new InvalidInputError(`${where}: bytes ${start}-${end - 1} are past its end`);
-      return bodyBytes(out.Body, where);
+      return out.body;
     },
   };
 }
@@ -121,12 +122,6 @@ async function rangedObject(s3: S3Client, location: ArtifactLocation, where: str
 function totalSize(contentRange: string | undefined, bodyLength: number): number {
   const match = /\/(\d+)$/.exec(contentRange ?? '');
   return match ? Number(match[1]) : bodyLength;
-}
-
-async function bodyBytes(body: unknown, where: string): Promise<Buffer> {
-  const readable = body as { transformToByteArray?: () => Promise<Uint8Array> } | undefined;
-  if (!readable?.transformToByteArray) throw new InvalidInputError(`${where} has no body`);
-  return Buffer.from(await readable.transformToByteArray());
 }
 
 /** A zip reader's InvalidInputError, prefixed with the artifact it is about; anything else as it is. */

@@ -8,7 +8,7 @@
  * so do images of another registry or repository (Render's role may describe only the stack's repository), each
  * with a log line saying why.
  */
-import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { asTransient, ConfigurationError, InvalidInputError } from '../shared/errors';
 import type { JsonObject } from '../shared/json';
 
@@ -80,7 +80,7 @@ export function parseEcrImage(image: string): EcrImage | undefined {
 export async function pinImageDigests(
   taskdef: JsonObject,
   file: string,
-  deps: { ecr: ECRClient; repositoryUri: string },
+  deps: { ecr: JsonClient; repositoryUri: string },
 ): Promise<ImagePin[]> {
   const own = parseEcrImage(deps.repositoryUri);
   if (!own)
@@ -123,20 +123,18 @@ export async function pinImageDigests(
 }
 
 async function describeDigest(
-  ecr: ECRClient,
+  ecr: JsonClient,
   image: EcrImage,
   tag: string,
   where: { container: string; image: string; file: string },
 ): Promise<string> {
   const named = `${where.file}: container "${where.container}" image ${where.image}`;
   try {
-    const out = await ecr.send(
-      new DescribeImagesCommand({
-        registryId: image.account,
-        repositoryName: image.repository,
-        imageIds: [{ imageTag: tag }],
-      }),
-    );
+    const out = await awsJson<{ imageDetails?: { imageDigest?: string }[] }>(ecr, 'ecr:DescribeImages', {
+      registryId: image.account,
+      repositoryName: image.repository,
+      imageIds: [{ imageTag: tag }],
+    });
     const digest = out.imageDetails?.[0]?.imageDigest;
     if (!digest) throw new InvalidInputError(`${named}: ECR answered no digest for tag ${tag}`);
     return digest;

@@ -3,16 +3,8 @@
  * revision that an earlier run for the same commit registered with the same content.
  */
 import { createHash } from 'node:crypto';
-import {
-  DescribeTaskDefinitionCommand,
-  type ECSClient,
-  ListTaskDefinitionsCommand,
-  RegisterTaskDefinitionCommand,
-  type RegisterTaskDefinitionCommandInput,
-  type RegisterTaskDefinitionCommandOutput,
-  type Tag,
-} from '@aws-sdk/client-ecs';
-import type { FinalizeRequestMiddleware } from '@smithy/types';
+import type { RegisterTaskDefinitionCommandInput, Tag } from '@aws-sdk/client-ecs';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import {
   describeError,
   InvalidInputError,
@@ -54,7 +46,7 @@ export interface RegisterResult {
 
 /** Registers `input` (the output of renderTaskDefinition), reusing this commit's revision when its content is the same. */
 export async function registerTaskDefinition(
-  ecs: ECSClient,
+  ecs: JsonClient,
   input: RegisterTaskDefinitionCommandInput,
   tags: RegisterTags,
 ): Promise<RegisterResult> {
@@ -76,9 +68,14 @@ export async function registerTaskDefinition(
       `task definition "${family}" has ${theirs.length} tags; with Switchyard's ${own.length} that is over the ${MAX_TAGS} ECS allows: remove some from "tags" in taskdef.json`,
     );
   }
-  const command = new RegisterTaskDefinitionCommand({ ...input, tags: [...theirs, ...own] });
-  guardRetries(command, () => findReusable(ecs, family, tags.commit, contentSha256));
-  const registered = await send('RegisterTaskDefinition', family, () => ecs.send(command));
+  const registered = await send('RegisterTaskDefinition', family, () =>
+    awsJson<Registered>(
+      ecs,
+      'ecs:RegisterTaskDefinition',
+      { ...input, tags: [...theirs, ...own] },
+      { beforeRetry: () => registeredBefore(() => findReusable(ecs, family, tags.commit, contentSha256)) },
+    ),
+  );
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn)
     throw new SwitchyardError(`ECS RegisterTaskDefinition for "${family}" returned no taskDefinitionArn`);
@@ -116,20 +113,18 @@ function revisionOf(arn: string): { family: string; revision: number } {
 }
 
 async function findReusable(
-  ecs: ECSClient,
+  ecs: JsonClient,
   family: string,
   commit: string,
   contentSha256: string,
 ): Promise<string | undefined> {
   const listed = await send('ListTaskDefinitions', family, () =>
-    ecs.send(
-      new ListTaskDefinitionsCommand({
-        familyPrefix: family,
-        status: 'ACTIVE',
-        sort: 'DESC',
-        maxResults: REUSE_LOOKBACK,
-      }),
-    ),
+    awsJson<{ taskDefinitionArns?: string[] }>(ecs, 'ecs:ListTaskDefinitions', {
+      familyPrefix: family,
+      status: 'ACTIVE',
+      sort: 'DESC',
+      maxResults: REUSE_LOOKBACK,
+    }),
   );
   // Filtered and sorted again: familyPrefix is documented as the full family name, and moto ignores `sort`.
   const arns = (listed.taskDefinitionArns ?? [])
@@ -159,42 +154,30 @@ async function findReusable(
 /**
  * RegisterTaskDefinition has no client token (unlike CreateTaskSet's clientToken), so an attempt whose answer was
  * lost (a 5xx or a reset connection after ECS applied it) followed by the SDK's own retry would register the same
- * content twice, leaving an ACTIVE revision nobody uses. This step runs inside the SDK's retry loop, once per
- * attempt: from the second attempt on, it first looks for the revision an earlier attempt may have registered (the
- * same commit and content tags) and answers with it instead of registering again. A retry of the whole state is
- * covered by the same look-up at the top of registerTaskDefinition.
+ * content twice, leaving an ACTIVE revision nobody uses. This look-up runs inside the call's retry loop
+ * (shared/signed-request.ts's beforeRetry), before each attempt after the first: it looks for the revision an
+ * earlier attempt may have registered (the same commit and content tags) and answers with it instead of
+ * registering again. A retry of the whole state is covered by the same look-up at the top of
+ * registerTaskDefinition.
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html (no idempotency token)
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateTaskSet.html (clientToken, for comparison)
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html (the SDK retries 5xx and timeouts)
  */
-function guardRetries(
-  command: RegisterTaskDefinitionCommand,
-  lookFor: () => Promise<string | undefined>,
-): void {
-  let attempts = 0;
-  const guard: FinalizeRequestMiddleware<
-    RegisterTaskDefinitionCommandInput,
-    RegisterTaskDefinitionCommandOutput
-  > = (next) => async (args) => {
-    attempts += 1;
-    if (attempts > 1) {
-      const taskDefinitionArn = await lookFor();
-      if (taskDefinitionArn) {
-        return { output: { $metadata: {}, taskDefinition: { taskDefinitionArn } }, response: undefined };
-      }
-    }
-    return next(args);
-  };
-  command.middlewareStack.addRelativeTo(guard, {
-    name: 'switchyardRegisterRetryGuard',
-    relation: 'after',
-    toMiddleware: 'retryMiddleware',
-    override: true,
-  });
+async function registeredBefore(lookFor: () => Promise<string | undefined>): Promise<Registered | undefined> {
+  const taskDefinitionArn = await lookFor();
+  return taskDefinitionArn ? { taskDefinition: { taskDefinitionArn } } : undefined;
 }
 
-function describe(ecs: ECSClient, arn: string) {
-  return ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }));
+/** What of RegisterTaskDefinition's answer is read. */
+interface Registered {
+  taskDefinition?: { taskDefinitionArn?: string };
+}
+
+function describe(ecs: JsonClient, arn: string) {
+  return awsJson<{ taskDefinition?: { status?: string }; tags?: Tag[] }>(ecs, 'ecs:DescribeTaskDefinition', {
+    taskDefinition: arn,
+    include: ['TAGS'],
+  });
 }
 
 async function send<T>(action: string, family: string, call: () => Promise<T>): Promise<T> {

@@ -5,14 +5,14 @@
  * bound image files of the build output, renders and checks everything, and only then registers the revision
  * (reused when this commit already registered the same content).
  */
-import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import type { S3Client } from '@aws-sdk/client-s3';
+import type { RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { ArtifactLocation } from '../build/artifacts';
 import { findImageFiles, IMAGE_DEFINITIONS_FILE } from '../build/image-files';
 import type { Deployment } from '../record/deployments';
+import type { JsonClient } from '../shared/aws-json';
 import { BuildArtifactError, SourceError } from '../shared/errors';
 import type { JsonObject } from '../shared/json';
+import type { S3Reader } from '../shared/s3-read';
 import type { DeployFile, RepositorySettings } from '../shared/settings';
 import { SETTINGS } from '../shared/settings';
 import { type ParsedAppSpec, parseAppSpec } from './appspec';
@@ -79,7 +79,7 @@ function wantedPaths(settings: RepositorySettings): Record<DeployFile['origin'],
  * directory and those files. The source archive is not read at all when neither file comes from it.
  */
 async function readDeployFiles(
-  s3: S3Client,
+  s3: S3Reader,
   input: RenderStageInput,
   settings: RepositorySettings,
   log?: (message: string) => void,
@@ -108,7 +108,7 @@ async function readDeployFiles(
 async function pinImages(
   taskDefinition: RegisterTaskDefinitionCommandInput,
   file: string,
-  pin: { ecr: ECRClient; repositoryUri: string } | undefined,
+  pin: { ecr: JsonClient; repositoryUri: string } | undefined,
   log?: (message: string) => void,
 ): Promise<void> {
   if (!pin) {
@@ -128,14 +128,14 @@ async function pinImages(
 export async function renderStage(
   input: RenderStageInput,
   deps: {
-    s3: S3Client;
-    ecs: ECSClient;
+    s3: S3Reader;
+    ecs: JsonClient;
     settings: RepositorySettings;
     log?: (message: string) => void;
     /** What the stack lets a commit deploy (workload-scope.ts); read from the environment when not given. */
     scope?: WorkloadScope;
     /** Pin the images of the stack's ECR repository to their digests (image-digests.ts); absent: PinImageDigests off. */
-    pin?: { ecr: ECRClient; repositoryUri: string };
+    pin?: { ecr: JsonClient; repositoryUri: string };
   },
 ): Promise<RenderStageOutput> {
   const { settings } = deps;

@@ -4,17 +4,19 @@
  */
 
 import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
-import { HeadObjectCommand, type HeadObjectOutput, type S3Client } from '@aws-sdk/client-s3';
 import { asTransient, describeError, SourceError } from '../shared/errors';
+import { headObject, type S3ObjectRead } from '../shared/s3-read';
 import { type RepositorySettings, SETTINGS } from '../shared/settings';
 import { type ZipSummary, ZipWriter } from '../zip/write';
 import { listTree, type ReadOptions, readBlobs, readCommit, type Tree } from './codecommit-tree';
+import type { S3Writer } from './s3-write';
 import { type UploadTuning, uploadArchive } from './upload-archive';
 
 /** What to archive, where to, and the clients to use. */
 export interface ArchiveInput {
   codecommit: CodeCommitClient;
-  s3: S3Client;
+  /** shared/s3-read.ts's sender (s3Reader(TRANSFERS)): HeadObject and s3-write.ts's writes. */
+  s3: S3Writer;
   bucket: string;
   repository: string;
   commitId: string;
@@ -89,9 +91,9 @@ export async function archiveCommit(input: ArchiveInput): Promise<ArchiveResult>
   };
 }
 
-async function head(s3: S3Client, bucket: string, key: string): Promise<HeadObjectOutput | undefined> {
+async function head(s3: S3Writer, bucket: string, key: string): Promise<S3ObjectRead | undefined> {
   try {
-    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return await headObject(s3, { bucket, key });
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (error instanceof Error && (error.name === 'NotFound' || status === 404)) return undefined;
@@ -101,15 +103,15 @@ async function head(s3: S3Client, bucket: string, key: string): Promise<HeadObje
 }
 
 /** An object is reused only when its metadata names the same commit and carries the final sha256. */
-function reuse(head: HeadObjectOutput, commitId: string) {
-  const meta = head.Metadata ?? {};
+function reuse(head: S3ObjectRead, commitId: string) {
+  const meta = head.metadata;
   const sha256 = meta.sha256;
   if (meta['commit-id'] !== commitId || sha256 === undefined || meta.files === undefined) return undefined;
   return {
-    versionId: head.VersionId ?? null,
+    versionId: head.versionId ?? null,
     sha256,
     files: Number(meta.files),
-    bytes: head.ContentLength ?? 0,
+    bytes: head.contentLength,
   };
 }
 

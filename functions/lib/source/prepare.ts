@@ -7,10 +7,10 @@ import {
   type CodeCommitClient,
   GetBranchCommand,
 } from '@aws-sdk/client-codecommit';
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { RenderedRevision } from '../deploy/state';
 import { EXEMPT_NOTE, type OrderedDeployment } from '../record/commit-order';
 import type { Deployment, DeploymentsTable, Trigger } from '../record/deployments';
+import type { JsonClient } from '../shared/aws-json';
 import { InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import { orderPush, readPushEvent } from './push-order';
@@ -158,7 +158,7 @@ export async function prepare(
   event: PrepareInput,
   deps: {
     codecommit: CodeCommitClient;
-    ecs: ECSClient;
+    ecs: JsonClient;
     table: DeploymentsTable;
     pipeline: { repository: string; branch: string };
   },

@@ -3,7 +3,7 @@
  * before the current one, and `{"taskDefinitionArn": "…"}` deploys a given revision. Both take the AppSpec's
  * deployment settings from the last successful deployment, and go through the same lock, shift and rollback.
  */
-import { DescribeTaskDefinitionCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import type { DescribeTaskDefinitionCommandOutput } from '@aws-sdk/client-ecs';
 import type { DeploymentsTable } from '../record/deployments';
 import type { ParsedAppSpec } from '../render/appspec';
 import {
@@ -12,6 +12,7 @@ import {
   readWorkloadScope,
   type WorkloadScope,
 } from '../render/workload-scope';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 
@@ -79,7 +80,8 @@ export async function resolveRedeploy(
   request: RedeployRequest,
   deps: {
     table: DeploymentsTable;
-    ecs: ECSClient;
+    /** ECS through a signed request (aws-json.ts): Prepare carries no ECS SDK client for this one call. */
+    ecs: JsonClient;
     repository: string;
     /** Read from the environment the template sets when not given. */
     scope?: WorkloadScope;
@@ -103,14 +105,15 @@ export async function resolveRedeploy(
   }
   const scope = deps.scope ?? readWorkloadScope();
   checkRedeployArn(request.taskDefinitionArn, scope, 'taskDefinitionArn');
-  const out = await deps.ecs
-    .send(new DescribeTaskDefinitionCommand({ taskDefinition: request.taskDefinitionArn, include: ['TAGS'] }))
-    .catch((error: unknown) => {
-      throw new InvalidInputError(
-        `task definition ${request.taskDefinitionArn} cannot be read (${error instanceof Error ? error.message : String(error)}): check the ARN`,
-        { cause: error },
-      );
-    });
+  const out = await awsJson<DescribeTaskDefinitionCommandOutput>(deps.ecs, 'ecs:DescribeTaskDefinition', {
+    taskDefinition: request.taskDefinitionArn,
+    include: ['TAGS'],
+  }).catch((error: unknown) => {
+    throw new InvalidInputError(
+      `task definition ${request.taskDefinitionArn} cannot be read (${error instanceof Error ? error.message : String(error)}): check the ARN`,
+      { cause: error },
+    );
+  });
   if (out.taskDefinition?.status !== 'ACTIVE') {
     throw new InvalidInputError(
       `task definition ${request.taskDefinitionArn} is ${out.taskDefinition?.status ?? 'missing'}: only an ACTIVE revision can be deployed`,

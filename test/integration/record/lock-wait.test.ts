@@ -5,7 +5,6 @@
  * emulator as the local runner registers a callback wait's (cli/emulator/task-tokens.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { closeTaskToken, readTaskToken, registerTaskToken } from '../../../cli/emulator/task-tokens';
 import { createLocalStack } from '../../../cli/local/local-stack';
@@ -18,7 +17,9 @@ import {
   queueKey,
   STALE_WAITER_SECONDS,
 } from '../../../functions/lib/record/lock-table';
+import { type SendTaskSuccess, signedTaskSuccess } from '../../../functions/lib/record/lock-wait';
 import { armLockWait } from '../../../functions/lib/record/lock-wait-arm';
+import { jsonClient, STEP_FUNCTIONS } from '../../../functions/lib/shared/aws-json';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
@@ -40,8 +41,9 @@ function deployment(id: string, minute: number): Deployment {
 
 describe('the wait for the lock', () => {
   const moto = useMoto();
-  const sfn = new SFNClient({});
-  let table: LockTable & { sfn: SFNClient };
+  // SendTaskSuccess as the functions send it: a signed request, no SDK client (lock-wait.ts).
+  const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
+  let table: LockTable & { sendTaskSuccess: SendTaskSuccess };
   let deployments: DeploymentsTable;
   const a = deployment('a', 0);
   const b = deployment('b', 1);
@@ -50,7 +52,7 @@ describe('the wait for the lock', () => {
   beforeEach(async () => {
     const stack = await createLocalStack({});
     const name = stack.resources.DeploymentsTable as string;
-    table = { ...lockTable(new DynamoDBClient({}), name, sfn), sfn };
+    table = { ...lockTable(new DynamoDBClient({}), name, sendTaskSuccess), sendTaskSuccess };
     deployments = new DeploymentsTable(new DynamoDBClient({}), name);
     for (const d of [a, b, c]) await deployments.createRecord(d, { ordering: 'exempt' });
   });

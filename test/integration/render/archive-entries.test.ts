@@ -4,38 +4,35 @@
  * recorded is the one read, and an oversized, corrupt or empty object fails naming the object and the fix.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  PutObjectCommand,
-  S3Client,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
-} from '@aws-sdk/client-s3';
-import type { InitializeMiddleware } from '@smithy/types';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLocalStack } from '../../../cli/local/local-stack';
 import { MAX_FILE_BYTES, readArchiveFiles } from '../../../functions/lib/render/archive-entries';
 import { InvalidInputError, TransientAwsError } from '../../../functions/lib/shared/errors';
+import { type S3Reader, s3Reader } from '../../../functions/lib/shared/s3-read';
 import { zipToBuffer } from '../../../functions/lib/zip/write';
 import { useMoto } from '../../support/moto';
 
 const TASKDEF = '{"family": "web"}\n';
 const APPSPEC = 'version: 0.0\n';
 
-/** An S3 client that records the Range of each GetObject it sends. */
+/** An S3 reader that records the Range of each GetObject it sends. */
 function countingS3() {
-  const s3 = new S3Client({});
+  const reader = s3Reader();
   const ranges: string[] = [];
-  const record: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
-    const input = args.input as { Range?: string };
-    if (input.Range) ranges.push(input.Range);
-    return next(args);
+  const s3: S3Reader = {
+    ...reader,
+    send: (request, options) => {
+      if (request.headers?.range) ranges.push(request.headers.range);
+      return reader.send(request, options);
+    },
   };
-  s3.middlewareStack.add(record, { step: 'initialize', name: 'recordRanges' });
   return { s3, ranges };
 }
 
 describe('readArchiveFiles', () => {
   useMoto();
-  const plain = new S3Client({});
+  const plain = s3Reader();
+  const writer = new S3Client({});
   let bucket: string;
 
   beforeEach(async () => {
@@ -43,7 +40,7 @@ describe('readArchiveFiles', () => {
   });
 
   async function put(key: string, body: Buffer) {
-    const out = await plain.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const out = await writer.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     return { bucket, key, versionId: out.VersionId ?? null };
   }
 
@@ -142,17 +139,19 @@ describe('readArchiveFiles', () => {
   it('fails rather than mix two archives when an unversioned object is replaced while it is read', async () => {
     const zip = await zipOf({ 'taskdef.json': TASKDEF, 'vendor/blob.bin': randomBytes(64 * 1024), z: 'z' });
     const location = { ...(await put('source/replaced.zip', zip)), versionId: null };
-    const s3 = new S3Client({});
+    const reader = s3Reader();
     // After the first GetObject (the end of the archive), another archive takes the key.
     let gets = 0;
-    const replace: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
-      const out = await next(args);
-      gets += 1;
-      if (gets === 1)
-        await put('source/replaced.zip', await zipOf({ 'taskdef.json': '{"family": "other"}' }));
-      return out;
+    const s3: S3Reader = {
+      ...reader,
+      send: async (request, options) => {
+        const out = await reader.send(request, options);
+        gets += 1;
+        if (gets === 1)
+          await put('source/replaced.zip', await zipOf({ 'taskdef.json': '{"family": "other"}' }));
+        return out;
+      },
     };
-    s3.middlewareStack.add(replace, { step: 'initialize', name: 'replaceAfterFirstGet' });
 
     const reading = readArchiveFiles(s3, location, ['taskdef.json'], 'the source archive');
     await expect(reading).rejects.toThrow(TransientAwsError);

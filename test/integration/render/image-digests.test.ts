@@ -17,7 +17,9 @@ import { createLocalStack } from '../../../cli/local/local-stack';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import { pinImageDigests } from '../../../functions/lib/render/image-digests';
 import { renderStage } from '../../../functions/lib/render/render-task-definition';
+import { ECR, ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
+import { s3Reader } from '../../../functions/lib/shared/s3-read';
 import { readSettings } from '../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../functions/lib/zip/write';
 import { loadEvent } from '../../support/events';
@@ -96,7 +98,7 @@ describe('pinning images to their digests', () => {
       public: 'public.ecr.aws/nginx/nginx:1.27',
     });
 
-    const pins = await pinImageDigests(taskdef, 'taskdef.json', { ecr, repositoryUri: OWN });
+    const pins = await pinImageDigests(taskdef, 'taskdef.json', { ecr: jsonClient(ECR), repositoryUri: OWN });
 
     expect(v1).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(latest).not.toBe(v1);
@@ -124,7 +126,7 @@ describe('pinning images to their digests', () => {
     await push('v1', 'one');
 
     const missing = pinImageDigests(taskdefOf({ web: `${OWN}:v2` }), 'taskdef.json', {
-      ecr,
+      ecr: jsonClient(ECR),
       repositoryUri: OWN,
     });
     await expect(missing).rejects.toBeInstanceOf(InvalidInputError);
@@ -136,7 +138,7 @@ describe('pinning images to their digests', () => {
     const elsewhere = `${REGISTRY}/not-created`;
     await expect(
       pinImageDigests(taskdefOf({ web: `${elsewhere}:v1` }), 'taskdef.json', {
-        ecr,
+        ecr: jsonClient(ECR),
         repositoryUri: elsewhere,
       }),
     ).rejects.toThrow(
@@ -175,7 +177,13 @@ describe('pinning images to their digests', () => {
             }),
           },
         },
-        { s3, ecs, settings: readSettings({}), log: (m) => log.push(m), pin: { ecr, repositoryUri: OWN } },
+        {
+          s3: s3Reader(),
+          ecs: jsonClient(ECS),
+          settings: readSettings({}),
+          log: (m) => log.push(m),
+          pin: { ecr: jsonClient(ECR), repositoryUri: OWN },
+        },
       );
     }
 

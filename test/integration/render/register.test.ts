@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { contentHash, registerTaskDefinition, TAG_KEYS } from '../../../functions/lib/render/register';
 import { renderTaskDefinition } from '../../../functions/lib/render/task-definition';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 import { useMoto } from '../../support/moto';
 
@@ -44,6 +45,7 @@ function rendered(environment: Record<string, string> = {}): RegisterTaskDefinit
 describe('registerTaskDefinition against moto ECS', () => {
   useMoto();
   const ecs = new ECSClient({});
+  const light = jsonClient(ECS);
   const revisions = async () =>
     (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'web' }))).taskDefinitionArns ?? [];
   const tagsOf = async (arn: string) =>
@@ -56,7 +58,7 @@ describe('registerTaskDefinition against moto ECS', () => {
 
   it('registers a revision tagged with repository, branch, commit and content hash, and the user tags', async () => {
     const input = rendered();
-    const result = await registerTaskDefinition(ecs, input, SOURCE);
+    const result = await registerTaskDefinition(light, input, SOURCE);
 
     expect(result).toEqual({
       taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1',
@@ -76,27 +78,30 @@ describe('registerTaskDefinition against moto ECS', () => {
   });
 
   it('reuses the revision on a re-run for the same commit with the same content', async () => {
-    const first = await registerTaskDefinition(ecs, rendered(), SOURCE);
-    const again = await registerTaskDefinition(ecs, rendered(), SOURCE);
+    const first = await registerTaskDefinition(light, rendered(), SOURCE);
+    const again = await registerTaskDefinition(light, rendered(), SOURCE);
 
     expect(again).toEqual({ taskDefinitionArn: first.taskDefinitionArn, reused: true });
     expect(await revisions()).toEqual([first.taskDefinitionArn]);
   });
 
   it('finds the commit revision below a newer one of the family', async () => {
-    const first = await registerTaskDefinition(ecs, rendered(), SOURCE);
-    await registerTaskDefinition(ecs, rendered(), { ...SOURCE, commit: 'd'.repeat(40) });
+    const first = await registerTaskDefinition(light, rendered(), SOURCE);
+    await registerTaskDefinition(light, rendered(), { ...SOURCE, commit: 'd'.repeat(40) });
 
-    expect(await registerTaskDefinition(ecs, rendered(), SOURCE)).toEqual({
+    expect(await registerTaskDefinition(light, rendered(), SOURCE)).toEqual({
       taskDefinitionArn: first.taskDefinitionArn,
       reused: true,
     });
   });
 
   it('registers a new revision when the content changed, or the commit is another one', async () => {
-    const first = await registerTaskDefinition(ecs, rendered(), SOURCE);
-    const changed = await registerTaskDefinition(ecs, rendered({ LOG_LEVEL: 'debug' }), SOURCE);
-    const otherCommit = await registerTaskDefinition(ecs, rendered(), { ...SOURCE, commit: 'e'.repeat(40) });
+    const first = await registerTaskDefinition(light, rendered(), SOURCE);
+    const changed = await registerTaskDefinition(light, rendered({ LOG_LEVEL: 'debug' }), SOURCE);
+    const otherCommit = await registerTaskDefinition(light, rendered(), {
+      ...SOURCE,
+      commit: 'e'.repeat(40),
+    });
 
     expect(changed.reused).toBe(false);
     expect(changed.taskDefinitionArn).toMatch(/:task-definition\/web:2$/);
@@ -111,22 +116,22 @@ describe('registerTaskDefinition against moto ECS', () => {
   });
 
   it('does not reuse a deregistered revision', async () => {
-    const first = await registerTaskDefinition(ecs, rendered(), SOURCE);
+    const first = await registerTaskDefinition(light, rendered(), SOURCE);
     await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: first.taskDefinitionArn }));
 
-    const again = await registerTaskDefinition(ecs, rendered(), SOURCE);
+    const again = await registerTaskDefinition(light, rendered(), SOURCE);
     expect(again.reused).toBe(false);
     expect(again.taskDefinitionArn).not.toBe(first.taskDefinitionArn);
   });
 
   it('ignores key order: the same content written differently is reused', async () => {
     const input = rendered();
-    const first = await registerTaskDefinition(ecs, input, SOURCE);
+    const first = await registerTaskDefinition(light, input, SOURCE);
     const reordered = Object.fromEntries(
       Object.entries(input).reverse(),
     ) as RegisterTaskDefinitionCommandInput;
 
-    expect(await registerTaskDefinition(ecs, reordered, SOURCE)).toEqual({
+    expect(await registerTaskDefinition(light, reordered, SOURCE)).toEqual({
       taskDefinitionArn: first.taskDefinitionArn,
       reused: true,
     });
@@ -134,10 +139,10 @@ describe('registerTaskDefinition against moto ECS', () => {
 
   it('writes a branch name with characters ECS tags refuse as a valid tag value, and still reuses', async () => {
     const source = { ...SOURCE, branch: 'fix#12' };
-    const first = await registerTaskDefinition(ecs, rendered(), source);
+    const first = await registerTaskDefinition(light, rendered(), source);
 
     expect((await tagsOf(first.taskDefinitionArn))[TAG_KEYS.branch]).toBe('fix_12');
-    expect((await registerTaskDefinition(ecs, rendered(), source)).reused).toBe(true);
+    expect((await registerTaskDefinition(light, rendered(), source)).reused).toBe(true);
   });
 
   it('turns an ECS validation error into an InvalidInputError naming the family', async () => {
@@ -149,7 +154,7 @@ describe('registerTaskDefinition against moto ECS', () => {
       containerDefinitions: [{ name: 'web', image: IMAGE }],
     };
 
-    const error = await registerTaskDefinition(ecs, noMemory, SOURCE).catch((thrown: unknown) => thrown);
+    const error = await registerTaskDefinition(light, noMemory, SOURCE).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as Error).message).toMatch(
       /^ECS rejected task definition "web": .*memory.*: fix taskdef\.json$/,

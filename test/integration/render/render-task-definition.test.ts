@@ -8,7 +8,9 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLocalStack } from '../../../cli/local/local-stack';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import { renderStage } from '../../../functions/lib/render/render-task-definition';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { BuildArtifactError, SourceError } from '../../../functions/lib/shared/errors';
+import { s3Reader } from '../../../functions/lib/shared/s3-read';
 import { readSettings } from '../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../functions/lib/zip/write';
 import { loadEvent } from '../../support/events';
@@ -66,7 +68,7 @@ describe('RenderTaskDefinition with the repository settings', () => {
         source: await put('source/app.zip', source),
         buildResult: { artifact: await put('build/app/build.zip', build) },
       },
-      { s3, ecs, settings: readSettings(env) },
+      { s3: s3Reader(), ecs: jsonClient(ECS), settings: readSettings(env) },
     );
   }
 

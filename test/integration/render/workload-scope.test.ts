@@ -9,7 +9,9 @@ import { createLocalStack } from '../../../cli/local/local-stack';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import { renderStage } from '../../../functions/lib/render/render-task-definition';
 import { OPEN_SCOPE, type WorkloadScope } from '../../../functions/lib/render/workload-scope';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
+import { s3Reader } from '../../../functions/lib/shared/s3-read';
 import { readSettings } from '../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../functions/lib/zip/write';
 import { loadEvent } from '../../support/events';
@@ -75,8 +77,8 @@ describe('RenderTaskDefinition within the stack scope', () => {
     return renderStage(
       { deployment, source: artifact, buildResult: { artifact } },
       {
-        s3,
-        ecs,
+        s3: s3Reader(),
+        ecs: jsonClient(ECS),
         settings: readSettings({
           TASK_DEFINITION_TEMPLATE_ARTIFACT: 'BUILD',
           APPSPEC_TEMPLATE_ARTIFACT: 'BUILD',

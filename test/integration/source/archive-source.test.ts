@@ -12,6 +12,8 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { TRANSFERS } from '../../../functions/lib/shared/aws-clients';
+import { type S3Reader, s3Reader } from '../../../functions/lib/shared/s3-read';
 import { type ArchiveInput, archiveCommit } from '../../../functions/lib/source/archive-source';
 import { createCodeCommitClient } from '../../../functions/lib/source/codecommit-client';
 import {
@@ -90,7 +92,7 @@ describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
     codecommit ??= mockCodeCommit(repo);
     return archiveCommit({
       codecommit: new CodeCommitClient({}),
-      s3,
+      s3: s3Reader(TRANSFERS),
       bucket: BUCKET,
       repository: repo.name,
       commitId: repo.commitId,
@@ -171,16 +173,28 @@ describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
     const firstPart = new Promise<void>((resolve) => {
       partUploaded = resolve;
     });
-    const recording = new S3Client({});
-    recording.middlewareStack.add(
-      (next, context) => async (args) => {
-        const output = await next(args);
-        calls.push(String(context.commandName));
-        if (context.commandName === 'UploadPartCommand') partUploaded();
+    // The operation of each S3 request the archive sends, once it is answered.
+    const reader = s3Reader(TRANSFERS);
+    const recording: S3Reader = {
+      ...reader,
+      send: async (request, options) => {
+        const output = await reader.send(request, options);
+        const query = request.query ?? {};
+        const operation =
+          request.method === 'POST'
+            ? 'uploads' in query
+              ? 'CreateMultipartUpload'
+              : 'CompleteMultipartUpload'
+            : request.method === 'DELETE'
+              ? 'AbortMultipartUpload'
+              : request.method === 'PUT' && 'partNumber' in query
+                ? 'UploadPart'
+                : `${request.method}`;
+        calls.push(operation);
+        if (operation === 'UploadPart') partUploaded();
         return output;
       },
-      { step: 'initialize' },
-    );
+    };
     // The big blob is answered only once a part is in S3, so the failure surely comes mid-upload.
     const fake = fakeCodeCommit(repo);
     codecommit = mockCodeCommit(repo);
@@ -193,13 +207,9 @@ describe('archiveCommit against moto S3 (CodeCommit mocked)', () => {
 
     await expect(failure).rejects.toThrow(/file "zz-late\/too-big\.bin" .* it is 6291457 bytes, over/);
     expect(calls).toEqual(
-      expect.arrayContaining([
-        'CreateMultipartUploadCommand',
-        'UploadPartCommand',
-        'AbortMultipartUploadCommand',
-      ]),
+      expect.arrayContaining(['CreateMultipartUpload', 'UploadPart', 'AbortMultipartUpload']),
     );
-    expect(calls).not.toContain('CompleteMultipartUploadCommand');
+    expect(calls).not.toContain('CompleteMultipartUpload');
     expect(await versions()).toHaveLength(0);
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }))).Uploads ?? []).toHaveLength(
       0,
@@ -227,7 +237,7 @@ describe('archiveCommit from a git repository the emulator serves as CodeCommit,
 
     const result = await archiveCommit({
       codecommit: createCodeCommitClient(),
-      s3,
+      s3: s3Reader(TRANSFERS),
       bucket: BUCKET,
       repository: repo.name,
       commitId: served.commitId,
@@ -249,7 +259,7 @@ describe('archiveCommit from a git repository the emulator serves as CodeCommit,
     try {
       const fromMock = await archiveCommit({
         codecommit: new CodeCommitClient({}),
-        s3,
+        s3: s3Reader(TRANSFERS),
         bucket: BUCKET,
         repository: repo.name,
         commitId: repo.commitId,

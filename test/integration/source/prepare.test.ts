@@ -8,6 +8,7 @@ import {
 import { createLocalStack } from '../../../cli/local/local-stack';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
 import { recordResult } from '../../../functions/lib/record/record-result';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { type PrepareInput, prepare } from '../../../functions/lib/source/prepare';
 import { handler } from '../../../functions/prepare/handler';
 import { loadEvent } from '../../support/events';
@@ -43,7 +44,7 @@ describe('Prepare against the deployments table', () => {
     const stack = await createLocalStack({});
     table = new DeploymentsTable(new DynamoDBClient({}), stack.resources.DeploymentsTable as string);
     codecommit = mockCodeCommit(repo);
-    deps = { codecommit: new CodeCommitClient({}), ecs: new ECSClient({}), table, pipeline };
+    deps = { codecommit: new CodeCommitClient({}), ecs: jsonClient(ECS), table, pipeline };
   });
   afterEach(() => codecommit.restore());
 

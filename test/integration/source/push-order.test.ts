@@ -4,10 +4,10 @@
  */
 import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { createLocalStack } from '../../../cli/local/local-stack';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 import { prepare } from '../../../functions/lib/source/prepare';
 import { orderPush } from '../../../functions/lib/source/push-order';
@@ -61,7 +61,7 @@ describe("Prepare's push order", () => {
       startTime: new Date().toISOString(),
     },
   });
-  const deps = () => ({ codecommit, ecs: new ECSClient({}), table, pipeline });
+  const deps = () => ({ codecommit, ecs: jsonClient(ECS), table, pipeline });
 
   it('relates the commit by git ancestry to the pushes that are live or deploying, and to no other', async () => {
     await recorded(1, 'SUCCEEDED');

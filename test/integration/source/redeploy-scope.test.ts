@@ -9,6 +9,7 @@ import { DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand
 import { createLocalStack } from '../../../cli/local/local-stack';
 import { type Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
 import type { WorkloadScope } from '../../../functions/lib/render/workload-scope';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { resolveRedeploy } from '../../../functions/lib/source/redeploy';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
@@ -57,7 +58,7 @@ describe('a manual redeploy within the stack scope', () => {
   const redeploy = (taskDefinitionArn: string, scope: WorkloadScope = STACK) =>
     resolveRedeploy(
       { kind: 'task-definition', taskDefinitionArn },
-      { table, ecs, repository: deployment.repository, scope },
+      { table, ecs: jsonClient(ECS), repository: deployment.repository, scope },
     );
 
   it("deploys a revision of the stack's family that names the stack's roles", async () => {

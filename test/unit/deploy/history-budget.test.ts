@@ -52,12 +52,13 @@ describe('the history budget of a plan', () => {
   it('spreads a long build fallback polls so there are never more than MAX_BUILD_FALLBACK_POLLS', () => {
     expect(buildPollSeconds({ pollSeconds: 15, timeoutMinutes: 30 })).toBe(15);
     expect(buildPollSeconds({ pollSeconds: 5, timeoutMinutes: 480 })).toBe(240);
-    for (const [pollSeconds, timeoutMinutes] of [
+    const settings: [number, number][] = [
       [5, 5],
       [5, 480],
       [300, 480],
       [7, 61],
-    ]) {
+    ];
+    for (const [pollSeconds, timeoutMinutes] of settings) {
       const every = buildPollSeconds({ pollSeconds, timeoutMinutes });
       expect(every).toBeGreaterThanOrEqual(pollSeconds);
       expect(Math.ceil((timeoutMinutes * 60) / every)).toBeLessThanOrEqual(MAX_BUILD_FALLBACK_POLLS);

@@ -6,24 +6,18 @@ import {
   GetCommitCommand,
   GetFolderCommand,
 } from '@aws-sdk/client-codecommit';
-import {
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SourceError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import { type ArchiveInput, archiveCommit } from '../../../functions/lib/source/archive-source';
 import { type FakeRepository, fakeCodeCommit, sampleRepository } from '../../support/fake-codecommit';
+import { fakeS3, type RecordedPut } from '../../support/fake-s3-sender';
 import { readZip } from '../../support/zip-reader';
 
 const MODES = { file: 0o100644, executable: 0o100755, symlink: 0o120777 } as const;
 const BUCKET = 'artifacts';
 
 const codecommitMock = mockClient(CodeCommitClient);
-const s3Mock = mockClient(S3Client);
+let s3 = fakeS3();
 
 /** Answers CodeCommit calls from the fake repository; tests override single commands on top. */
 function serve(repo: FakeRepository) {
@@ -37,7 +31,7 @@ function serve(repo: FakeRepository) {
 function archive(repo: FakeRepository, overrides: Partial<ArchiveInput> = {}) {
   return archiveCommit({
     codecommit: new CodeCommitClient({}),
-    s3: new S3Client({}),
+    s3: s3.s3,
     bucket: BUCKET,
     repository: repo.name,
     commitId: repo.commitId,
@@ -48,17 +42,12 @@ function archive(repo: FakeRepository, overrides: Partial<ArchiveInput> = {}) {
 /** A throttle as the SDK throws it once its retry middleware has given up (aws-sdk-client-mock skips that middleware). */
 const throttledAfter = (attempts: number) =>
   Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { attempts } });
-const uploadedBody = () => s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input as PutObjectCommandInput;
-const s3Writes = () =>
-  s3Mock.commandCalls(PutObjectCommand).length + s3Mock.commandCalls(CreateMultipartUploadCommand).length;
+const uploadedBody = () => s3.puts()[0] as RecordedPut;
+const s3Writes = () => s3.writes();
 
 beforeEach(() => {
   codecommitMock.reset();
-  s3Mock.reset();
-  s3Mock
-    .on(HeadObjectCommand)
-    .rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
-  s3Mock.on(PutObjectCommand).resolves({ VersionId: 'v1' });
+  s3 = fakeS3();
 });
 
 describe('archiveCommit', () => {
@@ -105,7 +94,7 @@ describe('archiveCommit', () => {
     serve(repo);
     const first = await archive(repo);
     const firstBody = uploadedBody().Body as Buffer;
-    s3Mock.resetHistory();
+    s3.requests.length = 0;
 
     const second = await archive(repo, { concurrency: 1 });
 
@@ -215,11 +204,11 @@ describe('archiveCommit', () => {
   it('reuses the artifact already stored for the commit and reads no tree', async () => {
     const repo = sampleRepository();
     serve(repo);
-    s3Mock.on(HeadObjectCommand).resolves({
-      VersionId: 'v0',
-      ContentLength: 1234,
-      Metadata: { 'commit-id': repo.commitId, sha256: 'ab'.repeat(32), files: '9' },
-    });
+    s3.head = {
+      versionId: 'v0',
+      contentLength: 1234,
+      metadata: { 'commit-id': repo.commitId, sha256: 'ab'.repeat(32), files: '9' },
+    };
 
     const result = await archive(repo);
 
@@ -237,9 +226,7 @@ describe('archiveCommit', () => {
   it('rebuilds when the object at the key lacks the sha256 (an upload that never finished)', async () => {
     const repo = sampleRepository();
     serve(repo);
-    s3Mock
-      .on(HeadObjectCommand)
-      .resolves({ VersionId: 'v0', Metadata: { 'commit-id': repo.commitId, files: '9' } });
+    s3.head = { versionId: 'v0', metadata: { 'commit-id': repo.commitId, files: '9' } };
 
     const result = await archive(repo);
 

@@ -1,11 +1,3 @@
-import {
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  S3Client,
-} from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { SourceError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import { archiveCommit } from '../../../functions/lib/source/archive-source';
 import {
@@ -14,6 +6,7 @@ import {
 } from '../../../functions/lib/source/codecommit-client';
 import { type CodeCommitHttp, type Failure, serveCodeCommitHttp } from '../../support/codecommit-http';
 import { type FakeRepository, sampleRepository } from '../../support/fake-codecommit';
+import { fakeS3 } from '../../support/fake-s3-sender';
 import { readZip } from '../../support/zip-reader';
 
 // CodeCommit is a real client against a local HTTP server: aws-sdk-client-mock replaces `send`, so the
@@ -24,7 +17,7 @@ const BUCKET = 'artifacts';
 const THROTTLING_BASE_MS = 1000;
 const TRANSIENT_BASE_MS = 50;
 
-const s3Mock = mockClient(S3Client);
+let s3 = fakeS3();
 const THROTTLED: Failure = { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' };
 
 let server: CodeCommitHttp;
@@ -62,7 +55,7 @@ function client(options: Pick<CodeCommitClientOptions, 'maxAttempts'>) {
 function archive(repo: FakeRepository, options: { maxAttempts?: number; commitId?: string } = {}) {
   return archiveCommit({
     codecommit: client({ maxAttempts: options.maxAttempts }),
-    s3: new S3Client({}),
+    s3: s3.s3,
     bucket: BUCKET,
     repository: repo.name,
     commitId: options.commitId ?? repo.commitId,
@@ -77,11 +70,10 @@ const mostAttemptsOfABlob = () => {
   return Math.max(...perBlob.values());
 };
 const uploadedZip = () => {
-  const [put] = s3Mock.commandCalls(PutObjectCommand);
-  return (put?.args[0].input as PutObjectCommandInput | undefined)?.Body as Buffer;
+  const [put] = s3.puts();
+  return put?.Body as Buffer;
 };
-const s3Writes = () =>
-  s3Mock.commandCalls(PutObjectCommand).length + s3Mock.commandCalls(CreateMultipartUploadCommand).length;
+const s3Writes = () => s3.writes();
 const fileCount = (repo: FakeRepository) => Object.keys(repo.files).length;
 /** The sample repository's folders: the root, src, src/lib, src/lib/deep, src/lib/deep/nested, docs, scripts. */
 const FOLDERS = 7;
@@ -96,11 +88,7 @@ function expectWholeTree(zip: Buffer, repo: FakeRepository) {
 
 beforeEach(() => {
   backoffs = [];
-  s3Mock.reset();
-  s3Mock
-    .on(HeadObjectCommand)
-    .rejects(Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }));
-  s3Mock.on(PutObjectCommand).resolves({ VersionId: 'v1' });
+  s3 = fakeS3();
 });
 afterEach(() => server?.close());
 

@@ -18,6 +18,7 @@ import type { LocalStack } from '../../../../cli/local/state-machine';
 import { readZipArtifact } from '../../../../functions/lib/build/artifacts';
 import { type BuildRef, checkBuild, getBuild, startBuild } from '../../../../functions/lib/build/codebuild';
 import type { Deployment } from '../../../../functions/lib/record/deployments';
+import { s3Reader } from '../../../../functions/lib/shared/s3-read';
 import type { BuildVariable } from '../../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../../functions/lib/zip/write';
 import { loadEvent } from '../../../support/events';
@@ -129,7 +130,7 @@ describe('the emulator runs builds with the local build runner', () => {
     expect(done.artifact.key).toBe(
       `build/switchyard-sample-app/${built.commitId}/${ref.id.split(':')[1]}/build.zip`,
     );
-    const files = await readZipArtifact(s3, done.artifact);
+    const files = await readZipArtifact(s3Reader(), done.artifact);
     expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
       ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
     });
@@ -169,7 +170,7 @@ artifacts:
     const done = await waitForEnd(ref);
 
     if (done.status !== 'SUCCEEDED') throw new Error(`the build ended ${done.status}`);
-    const files = await readZipArtifact(s3, done.artifact);
+    const files = await readZipArtifact(s3Reader(), done.artifact);
     expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
       ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
     });
@@ -262,7 +263,7 @@ artifacts:
     const done = await waitForEnd(ref);
 
     if (done.status !== 'SUCCEEDED') throw new Error(`the build ended ${done.status}`);
-    const files = await readZipArtifact(s3, done.artifact);
+    const files = await readZipArtifact(s3Reader(), done.artifact);
     expect(JSON.parse(files.get('seen.json')?.toString() ?? '')).toEqual({
       db: 'pa55-word',
       user: 'deploy-bot',
