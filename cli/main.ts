@@ -5,6 +5,8 @@ import { abort } from './commands/abort';
 import { build } from './commands/build';
 import { cleanup } from './commands/cleanup';
 import { deploy } from './commands/deploy';
+import { diff } from './commands/diff';
+import { editDistance } from './commands/flag-suggest';
 import { history } from './commands/history';
 import { invoke } from './commands/invoke';
 import { local } from './commands/local';
@@ -14,13 +16,17 @@ import { rollback } from './commands/rollback';
 import { runBuildCommand } from './commands/run-build';
 import { status } from './commands/status';
 import type { Command } from './commands/types';
+import { verify } from './commands/verify';
 
-const COMMANDS: Record<string, Command> = {
+/** Every subcommand by name (exported for the help test). */
+export const COMMANDS: Record<string, Command> = {
   local,
   build,
   'run-build': runBuildCommand,
   invoke,
   render,
+  verify,
+  diff,
   deploy,
   status,
   history,
@@ -44,6 +50,15 @@ Run \`switchyard <command> --help\` for a command's options.
 `;
 }
 
+/** The command closest to a mistyped one (at most two edits away), if any. */
+function nearestCommand(given: string): string | undefined {
+  const scored = Object.keys(COMMANDS)
+    .map((name) => ({ name, distance: editDistance(given, name) }))
+    .sort((a, b) => a.distance - b.distance);
+  const best = scored[0];
+  return best && best.distance <= 2 ? best.name : undefined;
+}
+
 /** Runs the command line; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -53,7 +68,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`switchyard: unknown command "${name}"\n\n${help()}`);
+    const near = nearestCommand(name);
+    process.stderr.write(
+      `switchyard: unknown command "${name}"${near ? `: did you mean "${near}"?` : ''}\n\n${help()}`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

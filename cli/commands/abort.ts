@@ -17,7 +17,10 @@ with what is running instead, when no deployment is running.
 
   --reason TEXT               why; it is in the error the deployment ends with
   --deployment ID             the deployment to abort when more than one is running
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Example:
+  switchyard abort --stack my-service-pipeline --reason 'error rate up'`,
   run: async (args) => {
     const record = await flagFromCommandLine(args, 'abortRequested');
     process.stdout.write(

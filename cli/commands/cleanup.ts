@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { statusChangeEvent } from '../../functions/lib/clean-up/status-change';
 import { describeExecution } from '../../functions/lib/reconcile/executions';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { resolveTarget, stackClients, TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 const EXECUTION_ARN = /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:execution:[\w-]+:[\w-]+$/;
@@ -24,9 +24,12 @@ lock. It waits until MAX_TASK_SECONDS after the stop first, so a run soon after 
 
   --resume EXECUTION_ARN|ID   the execution (or the deployment id, with --stack or --state-machine)
   --function NAME             CleanUpFunction's name or ARN (default: read from --stack)
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Example (the execution CleanUpFailureAlarm named):
+  switchyard cleanup --stack switchyard --resume arn:aws:states:us-east-1:123456789012:execution:switchyard-pipeline:push-7f3c2a9e`,
   run: async (args) => {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseFlags('cleanup', {
       args,
       options: { ...TARGET_OPTIONS, resume: { type: 'string' }, function: { type: 'string' } },
       strict: true,

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { FOLLOW_OPTIONS, startFromCommandLine } from '../stack/actions';
 import { TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 /** The manual input Prepare accepts: `{"commitId"?, "branch"?, "force"?}`. */
@@ -43,9 +43,13 @@ named manual-<UTC time>-<random> (the deployment id), and prints its ARN.
                               step, the end) every 2 s until the deployment record ends; exit status 0 only
                               when it ends SUCCEEDED, 1 otherwise (ROLLED_BACK, FAILED, SUPERSEDED, ABORTED, or
                               the execution ended without a record, e.g. a duplicate commit)
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Examples:
+  switchyard deploy --stack my-service-pipeline --follow
+  switchyard deploy --stack switchyard --commit $(git rev-parse HEAD)   (the stack of switchyard local --watch)`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values } = parseFlags('deploy', {
       args,
       options: {
         ...TARGET_OPTIONS,
@@ -54,7 +58,6 @@ ${TARGET_USAGE}`,
         force: { type: 'boolean' },
         ...FOLLOW_OPTIONS,
       },
-      strict: true,
     });
     const input = manualInput(values);
     return startFromCommandLine(values, 'manual', input);

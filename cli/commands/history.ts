@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import {
@@ -17,6 +16,7 @@ import {
   TARGET_OPTIONS,
   TARGET_USAGE,
 } from '../stack/target';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 const HEADERS = ['STARTED', 'ID', 'COMMIT', 'TRIGGER', 'STATUS', 'DURATION', 'TASK DEF', 'ERROR'] as const;
@@ -60,9 +60,12 @@ rollback), status, duration (so far, for a running one), task definition (family
 
   --limit N                   how many (1 to 1000)
   --json                      print the records as the table holds them
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Example:
+  switchyard history --stack switchyard --limit 5`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values } = parseFlags('history', {
       args,
       options: { ...TARGET_OPTIONS, limit: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
       strict: true,

@@ -17,7 +17,10 @@ started shifting traffic (the first step would drop the flag).
 
   --reason TEXT               recorded with the request
   --deployment ID             the deployment to promote when more than one is running
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Example:
+  switchyard promote --stack my-service-pipeline --reason 'canary looks good'`,
   run: async (args) => {
     const record = await flagFromCommandLine(args, 'promoteRequested');
     const last = recordSteps(record).at(-1);

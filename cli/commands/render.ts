@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_PLACEHOLDER } from '../../functions/lib/build/image-input';
 import { parseAppSpec } from '../../functions/lib/render/appspec';
 import { renderAppSpec } from '../../functions/lib/render/appspec-render';
 import { renderTaskDefinition } from '../../functions/lib/render/task-definition';
 import type { ImageDetailFile } from '../../functions/lib/render/task-definition-images';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 /** What the AppSpec's TaskDefinition holds when no ARN is given: the placeholder CodeDeploy users know. */
@@ -47,9 +47,12 @@ the AppSpec (checked against it, TaskDefinition set), and prints one JSON object
                                the ARN exists only once the pipeline has registered the revision)
 
 Fields RegisterTaskDefinition does not know are left out (as CodePipeline leaves them out), each with a warning on
-stderr. Exit status 1 with the error on stderr and nothing on stdout when an input is invalid.`,
+stderr. Exit status 1 with the error on stderr and nothing on stdout when an input is invalid.
+
+Example (in a checkout whose build wrote imageDetail.json, as the sample app's does):
+  switchyard render --taskdef taskdef.json --appspec appspec.yaml --image-detail imageDetail.json`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values } = parseFlags('render', {
       args,
       options: {
         taskdef: { type: 'string' },

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import { checkRedeployArn } from '../../functions/lib/render/workload-scope';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
@@ -6,6 +5,7 @@ import { parseRedeploy } from '../../functions/lib/source/redeploy';
 import { FOLLOW_OPTIONS, startDeployment, startFromCommandLine } from '../stack/actions';
 import { deploymentToResume, resumeRollbackInput, rollbackFailedRecords } from '../stack/rollback-failed';
 import { resolveTarget, stackClients, TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
+import { parseFlags } from './flag-suggest';
 import { stackFamily } from './rollback-to';
 import type { Command } from './types';
 
@@ -31,12 +31,15 @@ ROLLED_BACK and the lock is released. Without an id, the newest ROLLBACK_FAILED 
   --to TASKDEF_ARN            arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>
   --resume [DEPLOYMENT_ID]    resume the failed rollback of that deployment (default: the newest one)
   --follow                    follow it as \`switchyard deploy --follow\` does (exit status 0 only for SUCCEEDED)
-${TARGET_USAGE}`,
+${TARGET_USAGE}
+
+Examples:
+  switchyard rollback --stack my-service-pipeline --follow
+  switchyard rollback --resume --stack my-service-pipeline`,
   run: async (args) => {
-    const { values, positionals } = parseArgs({
+    const { values, positionals } = parseFlags('rollback', {
       args,
       options: { ...TARGET_OPTIONS, to: { type: 'string' }, resume: { type: 'boolean' }, ...FOLLOW_OPTIONS },
-      strict: true,
       allowPositionals: true,
     });
     if (values.resume) return resume(values, positionals);

@@ -1,6 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
@@ -8,6 +7,7 @@ import { awsVariableResolver } from '../build/aws-variables';
 import { parseBuildspec } from '../build/buildspec';
 import { plainVariable, readEnvFile } from '../build/env-file';
 import { type BuildRunResult, runBuild, type VariableResolver } from '../build/runner';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 /**
@@ -83,7 +83,7 @@ Example:
   switchyard run-build --source examples/sample-app --resolved-source-version "$(git rev-parse HEAD)" \\
     --artifacts /tmp/out --json`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values } = parseFlags('run-build', {
       args,
       options: {
         source: { type: 'string' },

@@ -1,11 +1,12 @@
-import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
+import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { runningRecords } from '../stack/actions';
 import {
   describeFlag,
   describeStep,
   formatDuration,
+  pauseFromRecord,
   readPause,
   recordDuration,
   recordSteps,
@@ -14,6 +15,7 @@ import {
   targetGroupName,
 } from '../stack/describe';
 import { describeRollbackFailed, rollbackFailedRecords } from '../stack/rollback-failed';
+import { followRunning } from '../stack/status-follow';
 import {
   type DeploymentRecord,
   resolveTarget,
@@ -21,6 +23,7 @@ import {
   TARGET_OPTIONS,
   TARGET_USAGE,
 } from '../stack/target';
+import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
 
 /** The lines of `switchyard status` for a running deployment; `pause` and `execution` when they could be read. */
@@ -81,7 +84,7 @@ async function executionOf(sfn: SFNClient, executionArn: unknown) {
 /** `switchyard status`: the running deployment. */
 export const status: Command = {
   summary: 'show the running deployment: commit, elapsed time, traffic step, pause, build, task definition',
-  usage: `switchyard status [--json] (--stack NAME | --table NAME --repository NAME)
+  usage: `switchyard status [--json | --follow] (--stack NAME | --table NAME --repository NAME)
 
 Shows the running deployment (the newest record with status RUNNING): its id, commit, trigger, elapsed time,
 the last traffic step (green percentage and the weights read back from the listener), the pause the state
@@ -90,15 +93,28 @@ there is none (exit status 0). Other running deployments (queued behind the lock
 deployment whose rollback failed (ROLLBACK_FAILED: it keeps the lock) is shown first, with the command that resumes it.
 
   --json                      print the record as the table holds it (null when none is running)
-${TARGET_USAGE}`,
+  --follow                    attach to the running deployment (when none runs, say so and wait for the next
+                              one) and print each change every second until it ends: build, task definition,
+                              green, each traffic step with the weights read back, a pause, promote and abort
+                              requests, a rollback, the end; exit status 0 only when it ends SUCCEEDED
+${TARGET_USAGE}
+
+Examples:
+  switchyard status --stack switchyard
+  switchyard status --follow --stack switchyard     (a deployment started by a push, or by someone else)`,
   run: async (args) => {
-    const { values } = parseArgs({
+    const { values } = parseFlags('status', {
       args,
-      options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
-      strict: true,
+      options: { ...TARGET_OPTIONS, json: { type: 'boolean' }, follow: { type: 'boolean' } },
     });
+    if (values.json && values.follow) {
+      throw new InvalidInputError(
+        '--json and --follow do not go together: --follow prints lines as they happen',
+      );
+    }
     const clients = stackClients();
     const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
+    if (values.follow) return followRunning({ clients, target, write: (text) => process.stdout.write(text) });
     const table = new DeploymentsTable(clients.dynamodb, target.tableName);
     const [record, ...others] = await runningRecords(table, target.repository);
     // A failed rollback keeps the service locked: it comes first, whatever runs.
@@ -117,7 +133,9 @@ ${TARGET_USAGE}`,
       execution?.status === 'RUNNING' && typeof record.executionId === 'string'
         ? await readPause(clients.sfn, record.executionId)
         : undefined;
-    process.stdout.write(describeRunning(record, { now: new Date(), pause, execution }));
+    // Where the history cannot be read (an emulator), the record's own mark of the wait.
+    const pauseRow = pause ?? pauseFromRecord(record);
+    process.stdout.write(describeRunning(record, { now: new Date(), pause: pauseRow, execution }));
     for (const other of others) {
       process.stdout.write(
         `also running: ${String(other.deploymentId)} (commit ${shortCommit(other.commitId)}, started ${String(other.startedAt)})\n`,

@@ -4,7 +4,7 @@
  * already serving), the stack's own resources and an alarm, serves the repository's commit as CodeCommit, and runs
  * the real state machine with the real handlers from a push event. Waits are compressed; the step plan is not.
  * Here: the run from start to summary, and Ctrl-C; its parts are repository.ts, local-target.ts, simulations.ts,
- * progress.ts and run-summary.ts.
+ * progress.ts and run-summary.ts; Ctrl-C's are ctrl-c.ts, local-abort.ts and forced-stop.ts.
  */
 import { rmSync } from 'node:fs';
 import { INHERIT_ENV_VARIABLE } from '../build/base-env';
@@ -15,11 +15,16 @@ import {
 } from '../emulator/emulator-credentials';
 import { type MotoServer, startMoto } from '../emulator/moto';
 import { buildNotice } from './build-notice';
+import { InterruptedBeforeDeploying } from './ctrl-c';
+import type { LocalRunResources } from './forced-stop';
+import { abortLocalDeployment } from './local-abort';
 import { prepareTarget } from './local-target';
 import { progress } from './progress';
 import { openRepository, pushEvent } from './repository';
 import type { LayoutFlags } from './repository-layout';
+import { forgetHookStandIns } from './reuse-target';
 import { type LocalRunSummary, printSummary, summarize } from './run-summary';
+import type { Screen } from './screen-live';
 import { failsHooks, type Simulation, simulate, simulationParameters } from './simulations';
 import { type RunningPipeline, type RunResult, startPipeline } from './state-machine';
 
@@ -40,8 +45,15 @@ export interface LocalRunOptions extends LayoutFlags {
   inheritEnv?: boolean;
   /** Progress for a person (stderr with --json). */
   print: (line: string) => void;
-  /** Set to stop the run (Ctrl-C): the execution is aborted and cleaned up as EventBridge would. */
+  /** Where `print` goes, when it is a screen with a live region for the running stage (screen-live.ts). */
+  screen?: Screen;
+  /**
+   * Set to stop the run (the first Ctrl-C): the deployment is aborted as `switchyard abort` aborts it, and the run
+   * waits for its end; before the deployment has started, the run ends (InterruptedBeforeDeploying).
+   */
   signal?: AbortSignal;
+  /** Filled in as the run starts things, for a forced stop (the second Ctrl-C: forced-stop.ts). */
+  resources?: LocalRunResources;
 }
 
 /** Runs one local deployment and returns its summary. */
@@ -50,6 +62,16 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   // A running emulator serves only the credentials it was launched with: without them, stop before anything else.
   const given = options.endpoint ? emulatorCredentials(options.endpoint) : undefined;
   const repo = openRepository(options);
+  const resources = options.resources ?? { external: false, keep: false };
+  Object.assign(resources, {
+    external: options.endpoint !== undefined,
+    keep: options.keep ?? false,
+    ...(repo.temporary ? { temporaryRepo: repo.path } : {}),
+  });
+  // Checked after each step of the set-up: a Ctrl-C there ends the run before anything is deployed.
+  const stopIfInterrupted = () => {
+    if (options.signal?.aborted) throw new InterruptedBeforeDeploying();
+  };
   for (const note of repo.layout.notes) options.print(note);
   for (const line of buildNotice(repo, options)) options.print(line);
   // The emulator's build executor inherits this from the emulator, which inherits it from this process.
@@ -65,12 +87,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     if (!options.endpoint) {
       options.print('starting the AWS emulator (moto) …');
       server = await startMoto();
+      resources.server = server;
     }
     const endpoint = options.endpoint ?? (server as MotoServer).endpoint;
+    resources.endpoint = endpoint;
+    stopIfInterrupted();
     const credentials = given ?? (server as MotoServer).credentials;
     useEmulator(endpoint, credentials);
     options.print(`emulator ready at ${endpoint}`);
 
+    // A reused emulator holds an earlier run's hook stand-ins: this run makes its own.
+    if (options.endpoint) await forgetHookStandIns(repo.appspec);
     const { stack, cloudwatch } = await prepareTarget(endpoint, repo, {
       strategy,
       parameters: {
@@ -82,6 +109,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       buildVariables: options.buildVariables,
       print: options.print,
     });
+    stopIfInterrupted();
     const target = stack.target;
     const handlers = await simulate(options.simulate, {
       endpoint,
@@ -95,8 +123,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     );
     options.print(`deploying ${repo.name} ${repo.commitId.slice(0, 7)} (${repo.branch})`);
 
-    const stages = progress(options.print);
+    const stages = progress(options.screen ?? options.print, {
+      controls: {
+        tableName: stack.resources.DeploymentsTable as string,
+        repository: repo.name,
+        endpoint,
+        // The template's default when the stack does not set it.
+        manualPauseTimeoutMinutes: Number(stack.parameters.ManualPauseTimeoutMinutes ?? 1440),
+      },
+    });
     const executionName = `local-${repo.commitId.slice(0, 8)}-${Date.now().toString(36)}`;
+    stopIfInterrupted();
+    resources.deploymentId = executionName;
     const running = startPipeline({
       input: pushEvent(repo, stack.region, stack.accountId),
       stack,
@@ -105,7 +143,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       handlers,
       onEvent: stages.onEvent,
     });
-    const result = await untilEnded(running, options.signal);
+    const result = await untilEnded(running, options.signal, {
+      tableName: stack.resources.DeploymentsTable as string,
+      repository: repo.name,
+      deploymentId: executionName,
+      print: options.print,
+    });
     stages.finish();
     const summary = await summarize(result, {
       repo,
@@ -116,13 +159,21 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       tableName: stack.resources.DeploymentsTable as string,
       executionName,
     });
-    printSummary(summary, result, options.print);
+    printSummary(summary, result, options.print, options.screen?.paint);
     if (options.keep)
       for (const line of keptEnvironment(endpoint, credentials, stack.region)) options.print(line);
     return summary;
   } finally {
-    if (repo.temporary) rmSync(repo.path, { recursive: true, force: true });
-    if (server && !options.keep) await server.stop();
+    if (repo.temporary) {
+      const remove = () => rmSync(repo.path, { recursive: true, force: true });
+      // A kept emulator still serves the copy as its CodeCommit repository: it goes when the emulator does.
+      if (options.keep) process.once('exit', remove);
+      else remove();
+    }
+    if (server && !options.keep) {
+      await server.stop();
+      resources.server = undefined;
+    }
   }
 }
 
@@ -149,7 +200,7 @@ export function keptEnvironment(
 }
 
 /** Points every AWS SDK client this process makes, the handlers' included, at the emulator, with its credentials. */
-function useEmulator(endpoint: string, credentials: EmulatorCredentials): void {
+export function useEmulator(endpoint: string, credentials: EmulatorCredentials): void {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -160,14 +211,25 @@ function useEmulator(endpoint: string, credentials: EmulatorCredentials): void {
   delete process.env.AWS_SESSION_TOKEN;
 }
 
-/** The run's result; `signal` (Ctrl-C) aborts the execution, which is then cleaned up as EventBridge would. */
-async function untilEnded(running: RunningPipeline, signal: AbortSignal | undefined): Promise<RunResult> {
-  const abort = () => running.abort();
+/**
+ * The run's result; `signal` (Ctrl-C) aborts the deployment as `switchyard abort` does (local-abort.ts), and the
+ * run goes on to the end the abort leads to: rolled back, or ABORTED before green. Only when the abort cannot be
+ * recorded is the execution itself stopped, then cleaned up as EventBridge would.
+ */
+async function untilEnded(
+  running: RunningPipeline,
+  signal: AbortSignal | undefined,
+  deployment: { tableName: string; repository: string; deploymentId: string; print: (line: string) => void },
+): Promise<RunResult> {
+  let aborting: Promise<void> | undefined;
+  const abort = () => {
+    aborting = abortLocalDeployment({ ...deployment, ended: running.result, fallback: running.abort });
+  };
   signal?.addEventListener('abort', abort, { once: true });
-  // Interrupted while the emulator was being prepared: the execution stops at once and is cleaned up.
-  if (signal?.aborted) abort();
   try {
-    return await running.result;
+    const result = await running.result;
+    await aborting;
+    return result;
   } finally {
     signal?.removeEventListener('abort', abort);
   }
@@ -177,7 +239,7 @@ async function untilEnded(running: RunningPipeline, signal: AbortSignal | undefi
  * The build variables of --build-env as the stack parameter, with the emulator's parameters and secrets all
  * readable: Prepare checks that the stack grants each one, and in the emulator every one is the team's own.
  */
-function localBuildVariables(json: string): Record<string, string> {
+export function localBuildVariables(json: string): Record<string, string> {
   return {
     BuildEnvironmentVariables: json,
     BuildParameterStoreArns: 'arn:aws:ssm:*:*:parameter/*',

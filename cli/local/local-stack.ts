@@ -3,12 +3,13 @@
  * use: the artifact bucket (versioned) and the deployments table (keys taken from the template).
  */
 
-import { CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
+import { CodeBuildClient, CreateProjectCommand, DeleteProjectCommand } from '@aws-sdk/client-codebuild';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { describeDefaultNetwork } from '../emulator/default-network';
 import { type BlueGreenFixture, createBlueGreenFixture } from '../emulator/fixture';
 import { createNetwork } from '../emulator/network';
+import { existingTarget } from './reuse-target';
 import type { LocalStack } from './state-machine';
 import { loadTemplate, type SamTemplate } from './template';
 
@@ -29,6 +30,19 @@ function tableKeys(template: SamTemplate): {
     KeySchema: props.KeySchema as never,
     AttributeDefinitions: props.AttributeDefinitions as never,
   };
+}
+
+/**
+ * A create whose resource already exists under the same name is taken as done: CreateBucket answers
+ * BucketAlreadyOwnedByYou (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html), CreateTable
+ * ResourceInUseException (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html).
+ */
+async function alreadyThere(create: Promise<unknown>, existsError: string): Promise<void> {
+  try {
+    await create;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === existsError)) throw error;
+  }
 }
 
 /** The repository a local stack deploys unless its parameters name another. */
@@ -64,52 +78,63 @@ export async function createLocalStack(options: {
   const dynamodb = new DynamoDBClient({ region });
   const codebuild = new CodeBuildClient({ region });
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // Each create tolerates what an earlier run left in a reused emulator (--endpoint, a kept one), as a stack
+    // update keeps the resources it already has.
+    await alreadyThere(s3.send(new CreateBucketCommand({ Bucket: bucket })), 'BucketAlreadyOwnedByYou');
     await s3.send(
       new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
     );
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        ...tableKeys(loadTemplate()),
-      }),
+    await alreadyThere(
+      dynamodb.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          ...tableKeys(loadTemplate()),
+        }),
+      ),
+      'ResourceInUseException',
     );
     await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30 }, { TableName: table });
     // As template.yaml's BuildProject: the CodeCommit repository (each build names its commit), artifacts zipped per
     // build.
-    await codebuild.send(
-      new CreateProjectCommand({
-        name: buildProject,
-        source: {
-          type: 'CODECOMMIT',
-          location: `https://git-codecommit.${region}.amazonaws.com/v1/repos/${options.parameters?.RepositoryName ?? SAMPLE_REPOSITORY}`,
-        },
-        artifacts: {
-          type: 'S3',
-          location: bucket,
-          path: 'build',
-          namespaceType: 'BUILD_ID',
-          name: 'build.zip',
-          packaging: 'ZIP',
-        },
-        environment: {
-          type: 'LINUX_CONTAINER',
-          computeType: 'BUILD_GENERAL1_SMALL',
-          image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
-          privilegedMode: true,
-          // As template.yaml's BuildProject: the variables buildspecs written for CodePipeline expect.
-          environmentVariables: Object.entries({
-            AWS_ACCOUNT_ID: accountId,
-            AWS_DEFAULT_REGION: region,
-            IMAGE_REPO_NAME: ecrRepository,
-            ECR_REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
-            REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
-          }).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' as const })),
-        },
-        serviceRole: `arn:aws:iam::${accountId}:role/${name}-build`,
-      }),
-    );
+    const project = new CreateProjectCommand({
+      name: buildProject,
+      source: {
+        type: 'CODECOMMIT',
+        location: `https://git-codecommit.${region}.amazonaws.com/v1/repos/${options.parameters?.RepositoryName ?? SAMPLE_REPOSITORY}`,
+      },
+      artifacts: {
+        type: 'S3',
+        location: bucket,
+        path: 'build',
+        namespaceType: 'BUILD_ID',
+        name: 'build.zip',
+        packaging: 'ZIP',
+      },
+      environment: {
+        type: 'LINUX_CONTAINER',
+        computeType: 'BUILD_GENERAL1_SMALL',
+        image: 'aws/codebuild/amazonlinux-x86_64-standard:5.0',
+        privilegedMode: true,
+        // As template.yaml's BuildProject: the variables buildspecs written for CodePipeline expect.
+        environmentVariables: Object.entries({
+          AWS_ACCOUNT_ID: accountId,
+          AWS_DEFAULT_REGION: region,
+          IMAGE_REPO_NAME: ecrRepository,
+          ECR_REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
+          REPOSITORY_URI: `${accountId}.dkr.ecr.${region}.amazonaws.com/${ecrRepository}`,
+        }).map(([name, value]) => ({ name, value, type: 'PLAINTEXT' as const })),
+      },
+      serviceRole: `arn:aws:iam::${accountId}:role/${name}-build`,
+    });
+    // CreateProject of an existing name is ResourceAlreadyExistsException
+    // (https://docs.aws.amazon.com/codebuild/latest/APIReference/API_CreateProject.html) and moto has no UpdateProject:
+    // an earlier run's project (perhaps of another repository) is replaced, as a stack update would change it.
+    await codebuild.send(project).catch(async (error: unknown) => {
+      if (!(error instanceof Error && error.name === 'ResourceAlreadyExistsException')) throw error;
+      await codebuild.send(new DeleteProjectCommand({ name: buildProject }));
+      await codebuild.send(project);
+    });
   } finally {
     s3.destroy();
     dynamodb.destroy();
@@ -121,14 +146,16 @@ export async function createLocalStack(options: {
     const endpoint = process.env.AWS_ENDPOINT_URL;
     if (!endpoint)
       throw new Error('createLocalStack({target}) needs AWS_ENDPOINT_URL: the emulator to build it in');
-    target = await createBlueGreenFixture({
-      network: options.target.ownNetwork
-        ? await createNetwork({ name: 'app', region })
-        : await describeDefaultNetwork(endpoint),
-      name: 'app',
-      region,
-      ...options.target,
-    });
+    target =
+      (await existingTarget({ name: 'app', region, ...options.target })) ??
+      (await createBlueGreenFixture({
+        network: options.target.ownNetwork
+          ? await createNetwork({ name: 'app', region })
+          : await describeDefaultNetwork(endpoint),
+        name: 'app',
+        region,
+        ...options.target,
+      }));
     targetParameters = {
       ClusterName: target.clusterName,
       ServiceName: target.serviceName,

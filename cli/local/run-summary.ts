@@ -13,11 +13,13 @@ import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import type { BlueGreenFixture } from '../emulator/fixture';
 import type { AwsFigures } from './aws-cost';
 import type { Repository } from './repository';
+import { type Paint, paint } from './screen-style';
 import type { RunResult } from './state-machine';
 
 /** The JSON summary of a local run. */
 export interface LocalRunSummary {
-  status: 'SUCCEEDED' | 'ROLLED_BACK' | 'FAILED';
+  /** ABORTED: stopped before it changed production (during the build or the wait for the lock). */
+  status: 'SUCCEEDED' | 'ROLLED_BACK' | 'ABORTED' | 'FAILED';
   commitId: string;
   strategy: string;
   imageUri: string | null;
@@ -85,7 +87,14 @@ export async function summarize(
     (result.status === 'ABORTED' && /rolled back/.test(record?.error?.message ?? ''));
   const error = result.error ? { name: result.error.name, message: causeMessage(result.error.cause) } : null;
   return {
-    status: result.status === 'SUCCEEDED' ? 'SUCCEEDED' : rolledBack ? 'ROLLED_BACK' : 'FAILED',
+    status:
+      result.status === 'SUCCEEDED'
+        ? 'SUCCEEDED'
+        : rolledBack
+          ? 'ROLLED_BACK'
+          : result.statesVisited.includes('RecordAborted')
+            ? 'ABORTED'
+            : 'FAILED',
     commitId: context.repo.commitId,
     strategy: context.strategy,
     imageUri:
@@ -157,18 +166,29 @@ export function printSummary(
   summary: LocalRunSummary,
   result: RunResult,
   print: (line: string) => void,
+  colours: Paint = paint(false),
 ): void {
   const seconds = (summary.metrics.local.durationMs / 1000).toFixed(1);
+  // Each first line is coloured whole: what a person reads, and what the tests match, stays one run of text.
   if (summary.status === 'SUCCEEDED') {
     print(
-      `✔ deployed ${summary.commitId.slice(0, 7)} in ${seconds} s: ${summary.taskDefinitionArn} serves 100 % of production`,
+      colours.green(
+        `✔ deployed ${summary.commitId.slice(0, 7)} in ${seconds} s: ${summary.taskDefinitionArn} serves 100 % of production`,
+      ),
     );
   } else {
-    print(`✘ ${summary.status} after ${seconds} s: ${summary.error?.name}: ${summary.error?.message}`);
+    print(
+      colours.red(
+        `✘ ${summary.status} after ${seconds} s: ${summary.error?.name}: ${summary.error?.message}`,
+      ),
+    );
     if (summary.status === 'ROLLED_BACK')
       print('  production is back on the live target group, green removed');
+    if (summary.status === 'ABORTED') print('  production was not touched: nothing to roll back');
   }
   print(
-    `  ${summary.final.taskSetCount} task set(s); primary ${summary.final.primaryTaskSet?.taskDefinition ?? 'none'}; ${result.stateTransitions} state transitions, ${result.lambdaInvocations} function invocations here; on AWS ≈ $${result.aws.costUsd.toFixed(4)}, ${result.aws.historyEvents} history events`,
+    colours.dim(
+      `  ${summary.final.taskSetCount} task set(s); primary ${summary.final.primaryTaskSet?.taskDefinition ?? 'none'}; ${result.stateTransitions} state transitions, ${result.lambdaInvocations} function invocations here; on AWS ≈ $${result.aws.costUsd.toFixed(4)}, ${result.aws.historyEvents} history events`,
+    ),
   );
 }

@@ -2,8 +2,8 @@
  * `sam build` for the esbuild functions of template.yaml, without the SAM CLI: each function is bundled from its
  * Metadata.BuildProperties into `<outDir>/<LogicalId>/<handler file>.js`, the layout `sam build` produces.
  */
-import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
 import { loadTemplate, PROJECT_ROOT, type TemplateFunction, templateFunctions } from './template';
 
@@ -112,17 +112,38 @@ export function esbuildOptions(fn: TemplateFunction, outDir: string): BuildOptio
   };
 }
 
+/** Where `sam build` reads and writes: the template, the folder its relative paths start from, the build folder. */
+export interface SamBuildOptions {
+  /** The build folder (default `.aws-sam/build`), relative to the repository root. */
+  outDir?: string;
+  /** Only these logical ids. */
+  only?: string[];
+  /** The template (default template.yaml of the repository); its CodeUri are relative to its folder, as SAM's. */
+  template?: string;
+}
+
+/** The template a build reads: the path given, else the repository's template.yaml. */
+export function templatePath(template?: string): string {
+  const path = template === undefined ? resolve(PROJECT_ROOT, 'template.yaml') : resolve(template);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new Error(
+      `--template ${template ?? path}: no such file; give the path of a SAM template (default: template.yaml of the repository)`,
+    );
+  }
+  return path;
+}
+
 /** Bundles every function (or the named ones) as `sam build` would. */
-export async function samBuild(options: { outDir?: string; only?: string[] } = {}): Promise<BuiltFunction[]> {
+export async function samBuild(options: SamBuildOptions = {}): Promise<BuiltFunction[]> {
   const outRoot = resolve(PROJECT_ROOT, options.outDir ?? '.aws-sam/build');
-  const functions = templateFunctions(loadTemplate()).filter(
-    (fn) => !options.only || options.only.includes(fn.logicalId),
-  );
+  const path = templatePath(options.template);
+  const all = templateFunctions(loadTemplate(path), dirname(path));
+  const functions = all.filter((fn) => !options.only || options.only.includes(fn.logicalId));
   if (options.only) {
     const missing = options.only.filter((id) => !functions.some((fn) => fn.logicalId === id));
     if (missing.length > 0) {
-      const known = templateFunctions(loadTemplate()).map((fn) => fn.logicalId);
-      throw new Error(`template.yaml has no function ${missing.join(', ')} (functions: ${known.join(', ')})`);
+      const known = all.map((fn) => fn.logicalId);
+      throw new Error(`${path} has no function ${missing.join(', ')} (functions: ${known.join(', ')})`);
     }
   }
   return Promise.all(

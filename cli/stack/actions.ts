@@ -5,13 +5,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Deployment, DeploymentsTable } from '../../functions/lib/record/deployments';
 import type { OperatorRequest } from '../../functions/lib/record/operator-requests';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { parseFlags } from '../commands/flag-suggest';
 import { isFinal, recordSteps } from './describe';
 import { followDeployment } from './follow';
 import {
@@ -260,7 +260,8 @@ export async function flagFromCommandLine(
   args: string[],
   flag: 'promoteRequested' | 'abortRequested',
 ): Promise<DeploymentRecord> {
-  const { values } = parseArgs({ args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS }, strict: true });
+  const verb = flag === 'promoteRequested' ? 'promote' : 'abort';
+  const { values } = parseFlags(verb, { args, options: { ...TARGET_OPTIONS, ...FLAG_OPTIONS } });
   const clients = stackClients();
   const target = await resolveTarget(values, ['tableName', 'repository'] as const, clients.cloudformation);
   const by = operatorName();

@@ -5,6 +5,7 @@
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import { describeRequest, operatorRequest } from '../../functions/lib/record/operator-requests';
 import type { RecordedStep } from '../../functions/lib/record/traffic-record';
+import pipeline from '../../statemachine/pipeline.asl.json';
 import type { DeploymentRecord } from './target';
 
 /** Every status after which a deployment record does not change any more. */
@@ -99,6 +100,8 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
 
 // ---- the pause, from the execution's history ----
 
+/** The machine's states: a history that names none of them is not the pipeline's (moto answers a canned one). */
+const PIPELINE_STATES = new Set(Object.keys(pipeline.States));
 const PAUSE_STATES = new Set(['StartPause', 'CheckPause', 'IsPauseOver', 'WaitInPause']);
 const BAKE_STATES = new Set(['AfterAllowTrafficHooks', 'StartBake', 'CheckBake', 'IsBakeOver', 'WaitInBake']);
 
@@ -108,7 +111,7 @@ const BAKE_STATES = new Set(['AfterAllowTrafficHooks', 'StartBake', 'CheckBake',
  */
 export function pauseFromHistory(events: readonly HistoryEvent[]): string | undefined {
   const current = events.find((event) => event.stateEnteredEventDetails)?.stateEnteredEventDetails?.name;
-  if (!current) return undefined;
+  if (!current || !PIPELINE_STATES.has(current)) return undefined;
   const inPause = PAUSE_STATES.has(current);
   const inBake = BAKE_STATES.has(current);
   if (!inPause && !inBake) return `not paused (state ${current})`;
@@ -136,6 +139,21 @@ export function pauseFromHistory(events: readonly HistoryEvent[]): string | unde
     return `${what}: about ${formatDuration(left * 1000)} left${after} (\`switchyard promote\` ends it now)`;
   }
   return `${what} (state ${current})`;
+}
+
+/**
+ * The pause as the record shows it, where the history cannot be read (`switchyard local --watch`): CheckPause
+ * leaves each wait's token on the record (`pauseWait`, functions/lib/deploy/pause-wait.ts); one armed after the
+ * last step is the pause of that step, or the bake after the last. Undefined when not paused or ended.
+ */
+export function pauseFromRecord(record: DeploymentRecord): string | undefined {
+  const wait = record.pauseWait as { armedAt?: unknown } | undefined;
+  const last = recordSteps(record).at(-1);
+  if (record.status !== 'RUNNING' || record.finalizedAt || record.rollback) return undefined;
+  if (!last || typeof wait?.armedAt !== 'string' || Date.parse(wait.armedAt) < Date.parse(last.at))
+    return undefined;
+  const what = last.greenPercent >= 100 ? 'baking (blue is removed at its end)' : 'paused';
+  return `${what} at step ${last.step + 1} (${last.greenPercent} % to green) since ${last.at}; \`switchyard promote\` ends it now`;
 }
 
 /** The pause of a running execution, from GetExecutionHistory; undefined when it cannot be read. */

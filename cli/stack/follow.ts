@@ -9,6 +9,7 @@ import {
   describeStep,
   formatDuration,
   isFinal,
+  pauseFromRecord,
   recordDuration,
   recordSteps,
   recordTaskDefinition,
@@ -21,6 +22,8 @@ import type { DeploymentRecord } from './target';
 export interface FollowSnapshot {
   execution: Pick<DescribeExecutionCommandOutput, 'status' | 'error' | 'cause' | 'output'>;
   record?: DeploymentRecord;
+  /** Lines from elsewhere than the record to print with this look (the hooks, from the history: follow-hooks.ts). */
+  notes?: string[];
 }
 
 /** The lines that say what changed between two looks at a record (undefined: not written yet). */
@@ -47,6 +50,11 @@ export function stageLines(previous: DeploymentRecord | undefined, current: Depl
   }
   const seen = recordSteps(before).length;
   for (const step of recordSteps(current).slice(seen)) lines.push(describeStep(step, current.green));
+  // Once per pause: the wait is armed again at each check, the step it pauses after stays the same.
+  const pause = pauseFromRecord(current);
+  const pausedAt = (record: DeploymentRecord) =>
+    pauseFromRecord(record) === undefined ? undefined : recordSteps(record).length;
+  if (pause && pausedAt(current) !== pausedAt(before)) lines.push(pause);
   for (const [flag, verb] of [
     ['promoteRequested', 'promote'],
     ['abortRequested', 'abort'],
@@ -100,7 +108,8 @@ export async function followDeployment(startedAt: Date, deps: FollowDeps): Promi
   let waitingSaid = false;
   let looksSinceEnd = 0;
   for (;;) {
-    const { execution, record } = await deps.look();
+    const { execution, record, notes = [] } = await deps.look();
+    for (const note of notes) say(note);
     if (record) {
       for (const line of stageLines(previous, record)) say(line);
       previous = record;

@@ -120,8 +120,9 @@ describe('switchyard local', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
 
     const summary = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as LocalRunSummary;
-    expect(code).toBe(1);
-    expect(stderr).toMatch(/interrupted: aborting the deployment/);
+    // Interrupted, as a shell reports it (128 + SIGINT), after the rollback the abort asked for.
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: aborting the deployment as `switchyard abort` does/);
     expect(summary.status).toBe('ROLLED_BACK');
     expectOnOneGroup(summary);
     expect(summary.final.primaryTaskSet?.taskDefinition).not.toBe(summary.taskDefinitionArn);
