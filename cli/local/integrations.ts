@@ -18,7 +18,7 @@ export interface IntegrationDeps {
   /** Invokes a function of the template by ARN, as the run invokes a Task's function. */
   invoke: (functionArn: string, payload: unknown) => Promise<unknown>;
   /** Milliseconds a wait of this many seconds lasts locally (the run's waitMs). */
-  waitMs: (state: string, seconds: number) => number;
+  waitMs: (state: string, seconds: number, payload?: unknown) => number;
   /** Called on each poll of a callback wait: what EventBridge would deliver meanwhile (alarm-events.ts). */
   tick: () => Promise<void>;
 }
@@ -90,7 +90,7 @@ function lambdaInvokeWaitForTaskToken(stateName: string, deps: IntegrationDeps):
       throw error;
     }
     const seconds = Number(Payload?.waitSeconds ?? 0);
-    const deadline = Date.now() + deps.waitMs(stateName, seconds);
+    const deadline = Date.now() + deps.waitMs(stateName, seconds, Payload);
     for (;;) {
       const state = await readTaskToken(endpoint, token);
       if (state.status === 'SUCCEEDED') return JSON.parse(state.output ?? 'null');

@@ -252,6 +252,16 @@ export function localBuildVariables(json: string): Record<string, string> {
  * runs for seconds, new targets are `initial` for a while): polling them every 100 ms keeps the run as fast with a
  * tenth of the invocations. Every other Wait (lock, pauses, which count the machine's own waits) passes in 5 ms.
  */
-export function localWait(state: string): number {
+export function localWait(state: string, seconds = 0, payload?: unknown): number {
+  // A manual pause waits for a person: its waits last as in AWS (promote and abort end them at once), so its
+  // ManualPauseTimeoutMinutes is real time here too, not a few compressed seconds.
+  if (isManualPause(payload)) return seconds * 1000;
   return state === 'PollBuild' || state === 'WaitForGreen' || state === 'WaitForGreenHealth' ? 100 : 5;
+}
+
+/** Whether a callback wait's payload is that of a manual pause (WaitInPause passes `$.traffic`). */
+export function isManualPause(payload: unknown): boolean {
+  const pause = (payload as { traffic?: { pause?: { manual?: unknown } | null } } | undefined)?.traffic
+    ?.pause;
+  return pause?.manual === true;
 }

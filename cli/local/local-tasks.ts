@@ -16,7 +16,7 @@ export function localOverrides(
   byArn: Map<string, TemplateFunction>,
   options: {
     handlers?: Record<string, LocalHandler>;
-    waitMs?: (state: string, seconds: number) => number;
+    waitMs?: (state: string, seconds: number, payload?: unknown) => number;
     retryMs?: number;
   },
   callTask: (
@@ -45,7 +45,7 @@ export function localOverrides(
     // Step Functions' own integrations (a .sync build, a callback wait): what Step Functions would do, locally.
     const integration = integrationHandler(stateName, state.Resource, {
       pollMs: INTEGRATION_POLL_MS,
-      waitMs: (name, seconds) => (options.waitMs ? options.waitMs(name, seconds) : 0),
+      waitMs: (name, seconds, payload) => (options.waitMs ? options.waitMs(name, seconds, payload) : 0),
       tick,
       invoke: (arn, payload) => {
         const fn = functionOf(stateName, arn);

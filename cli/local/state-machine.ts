@@ -42,7 +42,8 @@ export interface RunOptions {
   /** Replace the handler of some functions, by logical id (e.g. to inject a fault). */
   handlers?: Record<string, LocalHandler>;
   /** Milliseconds a Wait state of this many seconds lasts locally. Default: 0. */
-  waitMs?: (state: string, seconds: number) => number;
+  /** `payload`: a callback wait's Lambda payload (the pause it waits in, for one). */
+  waitMs?: (state: string, seconds: number, payload?: unknown) => number;
   /** Milliseconds before a retry. Default: 0. */
   retryMs?: number;
   /** Runs before each Task state's work, outside what the invocation is billed for (the bench's AWS timeline). */

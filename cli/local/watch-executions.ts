@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import { abortLocalDeployment } from './local-abort';
-import { localWait } from './local-run';
+import { isManualPause, localWait } from './local-run';
 import type { LocalTargetStack } from './local-target';
 import { progress } from './progress';
 import type { Repository } from './repository';
@@ -38,11 +38,12 @@ export interface WatchExecutor {
 
 /**
  * How long a wait of the watch lasts. A pause, the bake and the wait for the lock are callback waits that
- * `switchyard promote`, `abort` or a lock release end at once, so each lasts 1 s at most: a person has time to
- * type a command, and a manual pause still expires after ManualPauseTimeoutMinutes of the machine's own waits
- * (each counts its nominal seconds: functions/lib/deploy/pause-wait.ts). Other waits as a single local run's.
+ * `switchyard promote`, `abort` or a lock release end at once, so each lasts 1 s at most; a manual pause's waits
+ * last as in AWS (localWait), so it expires after ManualPauseTimeoutMinutes of real time. Other waits as a single
+ * local run's.
  */
-export function watchWait(state: string, seconds: number): number {
+export function watchWait(state: string, seconds: number, payload?: unknown): number {
+  if (isManualPause(payload)) return seconds * 1000;
   if (state === 'WaitInPause' || state === 'WaitInBake' || state === 'WaitForLock')
     return Math.min(seconds, 1) * 1000;
   return localWait(state);

@@ -185,7 +185,7 @@ describe('switchyard render', () => {
     [
       'an unknown option',
       () => ['--taskdef', join(dir, 'taskdef.json'), '--image', 'x'],
-      /Unknown option '--image'/,
+      /unknown option --image \(switchyard render --help lists the options\)/,
     ],
   ])('exits 1 with nothing on stdout for %s', (_name, args, message) => {
     const out = run(...args());
