@@ -1,3 +1,4 @@
+import { planTraffic } from '../../functions/lib/deploy/plan';
 import { readBuildEnv } from '../local/build-env';
 import {
   BEFORE_START_LINE,
@@ -101,6 +102,8 @@ Examples:
     if (values.simulate !== undefined && !(SIMULATIONS as readonly string[]).includes(values.simulate)) {
       throw new Error(`--simulate ${values.simulate} is not known: use one of ${SIMULATIONS.join(', ')}`);
     }
+    // A strategy Switchyard cannot plan is refused here, before the emulator starts (Prepare refuses it in AWS).
+    if (values.traffic !== undefined) checkTraffic(values.traffic);
     if (values.watch) return watch(values);
     // --json: plain lines on stderr; else on a terminal, a live region for the running stage (screen-live.ts).
     const screen = openScreen(values.json ? process.stderr : process.stdout, { live: !values.json });
@@ -223,4 +226,13 @@ function keepUntilCtrlC(resources: LocalRunResources, print: (line: string) => v
       process.exit(INTERRUPTED_EXIT_CODE);
     },
   });
+}
+
+/** `--traffic`: what Prepare and ShiftTraffic plan from TrafficStrategy; an error names the option and the fix. */
+function checkTraffic(traffic: string): void {
+  try {
+    planTraffic(traffic);
+  } catch (error) {
+    throw new Error(`--traffic: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -136,4 +136,16 @@ describe('switchyard local', () => {
       /--simulate meteor is not known: use one of unhealthy-green, alarm, build-failure, hook-failure/,
     );
   });
+
+  it('refuses a traffic strategy it cannot plan before starting anything (no emulator, no build)', () => {
+    const out = spawnSync(process.execPath, [BIN, 'local', '--traffic', 'Canary10PercentForever'], {
+      encoding: 'utf8',
+    });
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(
+      /^switchyard local: --traffic: TrafficStrategy "Canary10PercentForever" is not a strategy/,
+    );
+    expect(out.stderr).not.toMatch(/Source|moto|emulator/);
+  });
 });
