@@ -126,6 +126,10 @@ export function startPipeline(options: RunOptions): RunningPipeline {
   const byArn = new Map(functions.map((fn) => [functionArn(options.stack, fn.logicalId), fn]));
 
   applyEnvironment(functions.map((fn) => resolveValue(fn.environment, ctx) as Record<string, unknown>));
+  // Every handler loaded now, not at its first call: tsx compiles a module on its first require through esbuild's
+  // service process, which shares the terminal's process group, so a Ctrl-C kills it and a handler first needed
+  // by the rollback (Rollback, CleanUp, WakePause) could no longer load ("The service is no longer running").
+  for (const fn of functions) handlerOf(fn, options.handlers);
 
   let lambdaInvocations = 0;
   const meter = awsMeter(definition);

@@ -109,7 +109,11 @@ describe("switchyard local's screen", () => {
 
   it('shows the running stage live in a terminal, in colour: the build with its log, green, a pause and how to end it', async () => {
     const { repo, release } = heldBuildRepository(dir);
-    const run = localInPty(['--repo', repo, '--trust', '--traffic', MANUAL_PAUSE]);
+    // No compiled-module cache, as on a fresh clone: a module first loaded after the Ctrl-C must not need the
+    // compiler the key press reached (cli/local/state-machine.ts loads every handler up front).
+    const run = localInPty(['--repo', repo, '--trust', '--traffic', MANUAL_PAUSE], {
+      TSX_DISABLE_CACHE: '1',
+    });
 
     // The build's live line, its elapsed time counting, and its log, while it runs: no ✔ Build yet.
     await run.waitFor(/Build +\d+\.\d s/);
