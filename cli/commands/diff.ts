@@ -1,4 +1,3 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { normaliseLive, readLiveTaskDefinition } from '../stack/diff-live';
@@ -9,7 +8,7 @@ import {
   PARAMETER_OPTIONS,
   PARAMETER_USAGE,
   parameterProblems,
-  readParameters,
+  readStackSettings,
 } from '../stack/verify-parameters';
 import { stackEnvironment } from '../stack/verify-settings';
 import type { Command } from './types';
@@ -52,20 +51,7 @@ Example:
   run: async (args) => {
     try {
       const { values, positionals } = parseCommandArgs('diff', args, OPTIONS);
-      if (positionals.length > 1)
-        throw new InvalidInputError(
-          `one DIR at most, got ${positionals.join(' ')} (see switchyard diff --help)`,
-        );
-      const cloudformation = new CloudFormationClient({});
-      const region = await cloudformation.config.region().catch(() => undefined);
-      if (!region)
-        throw new InvalidInputError('no AWS region: set AWS_REGION (or region in the config of AWS_PROFILE)');
-      let parameters: Awaited<ReturnType<typeof readParameters>>;
-      try {
-        parameters = await readParameters(values, cloudformation);
-      } finally {
-        cloudformation.destroy();
-      }
+      const { dir, region, parameters } = await readStackSettings('diff', positionals, values);
       const settings = parameters.values;
       const problems = parameterProblems(settings).filter((problem) =>
         /ClusterName|ServiceName|TaskDefinitionTemplatePath|ImagePlaceholders|PinImageDigests|EcrRepositoryName|TaskDefinitionFamily/.test(
@@ -76,7 +62,7 @@ Example:
         throw new InvalidInputError(`the settings cannot be used: ${problems.join('; ')}`);
       const env = stackEnvironment(settings, region);
       const rendered = await renderCheckout(
-        positionals[0] ?? '.',
+        dir,
         env,
         {
           image: values.image,

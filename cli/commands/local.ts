@@ -123,20 +123,9 @@ Examples:
     });
     try {
       const summary = await runLocal({
-        repo: values.repo,
+        ...runOptions(values),
         commit: values.commit,
-        traffic: values.traffic,
-        buildspec: values.buildspec,
-        taskdef: values.taskdef,
-        appspec: values.appspec,
-        images: values.image,
-        ...(values['build-env'] ? { buildVariables: readBuildEnv(values['build-env']) } : {}),
-        simulate: values.simulate as Simulation | undefined,
-        endpoint: values.endpoint,
         keep: values.keep,
-        fresh: values.fresh,
-        trust: values.trust,
-        inheritEnv: values['inherit-env'],
         print,
         screen,
         signal: controller.signal,
@@ -158,7 +147,8 @@ Examples:
 };
 
 /** --watch: checked before anything starts, then run until Ctrl-C (cli/local/watch-run.ts). */
-function watch(values: {
+/** The flags of `switchyard local`, as parsed. */
+interface LocalFlags {
   repo?: string;
   commit?: string;
   keep?: boolean;
@@ -174,7 +164,9 @@ function watch(values: {
   simulate?: string;
   endpoint?: string;
   fresh?: boolean;
-}): Promise<number> {
+}
+
+function watch(values: LocalFlags): Promise<number> {
   if (values.repo === undefined) {
     throw new Error(
       '--watch needs --repo PATH: the git repository whose branch it watches (commit there to deploy)',
@@ -192,6 +184,15 @@ function watch(values: {
     }
   }
   return watchLocal({
+    ...runOptions(values),
+    repo: values.repo,
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
+}
+
+/** What a single run and the watch take alike from the command line. */
+function runOptions(values: LocalFlags) {
+  return {
     repo: values.repo,
     traffic: values.traffic,
     buildspec: values.buildspec,
@@ -204,8 +205,7 @@ function watch(values: {
     fresh: values.fresh,
     trust: values.trust,
     inheritEnv: values['inherit-env'],
-    print: (line) => process.stdout.write(`${line}\n`),
-  });
+  };
 }
 
 /**

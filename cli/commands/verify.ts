@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { parseAlarmNames } from '../../functions/lib/deploy/shift-config';
-import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { parseJson } from '../../functions/lib/shared/json';
 import { readSettings } from '../../functions/lib/shared/settings';
 import { colourFor, parseCommandArgs, reportError } from '../stack/verify-options';
@@ -15,7 +13,7 @@ import {
   PARAMETER_OPTIONS,
   PARAMETER_USAGE,
   parameterProblems,
-  readParameters,
+  readStackSettings,
 } from '../stack/verify-parameters';
 import { type CheckResult, fail, formatCheck, formatSummary, ok, warn } from '../stack/verify-report';
 import { alarmChecks, awslogsGroups, imageCheck, logGroupChecks, roleCheck } from '../stack/verify-resources';
@@ -118,25 +116,12 @@ Example:
     const all: CheckResult[] = [];
     try {
       const { values, positionals } = parseCommandArgs('verify', args, OPTIONS);
-      if (positionals.length > 1)
-        throw new InvalidInputError(
-          `one DIR at most, got ${positionals.join(' ')} (see switchyard verify --help)`,
-        );
-      const cloudformation = new CloudFormationClient({});
-      const region = await cloudformation.config.region().catch(() => undefined);
-      if (!region)
-        throw new InvalidInputError('no AWS region: set AWS_REGION (or region in the config of AWS_PROFILE)');
-      let parameters: Awaited<ReturnType<typeof readParameters>>;
-      try {
-        parameters = await readParameters(values, cloudformation);
-      } finally {
-        cloudformation.destroy();
-      }
+      const { dir, region, parameters } = await readStackSettings('verify', positionals, values);
       const colour = colourFor(process.stdout);
       await runChecks(
         parameters.values,
         parameters.source,
-        { dir: positionals[0] ?? '.', imageTag: values['image-tag'], region },
+        { dir: dir, imageTag: values['image-tag'], region },
         (results) => {
           for (const result of results) process.stdout.write(`${formatCheck(result, colour)}\n`);
           all.push(...results);

@@ -56,6 +56,30 @@ export interface LocalRunOptions extends LayoutFlags {
   resources?: LocalRunResources;
 }
 
+/**
+ * The target and the local stack in the emulator at `endpoint`, as a run's options ask (a single run's and the
+ * watch's alike). A reused emulator holds an earlier run's hook stand-ins: this run makes its own.
+ */
+export async function prepareLocalTarget(
+  endpoint: string,
+  repo: Parameters<typeof prepareTarget>[1],
+  strategy: string,
+  options: Pick<LocalRunOptions, 'endpoint' | 'buildVariables' | 'simulate' | 'fresh' | 'print'>,
+): ReturnType<typeof prepareTarget> {
+  if (options.endpoint) await forgetHookStandIns(repo.appspec);
+  return prepareTarget(endpoint, repo, {
+    strategy,
+    parameters: {
+      ...(options.buildVariables ? localBuildVariables(options.buildVariables) : {}),
+      ...simulationParameters(options.simulate),
+    },
+    serving: !options.fresh,
+    failHooks: failsHooks(options.simulate),
+    buildVariables: options.buildVariables,
+    print: options.print,
+  });
+}
+
 /** Runs one local deployment and returns its summary. */
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
   const started = Date.now();
@@ -96,19 +120,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     useEmulator(endpoint, credentials);
     options.print(`emulator ready at ${endpoint}`);
 
-    // A reused emulator holds an earlier run's hook stand-ins: this run makes its own.
-    if (options.endpoint) await forgetHookStandIns(repo.appspec);
-    const { stack, cloudwatch } = await prepareTarget(endpoint, repo, {
-      strategy,
-      parameters: {
-        ...(options.buildVariables ? localBuildVariables(options.buildVariables) : {}),
-        ...simulationParameters(options.simulate),
-      },
-      serving: !options.fresh,
-      failHooks: failsHooks(options.simulate),
-      buildVariables: options.buildVariables,
-      print: options.print,
-    });
+    const { stack, cloudwatch } = await prepareLocalTarget(endpoint, repo, strategy, options);
     stopIfInterrupted();
     const target = stack.target;
     const handlers = await simulate(options.simulate, {

@@ -14,11 +14,9 @@ import { type MotoServer, startMoto } from '../emulator/moto';
 import { buildNotice } from './build-notice';
 import { INTERRUPTED_EXIT_CODE, InterruptedBeforeDeploying, onCtrlC } from './ctrl-c';
 import { forceStop, type LocalRunResources } from './forced-stop';
-import { keptEnvironment, type LocalRunOptions, localBuildVariables, useEmulator } from './local-run';
-import { prepareTarget } from './local-target';
+import { keptEnvironment, type LocalRunOptions, prepareLocalTarget, useEmulator } from './local-run';
 import { openRepository } from './repository';
-import { forgetHookStandIns } from './reuse-target';
-import { failsHooks, simulate, simulationParameters } from './simulations';
+import { simulate } from './simulations';
 import { startExecutor, type WatchExecutor } from './watch-executions';
 import { watchBranch } from './watch-heads';
 import { registerLocalStack } from './watch-stack';
@@ -89,19 +87,7 @@ export async function watchLocal(options: WatchOptions): Promise<number> {
     useEmulator(endpoint, credentials);
     print(`emulator ready at ${endpoint}`);
     const strategy = options.traffic ?? 'CodeDeployDefault.ECSAllAtOnce';
-    // A reused emulator holds an earlier run's hook stand-ins: this run makes its own.
-    if (options.endpoint) await forgetHookStandIns(repo.appspec);
-    const { stack, cloudwatch } = await prepareTarget(endpoint, repo, {
-      strategy,
-      parameters: {
-        ...(options.buildVariables ? localBuildVariables(options.buildVariables) : {}),
-        ...simulationParameters(options.simulate),
-      },
-      serving: !options.fresh,
-      failHooks: failsHooks(options.simulate),
-      buildVariables: options.buildVariables,
-      print,
-    });
+    const { stack, cloudwatch } = await prepareLocalTarget(endpoint, repo, strategy, { ...options, print });
     const handlers = await simulate(options.simulate, {
       endpoint,
       target: stack.target,

@@ -6,7 +6,7 @@
  * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
  */
 import { readFileSync } from 'node:fs';
-import { type CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { type CfnValue, loadTemplate } from '../local/template';
 import { nearestName } from './verify-options';
@@ -182,4 +182,28 @@ export function parameterProblems(values: Record<string, string>): string[] {
       problems.push(`parameter ${name} is ${shown}, which does not match its AllowedPattern${wanted}`);
   }
   return problems;
+}
+
+/**
+ * What verify and diff start from: the checkout DIR (the one positional, default `.`), the Region of the AWS
+ * configuration, and the stack's parameters read as readParameters does.
+ */
+export async function readStackSettings(
+  command: string,
+  positionals: string[],
+  options: { stack?: string; parameters?: string; parameter?: string[] },
+): Promise<{ dir: string; region: string; parameters: StackParameters }> {
+  if (positionals.length > 1)
+    throw new InvalidInputError(
+      `one DIR at most, got ${positionals.join(' ')} (see switchyard ${command} --help)`,
+    );
+  const cloudformation = new CloudFormationClient({});
+  try {
+    const region = await cloudformation.config.region().catch(() => undefined);
+    if (!region)
+      throw new InvalidInputError('no AWS region: set AWS_REGION (or region in the config of AWS_PROFILE)');
+    return { dir: positionals[0] ?? '.', region, parameters: await readParameters(options, cloudformation) };
+  } finally {
+    cloudformation.destroy();
+  }
 }

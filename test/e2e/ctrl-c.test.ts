@@ -1,18 +1,11 @@
-/**
- * Ctrl-C in `switchyard local`, pressed in a real terminal (a pseudo-terminal: test/support/pty-session.ts), where the
- * terminal driver sends SIGINT to the whole foreground process group. The emulator and its builds run in groups of
- * their own, so the first press rolls the deployment back through them (as `switchyard abort` does) and the run
- * exits 130 with its outcome; a second press stops at once. No process of the run is left either way.
- */
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ROLLBACK_LINE } from '../../cli/local/ctrl-c';
 import { type PtySession, processTree, startInPty, survivors } from '../support/pty-session';
+import { localSampleRepository } from '../support/sample-repo';
 
 const BIN = resolve(__dirname, '../../bin/switchyard.js');
-const SAMPLE_APP = resolve(__dirname, '../../examples/sample-app');
 const CTRL_C = '\x03';
 /** One manual step: the deployment waits at 10 % until promoted, long enough to press a key. */
 const MANUAL_PAUSE = JSON.stringify([{ greenPercent: 10, pause: 'manual' }, { greenPercent: 100 }]);
@@ -29,42 +22,16 @@ function localInPty(...args: string[]): PtySession {
  * is running when the key is pressed. Returns the repository and where the pids are written.
  */
 function sleepingBuildRepository(dir: string): { repo: string; shellPid: string; sleepPid: string } {
-  const repo = join(dir, 'app');
-  cpSync(SAMPLE_APP, repo, { recursive: true });
   const shellPid = join(dir, 'shell.pid');
   const sleepPid = join(dir, 'sleep.pid');
-  writeFileSync(
-    join(repo, 'buildspec.yml'),
+  const repo = localSampleRepository(dir, 'a build that sleeps', [
     [
-      'version: 0.2',
-      'phases:',
-      '  build:',
-      '    commands:',
-      `      - printf '{"ImageURI":"public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}' > imageDetail.json`,
-      '      - |',
+      '|',
       `        echo $$ > ${shellPid}`,
       `        sleep 300 & echo $! > ${sleepPid}.tmp && mv ${sleepPid}.tmp ${sleepPid}`,
       '        wait',
-      'artifacts:',
-      '  files:',
-      '    - imageDetail.json',
-      '',
     ].join('\n'),
-  );
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
-  const env = {
-    ...clean,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-  };
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env, stdio: 'ignore' });
-  git('init', '--quiet', '--initial-branch=main');
-  git('add', '--all');
-  git('commit', '--quiet', '-m', 'a build that sleeps');
+  ]);
   return { repo, shellPid, sleepPid };
 }
 

@@ -13,6 +13,7 @@ import { devNull, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { LocalRunSummary } from '../../cli/local/run-summary';
 import { motoPython } from '../support/moto';
+import { writeMotoWheel } from '../support/moto-wheel';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'switchyard.js');
 const dir = mkdtempSync(join(tmpdir(), 'first-run-'));
@@ -26,24 +27,6 @@ const sitePackages = execFileSync(
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A wheel of `moto` 5.2.1 holding one `.pth` line: the directory that has the real packages. */
-const WHEEL_SCRIPT = `
-import base64, hashlib, sys, zipfile
-files = {
-    "moto_from_test_run.pth": sys.argv[2] + "\\n",
-    "moto-5.2.1.dist-info/METADATA": "Metadata-Version: 2.1\\nName: moto\\nVersion: 5.2.1\\n",
-    "moto-5.2.1.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: switchyard-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
-}
-def digest(text):
-    raw = hashlib.sha256(text.encode()).digest()
-    return "sha256=" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-record = "".join("%s,%s,%d\\n" % (name, digest(body), len(body.encode())) for name, body in files.items())
-files["moto-5.2.1.dist-info/RECORD"] = record + "moto-5.2.1.dist-info/RECORD,,\\n"
-with zipfile.ZipFile(sys.argv[1], "w") as wheel:
-    for name, body in files.items():
-        wheel.writestr(name, body)
-`;
-
 describe('the first run on a machine whose Python has no moto', () => {
   it('makes a private environment, installs moto from the package source and deploys, with no other step', async () => {
     const bare = join(dir, 'machine-python');
@@ -55,12 +38,10 @@ describe('the first run on a machine whose Python has no moto', () => {
     ).toThrow();
     const wheelhouse = join(dir, 'wheelhouse');
     mkdirSync(wheelhouse);
-    execFileSync(withMoto, [
-      '-c',
-      WHEEL_SCRIPT,
-      join(wheelhouse, 'moto-5.2.1-py3-none-any.whl'),
-      sitePackages,
-    ]);
+    // A wheel of `moto` 5.2.1 holding one `.pth` line: the directory that has the real packages.
+    writeMotoWheel(withMoto, join(wheelhouse, 'moto-5.2.1-py3-none-any.whl'), {
+      'moto_from_test_run.pth': `${sitePackages}\n`,
+    });
     const cache = join(dir, 'cache');
 
     const env: NodeJS.ProcessEnv = {

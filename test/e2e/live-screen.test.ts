@@ -4,16 +4,16 @@
  * and how to end it, in colour unless NO_COLOR is set. Piped: plain lines without one escape code, one as each
  * stage starts and one as it ends, exactly the README's sample output.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { useMoto } from '../support/moto';
 import { type PtySession, startInPty } from '../support/pty-session';
+import { localSampleRepository } from '../support/sample-repo';
 
 const BIN = resolve(__dirname, '../../bin/switchyard.js');
 const ROOT = resolve(__dirname, '../..');
-const SAMPLE_APP = resolve(ROOT, 'examples/sample-app');
 const CTRL_C = '\x03';
 /** One manual step: the deployment waits at 10 % until promoted. */
 const MANUAL_PAUSE = JSON.stringify([{ greenPercent: 10, pause: 'manual' }, { greenPercent: 100 }]);
@@ -41,39 +41,11 @@ function localInPty(args: string[], extra: NodeJS.ProcessEnv = {}): PtySession {
  * a build that is running, its log line written, while the test looks at the screen.
  */
 function heldBuildRepository(dir: string): { repo: string; release: string } {
-  const repo = join(dir, 'app');
   const release = join(dir, 'release');
-  cpSync(SAMPLE_APP, repo, { recursive: true });
-  writeFileSync(
-    join(repo, 'buildspec.yml'),
-    [
-      'version: 0.2',
-      'phases:',
-      '  build:',
-      '    commands:',
-      `      - printf '{"ImageURI":"public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}' > imageDetail.json`,
-      '      - echo live-screen-build-line',
-      `      - for i in $(seq 600); do [ -e ${release} ] && break; sleep 0.1; done`,
-      'artifacts:',
-      '  files:',
-      '    - imageDetail.json',
-      '',
-    ].join('\n'),
-  );
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
-  const env = {
-    ...clean,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'test',
-    GIT_AUTHOR_EMAIL: 'test@example.com',
-    GIT_COMMITTER_NAME: 'test',
-    GIT_COMMITTER_EMAIL: 'test@example.com',
-  };
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env, stdio: 'ignore' });
-  git('init', '--quiet', '--initial-branch=main');
-  git('add', '--all');
-  git('commit', '--quiet', '-m', 'a build held until released');
+  const repo = localSampleRepository(dir, 'a build held until released', [
+    'echo live-screen-build-line',
+    `for i in $(seq 600); do [ -e ${release} ] && break; sleep 0.1; done`,
+  ]);
   return { repo, release };
 }
 

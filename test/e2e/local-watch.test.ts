@@ -1,40 +1,21 @@
-/**
- * `switchyard local --watch` as a person uses it: started in a terminal on a git repository, it deploys each new
- * commit of the branch as a push would, while other `switchyard` processes, given the environment it printed, work
- * against the local stack as against a stack in AWS: status, history, promote, abort, deploy and status --follow.
- * The strategy pauses at 10 % until promoted, so each deployment waits for a command. Ctrl-C while idle ends the
- * watch, exit status 0, and leaves no process behind.
- */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type CliRun, runSwitchyard } from '../support/cli';
 import { type PtySession, processTree, startInPty, survivors } from '../support/pty-session';
+import { git, localSampleRepository } from '../support/sample-repo';
 
 const BIN = resolve(__dirname, '../../bin/switchyard.js');
-const SAMPLE_APP = resolve(__dirname, '../../examples/sample-app');
 const MANUAL_PAUSE = JSON.stringify([{ greenPercent: 10, pause: 'manual' }, { greenPercent: 100 }]);
 const CTRL_C = '\x03';
 const STACK = ['--stack', 'switchyard'];
 
-const gitEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-};
-
 /** Commits a change to the repository; returns the new head. */
 function commit(repo: string, message: string): string {
   writeFileSync(join(repo, 'CHANGES.txt'), `${message}\n`, { flag: 'a' });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' });
-  git('add', '--all');
-  git('commit', '--quiet', '-m', message);
-  return git('rev-parse', 'HEAD').trim();
+  git(repo, 'add', '--all');
+  git(repo, 'commit', '--quiet', '-m', message);
+  return git(repo, 'rev-parse', 'HEAD');
 }
 
 /** The environment the watch printed (`export NAME=value` lines), on top of one with no AWS settings. */
@@ -74,10 +55,7 @@ describe('switchyard local --watch', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchyard-watch-'));
-    repo = join(dir, 'app');
-    cpSync(SAMPLE_APP, repo, { recursive: true });
-    execFileSync('git', ['init', '--quiet', '--initial-branch=main'], { cwd: repo, env: gitEnv });
-    commit(repo, 'the sample app');
+    repo = localSampleRepository(dir, 'the sample app');
     const watchEnv: NodeJS.ProcessEnv = { ...process.env };
     for (const name of Object.keys(watchEnv)) if (name.startsWith('AWS_ENDPOINT_URL')) delete watchEnv[name];
     watch = startInPty(

@@ -5,29 +5,17 @@
  * while the next push deploys: the watch rolls it back as `switchyard abort` does, exits 130 and leaves no process.
  * Also the flags' help and suggestions, and the checks made before anything starts.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runSwitchyard } from '../support/cli';
 import { processTree, startInPty, survivors } from '../support/pty-session';
+import { git, localSampleRepository } from '../support/sample-repo';
 
 const BIN = resolve(__dirname, '../../bin/switchyard.js');
-const SAMPLE_APP = resolve(__dirname, '../../examples/sample-app');
 const MANUAL_PAUSE = JSON.stringify([{ greenPercent: 10, pause: 'manual' }, { greenPercent: 100 }]);
 const CTRL_C = '\x03';
-
-const gitEnv = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_'))),
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-};
-const git = (repo: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' }).trim();
 
 /** An environment with no AWS settings: what the commands reach is what they are told. */
 function noAws(): NodeJS.ProcessEnv {
@@ -72,11 +60,7 @@ describe('switchyard status --follow', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('attaches to a running deployment and prints its stages to the end, exit 1 for a rollback; Ctrl-C on the watch rolls the next back', async () => {
-    const repo = join(dir, 'app');
-    cpSync(SAMPLE_APP, repo, { recursive: true });
-    git(repo, 'init', '--quiet', '--initial-branch=main');
-    git(repo, 'add', '--all');
-    git(repo, 'commit', '--quiet', '-m', 'the sample app');
+    const repo = localSampleRepository(dir, 'the sample app');
     const watch = startInPty(
       [process.execPath, BIN, 'local', '--watch', '--repo', repo, '--trust', '--traffic', MANUAL_PAUSE],
       { env: noAws() },

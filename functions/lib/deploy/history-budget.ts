@@ -11,6 +11,7 @@
  * - the states outside the waits, hooks and retries fit FIXED_EVENTS.
  * A configuration whose worst case passes the quota is refused, naming the parameters to change.
  */
+import { LONGEST_EXECUTION_SECONDS, lockWaitHistoryEvents } from '../record/lock-wait';
 import { InvalidInputError } from '../shared/errors';
 import { planTraffic, type TrafficStep } from './plan';
 import { MAX_CHECK_INTERVAL_SECONDS } from './state';
@@ -21,8 +22,11 @@ export const HISTORY_EVENT_QUOTA = 25_000;
 /** The states outside every loop (about 130 events on the longest path), hooks, and the events of Task retries. */
 export const FIXED_EVENTS = 1_000;
 
-/** What a year of waiting for the service's lock may cost at most (pinned by test/unit/record/lock-wait.test.ts). */
-export const LOCK_WAIT_EVENTS = 6_000;
+/** Wakes a wait for the lock may have in a year (each costs a cycle: the holder's end, a newer push, an abort). */
+export const LOCK_WAIT_WAKES = 60;
+
+/** What a year of waiting for the service's lock costs at most, with LOCK_WAIT_WAKES wakes (record/lock-wait.ts). */
+export const LOCK_WAIT_EVENTS = lockWaitHistoryEvents(LONGEST_EXECUTION_SECONDS, LOCK_WAIT_WAKES);
 
 /** Events of one pause segment: WaitInPause (6: entered, scheduled, started, submitted, ended, exited), PauseWaited (2), CheckPause (5), IsPauseOver (2). */
 const EVENTS_PER_SEGMENT = 15;

@@ -29,6 +29,7 @@ import {
 } from '../../../../cli/emulator/python-env';
 import { MARKER, venvProblem } from '../../../../cli/emulator/python-env-private';
 import { motoPython } from '../../../support/moto';
+import { writeMotoWheel } from '../../../support/moto-wheel';
 
 const dir = mkdtempSync(join(tmpdir(), 'python-env-test-'));
 /** The Python the servers run on: it has moto 5.2.x with its server. */
@@ -67,7 +68,12 @@ beforeAll(async () => {
   symlinkSync(join(paths.bare, 'python3'), join(paths.mixed, 'python3'));
   symlinkSync(withMoto, join(paths.mixed, 'python'));
   mkdirSync(wheelhouse);
-  execFileSync(withMoto, ['-c', WHEEL_SCRIPT, join(wheelhouse, 'moto-5.2.1-py3-none-any.whl')]);
+  // A stand-in with a module at moto.moto_server.werkzeug_app, which the stand-in requirement checks.
+  writeMotoWheel(withMoto, join(wheelhouse, 'moto-5.2.1-py3-none-any.whl'), {
+    'moto/__init__.py': '__version__ = "5.2.1"\n',
+    'moto/moto_server/__init__.py': '',
+    'moto/moto_server/werkzeug_app.py': 'READY = True\n',
+  });
   // A port that was just free: pip's connection is refused at once.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -300,23 +306,3 @@ describe('a planted environment', () => {
     expect(venv).toContain(cache);
   });
 });
-
-/** Writes a wheel of a stand-in `moto` 5.2.1 (with a module at moto.moto_server.werkzeug_app) to argv[1]. */
-const WHEEL_SCRIPT = `
-import base64, hashlib, sys, zipfile
-files = {
-    "moto/__init__.py": '__version__ = "5.2.1"\\n',
-    "moto/moto_server/__init__.py": "",
-    "moto/moto_server/werkzeug_app.py": "READY = True\\n",
-    "moto-5.2.1.dist-info/METADATA": "Metadata-Version: 2.1\\nName: moto\\nVersion: 5.2.1\\n",
-    "moto-5.2.1.dist-info/WHEEL": "Wheel-Version: 1.0\\nGenerator: switchyard-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
-}
-def digest(text):
-    raw = hashlib.sha256(text.encode()).digest()
-    return "sha256=" + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-record = "".join("%s,%s,%d\\n" % (name, digest(body), len(body.encode())) for name, body in files.items())
-files["moto-5.2.1.dist-info/RECORD"] = record + "moto-5.2.1.dist-info/RECORD,,\\n"
-with zipfile.ZipFile(sys.argv[1], "w") as wheel:
-    for name, body in files.items():
-        wheel.writestr(name, body)
-`;
