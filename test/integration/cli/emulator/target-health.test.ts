@@ -32,8 +32,11 @@ describe('the emulator: target health as AWS reports it over time', () => {
     );
     return TargetHealthDescriptions.map((d) => ({ id: d.Target?.Id, ...d.TargetHealth }));
   };
-  const stateOf = async (group: string, id: string): Promise<string> =>
-    `${(await health(group, id))[0]?.State}/${(await health(group, id))[0]?.Reason ?? ''}`;
+  /** State and reason from one read: two reads could straddle a change (initial, then healthy with no reason). */
+  const stateOf = async (group: string, id: string): Promise<string> => {
+    const [target] = await health(group, id);
+    return `${target?.State}/${target?.Reason ?? ''}`;
+  };
   const register = (group: string, id: string) =>
     elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: group, Targets: [{ Id: id, Port: 80 }] }));
   const forward = (groups: Record<string, number>) =>
