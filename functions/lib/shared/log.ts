@@ -1,0 +1,81 @@
+/**
+ * The log of every function: Powertools for AWS Lambda (TypeScript) Logger, one JSON object per line with the level,
+ * the message, the time, `service` (the stack's name, POWERTOOLS_SERVICE_NAME), the Lambda context (function name,
+ * request id, cold start) and, on every line of an invocation that concerns a deployment, its keys:
+ * `deploymentId`, `commitId` and `executionId`. A Logs Insights query on one deployment id therefore finds every
+ * line of every function of that deployment (docs/OBSERVABILITY.md).
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/core/logger/
+ * The level is Lambda's: the stack sets ApplicationLogLevel (LoggingConfig), which Lambda passes as
+ * AWS_LAMBDA_LOG_LEVEL and the Logger follows, so lines below it are not even formatted.
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+ * The Logger writes to stdout itself (not through console.log, which Lambda's JSON log format would wrap again).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/** The one logger of a function. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || 'switchyard' });
+
+/** The keys that tie a line to a deployment. */
+export interface DeploymentKeys {
+  deploymentId?: string;
+  commitId?: string;
+  executionId?: string;
+}
+
+/** The errors the machine (or EventBridge, for CleanUp) retries by design: a warning, not an error, when thrown. */
+const RETRIED_ERRORS = new Set(['TransientAwsError', 'CleanUpTooEarlyError']);
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * The keys an event carries: `deployment` ({id, commitId, executionId}) in every state's input; Prepare's input has
+ * only the execution (`execution.id`) until it has made the deployment (then it calls `logDeployment`).
+ */
+export function deploymentKeysOf(event: unknown): DeploymentKeys {
+  if (typeof event !== 'object' || event === null) return {};
+  const { deployment, execution } = event as { deployment?: unknown; execution?: unknown };
+  const keys: DeploymentKeys = {};
+  if (typeof deployment === 'object' && deployment !== null) {
+    const { id, commitId, executionId } = deployment as Record<string, unknown>;
+    keys.deploymentId = text(id);
+    keys.commitId = text(commitId);
+    keys.executionId = text(executionId);
+  }
+  if (!keys.executionId && typeof execution === 'object' && execution !== null) {
+    keys.executionId = text((execution as Record<string, unknown>).id);
+  }
+  return Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined));
+}
+
+/** A Lambda context, as far as the Logger reads it; tests and local calls may pass none. */
+function isLambdaContext(context: unknown): context is Parameters<Logger['addContext']>[0] {
+  if (typeof context !== 'object' || context === null) return false;
+  const { awsRequestId, functionName } = context as Record<string, unknown>;
+  return typeof awsRequestId === 'string' && typeof functionName === 'string';
+}
+
+/** Starts an invocation's log: the previous invocation's keys go, this one's context and deployment keys come. */
+export function startInvocation(event: unknown, context?: unknown): void {
+  logger.resetKeys();
+  if (isLambdaContext(context)) logger.addContext(context);
+  logger.appendKeys({ ...deploymentKeysOf(event) });
+}
+
+/** Adds a deployment's keys to every later line of this invocation (Prepare, once it has made the deployment). */
+export function logDeployment(deployment: { id: string; commitId: string; executionId: string }): void {
+  logger.appendKeys({
+    deploymentId: deployment.id,
+    commitId: deployment.commitId,
+    executionId: deployment.executionId,
+  });
+}
+
+/** One line for an error a handler throws: a warning when the machine retries it by design, else an error. */
+export function logFailure(error: unknown): void {
+  const name = error instanceof Error ? error.name : 'Error';
+  const failure = error instanceof Error ? error : new Error(String(error));
+  if (RETRIED_ERRORS.has(name)) logger.warn(`${name}, to be retried: ${failure.message}`, failure);
+  else logger.error(`${name}: ${failure.message}`, failure);
+}
