@@ -1,8 +1,8 @@
 import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { statusChangeEvent } from '../../functions/lib/clean-up/status-change';
-import { describeExecution } from '../../functions/lib/reconcile/executions';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
+import { describeExecutionFromCli } from '../stack/describe-execution';
 import { resolveTarget, stackClients, TARGET_OPTIONS, TARGET_USAGE } from '../stack/target';
 import { parseFlags } from './flag-suggest';
 import type { Command } from './types';
@@ -54,7 +54,7 @@ Example (the execution CleanUpFailureAlarm named):
       : `${(await resolveTarget(values, ['stateMachineArn'] as const, clients.cloudformation)).stateMachineArn.replace(':stateMachine:', ':execution:')}:${named}`;
     const functionName = values.function ?? (await cleanUpFunctionOf(values.stack, clients));
 
-    const execution = await describeExecution(clients.sfn, executionArn);
+    const execution = await describeExecutionFromCli(clients.sfn, executionArn);
     if (!execution) {
       throw new InvalidInputError(
         `execution ${executionArn} does not exist (or its history expired after 90 days): check --resume and the region`,

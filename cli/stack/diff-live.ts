@@ -9,11 +9,11 @@
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html).
  */
 import { DescribeServicesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { describeTaskDefinition, findTaskSets } from '../../functions/lib/deploy/task-sets';
 import { registerableTaskDefinition } from '../../functions/lib/render/register-input';
 import { cleanTaskDefinition } from '../../functions/lib/render/task-definition-cleanup';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { isJsonObject, type JsonObject } from '../../functions/lib/shared/json';
+import { describeTaskDefinitionFromCli, findTaskSetsFromCli } from './task-sets-from-cli';
 
 /** The live task definition, or none when the service has no PRIMARY task set yet (nothing deployed). */
 export interface LiveTaskDefinition {
@@ -37,9 +37,9 @@ export async function readLiveTaskDefinition(
       `${where} ${found ? `is ${found.status}` : `was not found (${failures?.[0]?.reason ?? 'not returned'})`}: ` +
         'check ClusterName, ServiceName and AWS_REGION (switchyard verify checks them all)',
     );
-  const { primary } = await findTaskSets(ecs, cluster, service);
+  const { primary } = await findTaskSetsFromCli(ecs, cluster, service);
   if (!primary) return {};
-  const live = await describeTaskDefinition(ecs, primary.taskDefinition);
+  const live = await describeTaskDefinitionFromCli(ecs, primary.taskDefinition);
   if (!live) throw new InvalidInputError(`DescribeTaskDefinition ${primary.taskDefinition} returned nothing`);
   return { arn: primary.taskDefinition, taskDefinition: live as unknown as JsonObject };
 }

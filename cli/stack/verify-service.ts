@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { classifyForward, readForward } from '../../functions/lib/deploy/listener';
 import { readRules, rulesToShift } from '../../functions/lib/deploy/listener-rules';
-import { findTaskSets } from '../../functions/lib/deploy/task-sets';
+import { findTaskSetsFromCli } from './task-sets-from-cli';
 import { attempt, type CheckResult, fail, ok, warn } from './verify-report';
 
 /** The pair's short names for messages: `app-a` of `…:targetgroup/app-a/1234`. */
@@ -59,7 +59,7 @@ export async function serviceChecks(
   if (described.some((result) => result.status === 'fail')) return described;
   const what = `service ${service}'s PRIMARY task set serves one of the pair`;
   const primary = await attempt(what, async () => {
-    const sets = await findTaskSets(ecs, cluster, service);
+    const sets = await findTaskSetsFromCli(ecs, cluster, service);
     const set = sets.primary;
     if (!set)
       return warn(

@@ -9,10 +9,10 @@ import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { stopBuild } from '../../functions/lib/build/codebuild';
 import { wakeRecord } from '../../functions/lib/deploy/pause-wait';
 import { completeLockWait } from '../../functions/lib/record/lock-wait';
 import type { LockWaitMark } from '../../functions/lib/record/lock-wait-arm';
+import { stopBuildFromCli } from './stop-build';
 
 /** What was done to make the flag take effect at once. */
 export interface WakeResult {
@@ -38,8 +38,8 @@ export async function wakeFlagged(
   let stoppedBuild: string | null = null;
   const build = (now?.build ?? record.build) as { id?: string } | undefined;
   if (flag === 'abortRequested' && build?.id && !now?.taskDefinitionArn) {
-    // A build that already ended is left as it is (stopBuild); one still running ends STOPPED.
-    await stopBuild(clients.codebuild ?? new CodeBuildClient({}), build.id);
+    // A build that already ended is left as it is (stopBuildFromCli); one still running ends STOPPED.
+    await stopBuildFromCli(clients.codebuild ?? new CodeBuildClient({}), build.id);
     stoppedBuild = build.id;
   }
   const wokenFromPause = await wakeRecord(clients.sfn, now, `${verb} by ${by}`);

@@ -7,7 +7,6 @@
  * ARN the local runner gives its executions, so what the reconciler starts or describes there is what runs here.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
   CreateStateMachineCommand,
@@ -29,6 +28,7 @@ import { reconcile } from '../../functions/lib/reconcile/reconcile';
 import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/record/deployments';
 import { lockKey } from '../../functions/lib/record/lock-table';
 import { runningItems } from '../../functions/lib/record/running-claims';
+import { CODECOMMIT, ECS, jsonClient, STEP_FUNCTIONS } from '../../functions/lib/shared/aws-json';
 import { configFromEnv } from '../../functions/lib/shared/config';
 import { handler as reconcileHandler } from '../../functions/reconcile/handler';
 import { sampleRepository } from '../support/fake-codecommit';
@@ -38,7 +38,7 @@ import { abortWhen, deploymentRecords, production, pushOf } from '../support/pip
 
 const dynamodb = new DynamoDBClient({});
 const doc = DynamoDBDocumentClient.from(dynamodb);
-const ecs = new ECSClient({});
+const ecs = jsonClient(ECS);
 const elbv2 = new ElasticLoadBalancingV2Client({});
 const sfn = new SFNClient({});
 
@@ -210,8 +210,8 @@ describe('CleanUp and the reconciler, end to end', () => {
         cleanUpFunctionArn: `arn:aws:lambda:us-east-1:${stack.accountId}:function:clean-up`,
       },
       {
-        codecommit: new (await import('@aws-sdk/client-codecommit')).CodeCommitClient({}),
-        sfn,
+        codecommit: jsonClient(CODECOMMIT),
+        sfn: jsonClient(STEP_FUNCTIONS),
         table,
         pipeline: { repository: 'switchyard-sample-app', branch: 'main' },
         runningItems: () =>

@@ -1,20 +1,16 @@
 /**
- * A fake ECS for the unit tests of the deploy stage's task-set code (aws-sdk-client-mock): one EXTERNAL service,
+ * A fake ECS for the unit tests of the deploy stage's task-set code: the JSON 1.1 service of fake-json-service.ts
+ * (the deploy stage calls ECS with signed requests, functions/lib/deploy/task-sets.ts), with one EXTERNAL service,
  * `web` in cluster `apps`, whose task sets a test sets in `fake.taskSets`. DescribeTaskSets filters them like ECS;
- * CreateTaskSet adds a STABILIZING one. ELBv2 is mocked too, with nothing answered until a test says so.
+ * CreateTaskSet adds a STABILIZING one. ELBv2 is mocked with aws-sdk-client-mock, nothing answered until a test
+ * says so.
  */
-import {
-  CreateTaskSetCommand,
-  type CreateTaskSetCommandInput,
-  DescribeServicesCommand,
-  DescribeTaskSetsCommand,
-  type DescribeTaskSetsCommandInput,
-  ECSClient,
-  type Service,
-  type TaskSet,
-} from '@aws-sdk/client-ecs';
+import type { CreateTaskSetCommandInput, Service } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AsJson, EcsTaskSet } from '../../functions/lib/deploy/task-set-info';
+import { ECS } from '../../functions/lib/shared/aws-json';
+import { fakeJsonService, serviceError } from './fake-json-service';
 
 export const CLUSTER = 'apps';
 export const SERVICE = 'web';
@@ -33,7 +29,7 @@ export const NETWORK = {
 };
 
 /** A steady Fargate task set of two tasks behind TG_A, running TD_1. */
-export const taskSet = (id: string, overrides: Partial<TaskSet> = {}): TaskSet => ({
+export const taskSet = (id: string, overrides: Partial<EcsTaskSet> = {}): EcsTaskSet => ({
   id: `ecs-svc/${id}`,
   taskSetArn: arnOf(id),
   status: 'ACTIVE',
@@ -51,7 +47,7 @@ export const taskSet = (id: string, overrides: Partial<TaskSet> = {}): TaskSet =
 export const BLUE = taskSet('blue', { status: 'PRIMARY', externalId: 'deploy-0' });
 
 /** The ACTIVE EXTERNAL-controller service, desiredCount 2. */
-export const service = (overrides: Partial<Service> = {}): Service => ({
+export const service = (overrides: Partial<AsJson<Service>> = {}): AsJson<Service> => ({
   serviceArn: `${PREFIX}:service/${CLUSTER}/${SERVICE}`,
   serviceName: SERVICE,
   clusterArn: `${PREFIX}:cluster/${CLUSTER}`,
@@ -61,42 +57,50 @@ export const service = (overrides: Partial<Service> = {}): Service => ({
   ...overrides,
 });
 
-export const throttled = () =>
-  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} });
+/** ECS's answer to a caller going too fast, as the signed request names it. */
+export const throttled = () => serviceError('ThrottlingException', 400, 'Rate exceeded');
 
 /**
- * Mocks ECS and ELBv2 for the test file; before each test both mocks are reset, the service holds only BLUE and
- * DescribeServices, DescribeTaskSets and CreateTaskSet answer from `taskSets`.
+ * Fakes ECS and mocks ELBv2 for the test file; before each test the fake forgets its calls and handlers, the service
+ * holds only BLUE, and DescribeServices, DescribeTaskSets and CreateTaskSet answer from `taskSets`. A test changes
+ * an operation's answer with `fake.ecsFake.handlers.<Operation> = (input) => output` (a throw is ECS's error).
  */
 export function useFakeEcs() {
+  const ecsFake = fakeJsonService(ECS);
   const fake = {
-    ecsMock: mockClient(ECSClient),
+    ecsFake,
     elbv2Mock: mockClient(ElasticLoadBalancingV2Client),
-    ecs: new ECSClient({}),
+    ecs: ecsFake.client,
     elbv2: new ElasticLoadBalancingV2Client({}),
     /** The service's task sets as the fake ECS holds them. */
-    taskSets: [] as TaskSet[],
+    taskSets: [] as EcsTaskSet[],
   };
   beforeEach(() => {
-    fake.ecsMock.reset();
+    ecsFake.calls.length = 0;
     fake.elbv2Mock.reset();
     fake.taskSets = [BLUE];
-    fake.ecsMock.on(DescribeServicesCommand).resolves({ services: [service()], failures: [] });
-    fake.ecsMock.on(DescribeTaskSetsCommand).callsFake((input: DescribeTaskSetsCommandInput) => ({
-      taskSets: input.taskSets
-        ? fake.taskSets.filter((set) => input.taskSets?.includes(set.taskSetArn ?? ''))
-        : fake.taskSets,
-    }));
-    fake.ecsMock.on(CreateTaskSetCommand).callsFake((input: CreateTaskSetCommandInput) => {
-      const created = taskSet('green', {
-        externalId: input.externalId,
-        taskDefinition: input.taskDefinition,
-        loadBalancers: input.loadBalancers,
-        stabilityStatus: 'STABILIZING',
-      });
-      fake.taskSets = [...fake.taskSets, created];
-      return { taskSet: created };
-    });
+    ecsFake.handlers = {
+      DescribeServices: () => ({ services: [service()], failures: [] }),
+      DescribeTaskSets: (input) => {
+        const wanted = input.taskSets as string[] | undefined;
+        return {
+          taskSets: wanted
+            ? fake.taskSets.filter((set) => wanted.includes(set.taskSetArn ?? ''))
+            : fake.taskSets,
+        };
+      },
+      CreateTaskSet: (raw) => {
+        const input = raw as unknown as CreateTaskSetCommandInput;
+        const created = taskSet('green', {
+          externalId: input.externalId,
+          taskDefinition: input.taskDefinition,
+          loadBalancers: input.loadBalancers,
+          stabilityStatus: 'STABILIZING',
+        });
+        fake.taskSets = [...fake.taskSets, created];
+        return { taskSet: created };
+      },
+    };
   });
   return fake;
 }

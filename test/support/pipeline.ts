@@ -1,6 +1,5 @@
 /** What the tests of the state machine share: the push they start from, and what they read back. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
@@ -14,9 +13,10 @@ import {
 } from '../../cli/local/state-machine';
 import { readForward } from '../../functions/lib/deploy/listener';
 import { findTaskSets } from '../../functions/lib/deploy/task-sets';
+import { ECS, jsonClient } from '../../functions/lib/shared/aws-json';
 import { loadEvent } from './events';
 
-const ecs = new ECSClient({});
+const ecs = jsonClient(ECS);
 const elbv2 = new ElasticLoadBalancingV2Client({});
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 

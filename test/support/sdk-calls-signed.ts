@@ -27,6 +27,7 @@ export const LIGHT_CALLS: Record<string, Record<string, { sdkPackage: string; na
   },
   'functions/lib/shared/lambda-invoke.ts': {
     invokeAsync: { sdkPackage: 'client-lambda', name: 'InvokeCommand' },
+    invokeSync: { sdkPackage: 'client-lambda', name: 'InvokeCommand' },
   },
 };
 
@@ -45,6 +46,8 @@ const BUILDER_FILES = new Set(['functions/lib/shared/aws-json.ts']);
 export const AWS_JSON_FILE = 'functions/lib/shared/aws-json.ts';
 const AWS_JSON_CALL = /\bawsJson\s*(?:<[^>]*>)?\(\s*[\w.]+\s*,\s*'([a-z0-9-]+):([A-Za-z0-9]+)'/g;
 const JSON_PACKAGES: Record<string, string> = {
+  codebuild: 'client-codebuild',
+  codecommit: 'client-codecommit',
   dynamodb: 'client-dynamodb',
   ecr: 'client-ecr',
   ecs: 'client-ecs',

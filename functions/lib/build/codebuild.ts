@@ -1,16 +1,18 @@
 /**
  * The Build stage's core: start one CodeBuild build of the archived source (idempotently), and check it: still
  * running, failed (with the failed phase, its message and the log link), or done (with the parsed image input).
+ * StartBuild goes through the SDK client (StartBuild's own bundle has room); the reads and stops, which CheckBuild
+ * and CleanUp make, are JSON 1.1 calls through shared/aws-json.ts, so those bundles carry no CodeBuild client
+ * (https://docs.aws.amazon.com/codebuild/latest/APIReference/API_BatchGetBuilds.html,
+ * https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StopBuild.html).
  */
 import {
-  BatchGetBuildsCommand,
-  type Build,
   type CodeBuildClient,
   StartBuildCommand,
   type StartBuildCommandInput,
-  StopBuildCommand,
 } from '@aws-sdk/client-codebuild';
 import type { Deployment } from '../record/deployments';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import type { BuildVariable } from '../shared/settings';
@@ -125,9 +127,38 @@ export type BuildCheck =
   | { status: 'IN_PROGRESS'; phase: string; elapsedSeconds: number }
   | { status: 'SUCCEEDED'; artifact: { bucket: string; key: string }; logsUrl: string | null };
 
+/**
+ * A build as BatchGetBuilds answers it in JSON, as far as Switchyard reads it; its timestamps (startTime, endTime)
+ * are epoch seconds, as the JSON protocol sends them.
+ */
+export interface Build {
+  id?: string;
+  buildStatus?: string;
+  currentPhase?: string;
+  startTime?: number;
+  endTime?: number;
+  sourceVersion?: string;
+  resolvedSourceVersion?: string;
+  phases?: {
+    phaseType?: string;
+    phaseStatus?: string;
+    contexts?: { statusCode?: string; message?: string }[];
+  }[];
+  logs?: { deepLink?: string; groupName?: string; streamName?: string };
+  artifacts?: { location?: string };
+  environment?: { environmentVariables?: { name?: string; value?: string; type?: string }[] };
+}
+
+/** The CodeBuild client of the reads and stops: `jsonClient(CODEBUILD)` (shared/aws-json.ts). */
+export type CodeBuildCalls = JsonClient;
+
 /** Reads a build by id. */
-export async function getBuild(codebuild: CodeBuildClient, id: string): Promise<Build> {
-  const out = await codebuild.send(new BatchGetBuildsCommand({ ids: [id] }));
+export async function getBuild(codebuild: CodeBuildCalls, id: string): Promise<Build> {
+  const out = await awsJson<{ builds?: Build[]; buildsNotFound?: string[] }>(
+    codebuild,
+    'codebuild:BatchGetBuilds',
+    { ids: [id] },
+  );
   const build = out.builds?.[0];
   if (!build)
     throw new InvalidInputError(`CodeBuild has no build ${id} (${out.buildsNotFound?.join(', ') ?? ''})`);
@@ -135,9 +166,9 @@ export async function getBuild(codebuild: CodeBuildClient, id: string): Promise<
 }
 
 /** Stops a build; a build that already ended is left as it is. */
-export async function stopBuild(codebuild: CodeBuildClient, id: string): Promise<void> {
+export async function stopBuild(codebuild: CodeBuildCalls, id: string): Promise<void> {
   try {
-    await codebuild.send(new StopBuildCommand({ id }));
+    await awsJson(codebuild, 'codebuild:StopBuild', { id });
   } catch (error) {
     // CodeBuild answers InvalidInputException for a build that is already complete.
     if (!(error instanceof Error && error.name === 'InvalidInputException')) throw error;
@@ -183,7 +214,7 @@ function artifactLocation(build: Build): { bucket: string; key: string } {
  * and throws BuildTimeoutError.
  */
 export async function checkBuild(
-  codebuild: CodeBuildClient,
+  codebuild: CodeBuildCalls,
   ref: BuildRef,
   options: { region: string; now?: Date },
 ): Promise<BuildCheck> {

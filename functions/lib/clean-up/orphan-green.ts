@@ -3,13 +3,12 @@
  * the stopped task made it after the stop), so `green` never reached the record. It carries the deployment's
  * client token as its externalId (deploy/green-task-set.ts), which is how it is found.
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import { greenClientToken } from '../deploy/green-task-set';
-import { findTaskSets } from '../deploy/task-sets';
+import { type EcsClient, findTaskSets } from '../deploy/task-sets';
 
 /** The ARN of the PRIMARY or ACTIVE task set of the service made for `deploymentId`, if there is one. */
 export async function findOrphanGreen(
-  ecs: ECSClient,
+  ecs: EcsClient,
   service: { cluster: string; service: string },
   deploymentId: string,
 ): Promise<string | undefined> {

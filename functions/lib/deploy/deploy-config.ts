@@ -2,9 +2,10 @@
  * Where the deploy stage deploys and with which clients: the stack's parameters as the deploy-stage handlers read
  * them from the environment (CreateGreen, Rollback, CleanUp), typed once, and the clients every deploy core gets.
  */
-import type { ECSClient, NetworkConfiguration } from '@aws-sdk/client-ecs';
+import type { NetworkConfiguration } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ConfigurationError } from '../shared/errors';
+import type { EcsClient } from './task-sets';
 
 /** Where the deploy stage deploys: the stack's parameters, typed. */
 export interface DeployConfig {
@@ -30,9 +31,9 @@ export const DEPLOY_ENV = [
   'GREEN_HEALTH_TIMEOUT_MINUTES',
 ] as const;
 
-/** Clients of the deploy-stage cores. */
+/** Clients of the deploy-stage cores; ECS as signed JSON requests (`jsonClient(ECS)`, shared/aws-json.ts). */
 export interface DeployClients {
-  ecs: ECSClient;
+  ecs: EcsClient;
   elbv2: ElasticLoadBalancingV2Client;
 }
 

@@ -4,7 +4,6 @@
  * back on the target group that was live before it, the old task set PRIMARY, the green task set deleted.
  * Both are idempotent, so the machine may retry them freely.
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Deployment, DeploymentsTable } from '../record/deployments';
 import { type CaughtError, type FailureSummary, summarizeFailure } from '../record/record-result';
 import { InvalidInputError, ServiceNotReadyError } from '../shared/errors';
@@ -20,7 +19,7 @@ import {
   type TrafficState,
 } from './state';
 import type { TaskSetInfo } from './task-set-info';
-import { deleteTaskSet, findTaskSets, makePrimary } from './task-sets';
+import { deleteTaskSet, type EcsClient, findTaskSets, makePrimary } from './task-sets';
 
 /** Input of Finalize. */
 export interface FinalizeInput {
@@ -211,7 +210,7 @@ export async function rollback(
 async function situation(
   input: RollbackInput,
   config: DeployConfig,
-  ecs: ECSClient,
+  ecs: EcsClient,
   elbv2: DeployClients['elbv2'],
 ): Promise<Situation> {
   const cluster = input.green?.cluster ?? config.cluster;

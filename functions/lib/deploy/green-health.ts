@@ -16,12 +16,11 @@
  * removed (or a zone is missing) and waiting ends in GreenUnhealthyError saying so. CodeDeploy itself waits for
  * the replacement task set only; Switchyard waits for its targets' health too.
  */
-import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GreenUnhealthyError } from '../shared/errors';
 import { readTargetHealth } from './listener';
 import type { TaskSetInfo } from './task-set-info';
-import { describeService, describeTaskSet, type TaskSetRef } from './task-sets';
+import { describeService, describeTaskSet, type EcsClient, type TaskSetRef } from './task-sets';
 
 /** A registered target that is not healthy, with the ALB's words for why. */
 export interface UnhealthyTarget {
@@ -58,7 +57,7 @@ const LEAVING = new Set(['draining', 'unhealthy.draining']);
  * Draining targets (the group's previous task set leaving) are ignored.
  */
 export async function checkGreen(
-  ecs: ECSClient,
+  ecs: EcsClient,
   elbv2: ElasticLoadBalancingV2Client,
   input: TaskSetRef & { targetGroupArn: string },
 ): Promise<GreenCheck> {
@@ -138,7 +137,7 @@ export async function checkGreen(
 }
 
 /** ECS's own rule (service desiredCount × scale, rounded up), for responses without computedDesiredCount (moto). */
-async function computedDesiredCount(ecs: ECSClient, ref: TaskSetRef, taskSet: TaskSetInfo): Promise<number> {
+async function computedDesiredCount(ecs: EcsClient, ref: TaskSetRef, taskSet: TaskSetInfo): Promise<number> {
   const { desiredCount } = await describeService(ecs, ref.cluster, ref.service);
   const percent = taskSet.scale?.unit === 'PERCENT' ? (taskSet.scale.value ?? 100) : 100;
   return Math.ceil((desiredCount * percent) / 100);

@@ -9,13 +9,18 @@ import { createHash } from 'node:crypto';
 import type {
   CapacityProviderStrategyItem,
   CreateTaskSetCommandInput,
-  ECSClient,
   LaunchType,
   NetworkConfiguration,
 } from '@aws-sdk/client-ecs';
 import { InvalidInputError, ServiceNotReadyError } from '../shared/errors';
 import type { TaskSetInfo } from './task-set-info';
-import { createTaskSet, describeService, describeTaskDefinition, findTaskSets } from './task-sets';
+import {
+  createTaskSet,
+  describeService,
+  describeTaskDefinition,
+  type EcsClient,
+  findTaskSets,
+} from './task-sets';
 
 /** Where and what the green task set runs; the AppSpec's optional fields override the primary task set's. */
 export interface GreenTaskSetInput {
@@ -62,7 +67,7 @@ export function greenClientToken(deploymentId: string): string {
  * same deployment made (looked up by externalId first, so a retry never makes two even where the client token is
  * not honoured). Network, platform version and capacity come from the input, else from the primary task set.
  */
-export async function createGreenTaskSet(ecs: ECSClient, input: GreenTaskSetInput): Promise<GreenTaskSet> {
+export async function createGreenTaskSet(ecs: EcsClient, input: GreenTaskSetInput): Promise<GreenTaskSet> {
   const { cluster, service, clientToken, targetGroupArn } = input;
   if (!CLIENT_TOKEN.test(clientToken)) {
     throw new InvalidInputError(
@@ -149,7 +154,7 @@ function resolveCapacity(
 }
 
 /** Without any network configuration to use, only a task definition that is not awsvpc can run. */
-async function requireNoAwsvpc(ecs: ECSClient, input: GreenTaskSetInput, hasPrimary: boolean): Promise<void> {
+async function requireNoAwsvpc(ecs: EcsClient, input: GreenTaskSetInput, hasPrimary: boolean): Promise<void> {
   const taskDefinition = await describeTaskDefinition(ecs, input.taskDefinition);
   if (taskDefinition?.networkMode !== 'awsvpc') return;
   const why = hasPrimary

@@ -4,7 +4,7 @@
  * listener to green). Each core gets a typed config and its clients; nothing here reads the environment.
  */
 
-import type { ECSClient, LaunchType } from '@aws-sdk/client-ecs';
+import type { LaunchType } from '@aws-sdk/client-ecs';
 import type { Deployment, DeploymentsTable } from '../record/deployments';
 import {
   ConfigurationError,
@@ -25,7 +25,13 @@ import {
   requireDeployment,
   requireGreen,
 } from './state';
-import { describeService, describeTaskDefinition, findTaskSets, taskSetCreatedAt } from './task-sets';
+import {
+  describeService,
+  describeTaskDefinition,
+  type EcsClient,
+  findTaskSets,
+  taskSetCreatedAt,
+} from './task-sets';
 
 /** A guard called right before each write toward green; throws when the deployment may no longer make it. */
 export type Fence = () => Promise<void>;
@@ -197,7 +203,7 @@ function describeWeights(state: ForwardState): string {
  * The one launch type the task definition allows, for a first deployment (no primary task set to copy it from)
  * whose AppSpec names no capacity provider strategy: without it ECS would place a Fargate-only task on EC2.
  */
-async function onlyLaunchType(ecs: ECSClient, taskDefinitionArn: string): Promise<LaunchType | undefined> {
+async function onlyLaunchType(ecs: EcsClient, taskDefinitionArn: string): Promise<LaunchType | undefined> {
   const taskDefinition = await describeTaskDefinition(ecs, taskDefinitionArn);
   const compatible = (taskDefinition?.requiresCompatibilities ?? []) as LaunchType[];
   return compatible.length === 1 ? compatible[0] : undefined;

@@ -4,8 +4,9 @@
  * left of it; when it is spent RunHooks fails with HookFailedError naming the hook, before Lambda would end
  * RunHooks itself with a bare timeout. docs/HOOKS.md ("How long a hook may take").
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { API_CALLS, type ClientSettings } from '../shared/aws-clients';
 import { ConfigurationError } from '../shared/errors';
+import { type LambdaInvoker, lambdaInvoker } from '../shared/lambda-invoke';
 
 /** Lambda's most for one invocation, and so for RunHooksFunction's Timeout (template.yaml). */
 export const MAX_HOOK_TIMEOUT_SECONDS = 900;
@@ -77,12 +78,21 @@ export function hookTimeoutFromEnv(value: string | undefined): number {
 }
 
 /**
- * The Lambda client RunHooks invokes hooks with. A synchronous Invoke holds the HTTP request open while the hook
- * runs, up to 15 minutes, so the request timeout must exceed that (the SDK sets none by default; this one is
- * explicit), and TCP keep-alive (on in the SDK's agent) keeps the idle connection open meanwhile.
+ * The timeouts of a hook's synchronous Invoke. It holds the HTTP request open while the hook runs, up to 15
+ * minutes, so the request timeout must exceed that, and the socket, silent all that time, has no idle timeout;
+ * TCP keep-alive (on in the SDK's agent) keeps the idle connection open meanwhile. The connection itself is set up
+ * within the control-plane calls' bound, with their attempts.
  * https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  * https://docs.aws.amazon.com/lambda/latest/dg/invocation-sync.html
  */
-export function createHookLambdaClient(): LambdaClient {
-  return new LambdaClient({ requestHandler: { requestTimeout: INVOKE_REQUEST_TIMEOUT_MS } });
+export const HOOK_INVOKES: ClientSettings = {
+  connectionTimeoutMs: API_CALLS.connectionTimeoutMs,
+  requestTimeoutMs: INVOKE_REQUEST_TIMEOUT_MS,
+  socketTimeoutMs: 0,
+  maxAttempts: API_CALLS.maxAttempts,
+};
+
+/** The Lambda invoker RunHooks invokes hooks with (a signed request: shared/lambda-invoke.ts), HOOK_INVOKES. */
+export function createHookLambdaClient(): LambdaInvoker {
+  return lambdaInvoker(HOOK_INVOKES);
 }

@@ -15,7 +15,6 @@
  * See docs/HOOKS.md.
  */
 import { createHash } from 'node:crypto';
-import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Deployment } from '../record/deployments';
 import { HOOK_EVENTS, type HookEvent } from '../render/hook-events';
 import {
@@ -26,6 +25,8 @@ import {
   isTransient,
 } from '../shared/errors';
 import { echo } from '../shared/json';
+import { type InvokeOutput, invokeSync, type LambdaInvoker } from '../shared/lambda-invoke';
+import { logger } from '../shared/log';
 import { DEFAULT_HOOK_TIMEOUT_SECONDS, HookBudget } from './hook-budget';
 import { hookOutcome } from './hook-outcome';
 import type { GreenState, RenderedRevision } from './state';
@@ -37,9 +38,9 @@ export interface RunHooksConfig {
   hookTimeoutSeconds?: number;
 }
 
-/** What RunHooks works with: the Lambda client, and in Lambda the context's remaining time. */
+/** What RunHooks works with: the Lambda invoker (hook-budget.ts), and in Lambda the context's remaining time. */
 export interface RunHooksDeps {
-  lambda: LambdaClient;
+  lambda: LambdaInvoker;
   /** A monotonic clock in milliseconds (default performance.now). */
   clock?: () => number;
   /** The Lambda context's getRemainingTimeInMillis: the budget never outlasts RunHooks' own run. */
@@ -178,17 +179,13 @@ export async function runHooks(
       );
     }
     const started = clock();
-    let output: InvokeCommandOutput;
+    let output: InvokeOutput;
     try {
-      output = await deps.lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          // The last 4 KB of the log come back in LogResult: where switchyard-codedeploy.js's status lines are.
-          LogType: 'Tail',
-          Payload: JSON.stringify(payload),
-        }),
-        // The wait ends with the budget; the SDK does not retry an aborted call.
+      output = await invokeSync(
+        deps.lambda,
+        // The last 4 KB of the log come back in LogResult: where switchyard-codedeploy.js's status lines are.
+        { functionName, payload: JSON.stringify(payload), logType: 'Tail' },
+        // The wait ends with the budget; an aborted call is not retried.
         { abortSignal: AbortSignal.timeout(leftMs) },
       );
     } catch (error) {
@@ -212,7 +209,7 @@ export async function runHooks(
     const outcome = hookOutcome(
       {
         functionError: output.FunctionError,
-        payload: Buffer.from(output.Payload ?? new Uint8Array()).toString('utf8'),
+        payload: Buffer.from(output.Payload).toString('utf8'),
         logTail: Buffer.from(output.LogResult ?? '', 'base64').toString('utf8'),
       },
       executionId,
@@ -222,8 +219,13 @@ export async function runHooks(
         `${hook} hook ${functionName} failed after ${durationMs} ms: ${outcome.reason}${notRun()}`,
       );
     }
-    console.log(
+    logger.info(
       `${hook} hook ${functionName} (${executionId}) succeeded by its ${outcome.by} in ${durationMs} ms`,
+      {
+        hook,
+        hookFunction: functionName,
+        durationMs,
+      },
     );
     invoked.push({
       functionName,

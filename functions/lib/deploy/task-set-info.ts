@@ -1,8 +1,34 @@
 /**
  * What the pipeline sees of an ECS task set: the fields it decides on, read out of ECS's TaskSet (its first load
- * balancer gives the target group and container), without the ones it never uses.
+ * balancer gives the target group and container), without the ones it never uses; and ECS's output shapes as the
+ * JSON protocol sends them (shared/aws-json.ts), whose timestamps are epoch seconds, not the SDK's Dates
+ * (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html: timestamps default to epoch-seconds).
  */
-import type { CapacityProviderStrategyItem, NetworkConfiguration, Scale, TaskSet } from '@aws-sdk/client-ecs';
+import type {
+  CapacityProviderStrategyItem,
+  NetworkConfiguration,
+  Scale,
+  TaskDefinition,
+  TaskSet,
+} from '@aws-sdk/client-ecs';
+
+/** An SDK output shape as the JSON protocol answers it: every Date a number of seconds since the epoch. */
+export type AsJson<T> = T extends Date
+  ? number
+  : T extends readonly (infer U)[]
+    ? AsJson<U>[]
+    : T extends object
+      ? { [K in keyof T]: AsJson<T[K]> }
+      : T;
+
+/** A task set as DescribeTaskSets and CreateTaskSet answer it (createdAt, updatedAt, stabilityStatusAt in seconds). */
+export type EcsTaskSet = AsJson<TaskSet>;
+
+/** A registered task definition as DescribeTaskDefinition answers it (registeredAt in epoch seconds). */
+export type EcsTaskDefinition = AsJson<TaskDefinition>;
+
+/** A task set's fields toTaskSetInfo reads: none is a timestamp, so the SDK's TaskSet (the CLI's) fits too. */
+export type TaskSetFields = Omit<EcsTaskSet, 'createdAt' | 'updatedAt' | 'stabilityStatusAt'>;
 
 /** A task set, as the pipeline sees it. */
 export interface TaskSetInfo {
@@ -26,7 +52,7 @@ export interface TaskSetInfo {
 }
 
 /** Maps an ECS task set (as DescribeTaskSets or CreateTaskSet return it) to a TaskSetInfo; absent fields stay absent. */
-export function toTaskSetInfo(set: TaskSet): TaskSetInfo {
+export function toTaskSetInfo(set: TaskSetFields): TaskSetInfo {
   const balancer = set.loadBalancers?.[0];
   const info: TaskSetInfo = {
     arn: set.taskSetArn ?? '',

@@ -1,23 +1,23 @@
 /**
  * The deploy stage's ECS adapter, its only module that calls ECS: the EXTERNAL-controller service and its task
  * sets (read, create, make primary, delete) and the task definitions they run (read only: registering one is
- * render/register.ts's). ECS errors become the pipeline's named errors here.
+ * render/register.ts's). ECS errors become the pipeline's named errors here. The calls are JSON 1.1 requests through
+ * shared/aws-json.ts, not the SDK's ECS client, which would add about 30 KB to each deploy function's bundle; an
+ * error keeps ECS's own name (its `__type`), as the SDK names it:
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/CommonErrors.html
  *
  * Facts this relies on (ECS API reference): DeleteTaskSet's `force` deletes a task set that has not been scaled
  * down to zero.
  */
-import {
-  CreateTaskSetCommand,
-  type CreateTaskSetCommandInput,
-  DeleteTaskSetCommand,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  DescribeTaskSetsCommand,
-  type ECSClient,
-  type NetworkConfiguration,
-  type TaskDefinition,
-  UpdateServicePrimaryTaskSetCommand,
+import type {
+  CreateTaskSetCommandInput,
+  CreateTaskSetResponse,
+  DescribeServicesResponse,
+  DescribeTaskDefinitionResponse,
+  DescribeTaskSetsResponse,
+  NetworkConfiguration,
 } from '@aws-sdk/client-ecs';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import {
   asTransient,
   describeError,
@@ -25,7 +25,23 @@ import {
   isTransient,
   ServiceNotReadyError,
 } from '../shared/errors';
-import { type TaskSetInfo, toTaskSetInfo } from './task-set-info';
+import {
+  type AsJson,
+  type EcsTaskDefinition,
+  type EcsTaskSet,
+  type TaskSetFields,
+  type TaskSetInfo,
+  toTaskSetInfo,
+} from './task-set-info';
+
+/** The ECS client of the deploy stage: JSON 1.1 requests, signed, with aws-clients.ts's timeouts and retry. */
+export type EcsClient = JsonClient;
+
+// The answers as the JSON protocol sends them (each a plain name: sdk-calls-signed.ts reads awsJson<…>( calls).
+type ServicesOutput = AsJson<DescribeServicesResponse>;
+type TaskSetsOutput = AsJson<DescribeTaskSetsResponse>;
+type TaskDefinitionOutput = AsJson<DescribeTaskDefinitionResponse>;
+type CreateTaskSetOutput = AsJson<CreateTaskSetResponse>;
 
 /** What the pipeline needs to know about the ECS service. */
 export interface ServiceInfo {
@@ -55,13 +71,13 @@ const TASK_SET_ARN = /^arn:[^:]+:ecs:[^:]+:\d+:task-set\/[^/]+\/[^/]+\/.+$/;
 
 /** Describes the service; ServiceNotReadyError when it is missing, not ACTIVE or not EXTERNAL, saying how to fix it. */
 export async function describeService(
-  ecs: ECSClient,
+  ecs: EcsClient,
   cluster: string,
   service: string,
 ): Promise<ServiceInfo> {
   const where = `service "${service}" in cluster "${cluster}"`;
-  const { services, failures } = await call(where, () =>
-    ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
+  const { services, failures } = await callEcs(where, () =>
+    awsJson<ServicesOutput>(ecs, 'ecs:DescribeServices', { cluster, services: [service] }),
   );
   const found = services?.[0];
   if (!found) {
@@ -94,13 +110,18 @@ export async function describeService(
 
 /** The service's PRIMARY task set (if any) and its other ACTIVE ones, with their target group and task definition. */
 export async function findTaskSets(
-  ecs: ECSClient,
+  ecs: EcsClient,
   cluster: string,
   service: string,
 ): Promise<ServiceTaskSets> {
-  const { taskSets = [] } = await call(`task sets of service "${service}" in cluster "${cluster}"`, () =>
-    ecs.send(new DescribeTaskSetsCommand({ cluster, service })),
+  const { taskSets = [] } = await callEcs(`task sets of service "${service}" in cluster "${cluster}"`, () =>
+    awsJson<TaskSetsOutput>(ecs, 'ecs:DescribeTaskSets', { cluster, service }),
   );
+  return serviceTaskSets(taskSets);
+}
+
+/** A service's task sets, as DescribeTaskSets lists them, split into its PRIMARY and its ACTIVE ones. */
+export function serviceTaskSets(taskSets: readonly TaskSetFields[]): ServiceTaskSets {
   const infos = taskSets.map(toTaskSetInfo);
   return {
     primary: infos.find((set) => set.status === 'PRIMARY'),
@@ -109,24 +130,29 @@ export async function findTaskSets(
 }
 
 /** One task set of the service, whatever its status; undefined when ECS no longer lists it. */
-export async function describeTaskSet(ecs: ECSClient, ref: TaskSetRef): Promise<TaskSetInfo | undefined> {
-  const { taskSets } = await call(`task set ${ref.taskSetArn}`, () =>
-    ecs.send(
-      new DescribeTaskSetsCommand({ cluster: ref.cluster, service: ref.service, taskSets: [ref.taskSetArn] }),
-    ),
+export async function describeTaskSet(ecs: EcsClient, ref: TaskSetRef): Promise<TaskSetInfo | undefined> {
+  const { taskSets } = await callEcs(`task set ${ref.taskSetArn}`, () =>
+    awsJson<TaskSetsOutput>(ecs, 'ecs:DescribeTaskSets', {
+      cluster: ref.cluster,
+      service: ref.service,
+      taskSets: [ref.taskSetArn],
+    }),
   );
   const found = taskSets?.find((set) => set.taskSetArn === ref.taskSetArn);
   return found ? toTaskSetInfo(found) : undefined;
 }
 
 /** When ECS created the task set (CreateGreen dates green's deadline from it); undefined when not reported. */
-export async function taskSetCreatedAt(ecs: ECSClient, ref: TaskSetRef): Promise<Date | undefined> {
+export async function taskSetCreatedAt(ecs: EcsClient, ref: TaskSetRef): Promise<Date | undefined> {
   try {
-    const { taskSets } = await ecs.send(
-      new DescribeTaskSetsCommand({ cluster: ref.cluster, service: ref.service, taskSets: [ref.taskSetArn] }),
-    );
-    const createdAt = taskSets?.find((set) => set.taskSetArn === ref.taskSetArn)?.createdAt;
-    return createdAt ? new Date(createdAt) : undefined;
+    const { taskSets } = await awsJson<TaskSetsOutput>(ecs, 'ecs:DescribeTaskSets', {
+      cluster: ref.cluster,
+      service: ref.service,
+      taskSets: [ref.taskSetArn],
+    });
+    // Epoch seconds (with a fraction) in the JSON protocol, where the SDK gave a Date.
+    const createdAt = taskSets?.find((set: EcsTaskSet) => set.taskSetArn === ref.taskSetArn)?.createdAt;
+    return typeof createdAt === 'number' ? new Date(createdAt * 1000) : undefined;
   } catch (error) {
     throw asTransient(`DescribeTaskSets ${ref.taskSetArn}`, error);
   }
@@ -134,11 +160,11 @@ export async function taskSetCreatedAt(ecs: ECSClient, ref: TaskSetRef): Promise
 
 /** The registered task definition (its network mode and the launch types it is compatible with). */
 export async function describeTaskDefinition(
-  ecs: ECSClient,
+  ecs: EcsClient,
   taskDefinition: string,
-): Promise<TaskDefinition | undefined> {
-  const out = await call(`DescribeTaskDefinition ${taskDefinition}`, () =>
-    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+): Promise<EcsTaskDefinition | undefined> {
+  const out = await callEcs(`DescribeTaskDefinition ${taskDefinition}`, () =>
+    awsJson<TaskDefinitionOutput>(ecs, 'ecs:DescribeTaskDefinition', { taskDefinition }),
   );
   return out.taskDefinition;
 }
@@ -151,11 +177,11 @@ export async function describeTaskDefinition(
  * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCodeDeployRoleForECS.html).
  */
 export async function createTaskSet(
-  ecs: ECSClient,
+  ecs: EcsClient,
   request: CreateTaskSetCommandInput,
 ): Promise<TaskSetInfo> {
   try {
-    const { taskSet } = await ecs.send(new CreateTaskSetCommand(request));
+    const { taskSet } = await awsJson<CreateTaskSetOutput>(ecs, 'ecs:CreateTaskSet', request);
     if (!taskSet?.taskSetArn)
       throw new ServiceNotReadyError(`CreateTaskSet for ${request.service} returned no task set`);
     return toTaskSetInfo(taskSet);
@@ -177,7 +203,7 @@ export async function createTaskSet(
 }
 
 /** Makes the task set the service's PRIMARY (full ARN), then describes the service's task sets to verify it. */
-export async function makePrimary(ecs: ECSClient, ref: TaskSetRef): Promise<TaskSetInfo> {
+export async function makePrimary(ecs: EcsClient, ref: TaskSetRef): Promise<TaskSetInfo> {
   requireFullArn(ref.taskSetArn);
   const current = await describeTaskSet(ecs, ref);
   if (!current || current.status === 'DRAINING') {
@@ -187,14 +213,12 @@ export async function makePrimary(ecs: ECSClient, ref: TaskSetRef): Promise<Task
   }
   if (current.status === 'PRIMARY') return current;
 
-  await call(`UpdateServicePrimaryTaskSet ${ref.taskSetArn}`, () =>
-    ecs.send(
-      new UpdateServicePrimaryTaskSetCommand({
-        cluster: ref.cluster,
-        service: ref.service,
-        primaryTaskSet: ref.taskSetArn,
-      }),
-    ),
+  await callEcs(`UpdateServicePrimaryTaskSet ${ref.taskSetArn}`, () =>
+    awsJson(ecs, 'ecs:UpdateServicePrimaryTaskSet', {
+      cluster: ref.cluster,
+      service: ref.service,
+      primaryTaskSet: ref.taskSetArn,
+    }),
   );
   const { primary } = await findTaskSets(ecs, ref.cluster, ref.service);
   if (primary?.arn !== ref.taskSetArn) {
@@ -210,7 +234,7 @@ export async function makePrimary(ecs: ECSClient, ref: TaskSetRef): Promise<Task
  * Deletes a task set (with `force`, as it still runs its tasks). Idempotent: a task set already gone or
  * draining is success (`deleted: false`). Refuses to delete the PRIMARY one, which serves the service.
  */
-export async function deleteTaskSet(ecs: ECSClient, ref: TaskSetRef): Promise<{ deleted: boolean }> {
+export async function deleteTaskSet(ecs: EcsClient, ref: TaskSetRef): Promise<{ deleted: boolean }> {
   requireFullArn(ref.taskSetArn);
   const current = await describeTaskSet(ecs, ref);
   if (!current || current.status === 'DRAINING') return { deleted: false };
@@ -220,14 +244,12 @@ export async function deleteTaskSet(ecs: ECSClient, ref: TaskSetRef): Promise<{ 
     );
   }
   try {
-    await ecs.send(
-      new DeleteTaskSetCommand({
-        cluster: ref.cluster,
-        service: ref.service,
-        taskSet: ref.taskSetArn,
-        force: true,
-      }),
-    );
+    await awsJson(ecs, 'ecs:DeleteTaskSet', {
+      cluster: ref.cluster,
+      service: ref.service,
+      taskSet: ref.taskSetArn,
+      force: true,
+    });
     return { deleted: true };
   } catch (error) {
     // Deleted between the describe and the delete (a retry of this same call): the goal is reached.
@@ -255,7 +277,7 @@ function isTaskSetNotFound(error: unknown): boolean {
 }
 
 /** Runs one ECS read or write; missing cluster/service become ServiceNotReadyError, transient ones TransientAwsError. */
-async function call<T>(what: string, send: () => Promise<T>): Promise<T> {
+export async function callEcs<T>(what: string, send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (error) {

@@ -7,16 +7,26 @@
  *   per commit starts it at most once however often the reconciler runs.
  * - DescribeExecution answers ExecutionDoesNotExist for an execution that never was or whose history expired
  *   (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+ * Both are JSON 1.0 calls through shared/aws-json.ts (`sfn` is `jsonClient(STEP_FUNCTIONS)`), so Reconcile bundles
+ * no Step Functions client; the JSON protocol sends the dates as epoch seconds.
  */
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  type SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
 import type { DescribedExecution } from '../clean-up/status-change';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { asTransient } from '../shared/errors';
+
+/** DescribeExecution's answer as far as it is read; dates in epoch seconds. */
+interface DescribeExecutionOutput {
+  executionArn?: string;
+  stateMachineArn?: string;
+  name?: string;
+  status?: string;
+  startDate?: number;
+  stopDate?: number;
+}
+
+function dateOf(seconds: number | undefined): Date | undefined {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
+}
 
 /** The ARN an execution named `name` of the state machine has. */
 export function executionArnOf(stateMachineArn: string, name: string): string {
@@ -25,44 +35,41 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
 
 /** Starts an execution named `name`; `started: false` when one of that name already exists (or existed). */
 export async function startNamedExecution(
-  sfn: SFNClient,
+  sfn: JsonClient,
   request: { stateMachineArn: string; name: string; input: unknown },
 ): Promise<{ started: boolean; executionArn: string }> {
   const executionArn = executionArnOf(request.stateMachineArn, request.name);
   try {
-    const out = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: request.stateMachineArn,
-        name: request.name,
-        input: JSON.stringify(request.input),
-      }),
-    );
+    const out = await awsJson<{ executionArn?: string }>(sfn, 'states:StartExecution', {
+      stateMachineArn: request.stateMachineArn,
+      name: request.name,
+      input: JSON.stringify(request.input),
+    });
     return { started: true, executionArn: out.executionArn ?? executionArn };
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists || (error as Error)?.name === 'ExecutionAlreadyExists')
-      return { started: false, executionArn };
+    if ((error as Error)?.name === 'ExecutionAlreadyExists') return { started: false, executionArn };
     throw asTransient(`StartExecution ${request.name}`, error);
   }
 }
 
 /** The execution as DescribeExecution reports it; undefined when Step Functions does not know it. */
 export async function describeExecution(
-  sfn: SFNClient,
+  sfn: JsonClient,
   executionArn: string,
 ): Promise<DescribedExecution | undefined> {
   try {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const out = await awsJson<DescribeExecutionOutput>(sfn, 'states:DescribeExecution', { executionArn });
+    const stopDate = dateOf(out.stopDate);
     return {
       executionArn: out.executionArn ?? executionArn,
       stateMachineArn: out.stateMachineArn ?? '',
       name: out.name ?? executionArn.split(':').pop() ?? '',
       status: out.status ?? 'UNKNOWN',
-      startDate: out.startDate ?? new Date(0),
-      ...(out.stopDate ? { stopDate: out.stopDate } : {}),
+      startDate: dateOf(out.startDate) ?? new Date(0),
+      ...(stopDate ? { stopDate } : {}),
     };
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist || (error as Error)?.name === 'ExecutionDoesNotExist')
-      return undefined;
+    if ((error as Error)?.name === 'ExecutionDoesNotExist') return undefined;
     throw asTransient(`DescribeExecution ${executionArn}`, error);
   }
 }

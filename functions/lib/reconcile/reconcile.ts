@@ -9,11 +9,10 @@
  *    status-change event EventBridge sent for it (clean-up/status-change.ts), once CleanUp's own attempts are
  *    surely over (`redriveAfterMs` after the stop), so a claim is never left RUNNING.
  */
-import type { CodeCommitClient } from '@aws-sdk/client-codecommit';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type ExecutionStatusChange, statusChangeEvent } from '../clean-up/status-change';
 import type { DeploymentsTable } from '../record/deployments';
 import type { RunningItem } from '../record/running-claims';
+import type { JsonClient } from '../shared/aws-json';
 import { InvalidInputError } from '../shared/errors';
 import { resolveBranchHead } from '../source/prepare';
 import { describeExecution, executionArnOf, startNamedExecution } from './executions';
@@ -43,8 +42,9 @@ export interface ReconcileResult {
 export const REDRIVE_AFTER_MS = 30 * 60 * 1000;
 
 export interface ReconcileDeps {
-  codecommit: CodeCommitClient;
-  sfn: SFNClient;
+  /** CodeCommit (GetBranch) and Step Functions as JSON calls: `jsonClient(CODECOMMIT)`, `jsonClient(STEP_FUNCTIONS)`. */
+  codecommit: JsonClient;
+  sfn: JsonClient;
   table: DeploymentsTable;
   pipeline: { repository: string; branch: string };
   runningItems: () => Promise<RunningItem[]>;

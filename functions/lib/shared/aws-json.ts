@@ -1,5 +1,5 @@
 /**
- * Calls of the AWS JSON protocols (ECS, ECR, DynamoDB, Step Functions) without an SDK client, on signed-request.ts: a POST of the
+ * Calls of the AWS JSON protocols (ECS, ECR, DynamoDB, Step Functions, CodeBuild, CodeCommit) without an SDK client, on signed-request.ts: a POST of the
  * input as JSON to the service's endpoint, the operation in X-Amz-Target, the output parsed from the JSON answer
  * and an error named by its `__type`, as the SDK names it.
  * https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html (and aws-json-1_0-protocol.html for DynamoDB).
@@ -53,6 +53,24 @@ export const STEP_FUNCTIONS: JsonService = {
   targetPrefix: 'AWSStepFunctions',
   jsonVersion: '1.0',
   hostPrefix: 'states',
+};
+
+/** https://docs.aws.amazon.com/general/latest/gr/codebuild.html (JSON 1.1, CodeBuild_20161006). */
+export const CODEBUILD: JsonService = {
+  signingName: 'codebuild',
+  endpointId: 'CODEBUILD',
+  targetPrefix: 'CodeBuild_20161006',
+  jsonVersion: '1.1',
+  hostPrefix: 'codebuild',
+};
+
+/** https://docs.aws.amazon.com/general/latest/gr/codecommit.html (JSON 1.1, CodeCommit_20150413). */
+export const CODECOMMIT: JsonService = {
+  signingName: 'codecommit',
+  endpointId: 'CODECOMMIT',
+  targetPrefix: 'CodeCommit_20150413',
+  jsonVersion: '1.1',
+  hostPrefix: 'codecommit',
 };
 
 /** A service and its sender, created once in a handler. */

@@ -71,6 +71,11 @@ export interface SendOptions {
    * again (RegisterTaskDefinition finds what a lost attempt registered, render/register.ts).
    */
   beforeRetry?: () => Promise<AwsResponse | undefined>;
+  /**
+   * Ends the call, wherever it is (an attempt in flight, a backoff), with an error named AbortError, which is never
+   * retried: as the SDK's `send(command, {abortSignal})` does (RunHooks' budget for a synchronous Invoke).
+   */
+  abortSignal?: AbortSignal;
 }
 
 /** Sends a request to one service, signed, with retries; tests may wrap it to watch or change the requests. */
@@ -134,6 +139,7 @@ export function awsSender(service: AwsService, settings: ClientSettings = API_CA
     request: AwsRequest,
     maxBodyBytes: number,
     errorIn200: boolean,
+    abortSignal: AbortSignal | undefined,
   ): Promise<AwsResponse> => {
     const target = endpoint
       ? {
@@ -157,7 +163,7 @@ export function awsSender(service: AwsService, settings: ClientSettings = API_CA
       ...(body ? { body } : {}),
     });
     const signed = await signer.sign(unsigned);
-    const { response } = await http.handle(signed as HttpRequest);
+    const { response } = await http.handle(signed as HttpRequest, abortSignal ? { abortSignal } : {});
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = String(value);
     const stream = response.body as IncomingMessage | undefined;
@@ -183,21 +189,42 @@ export function awsSender(service: AwsService, settings: ClientSettings = API_CA
         );
       }
       const maxBodyBytes = options.maxBodyBytes ?? Number.MAX_SAFE_INTEGER;
+      const { abortSignal } = options;
       for (let attempt = 1; ; attempt++) {
         try {
+          if (abortSignal?.aborted) throw abortError();
           const instead = attempt > 1 ? await options.beforeRetry?.() : undefined;
           if (instead) return instead;
-          return await once(request, maxBodyBytes, options.errorIn200 === true);
+          return await once(request, maxBodyBytes, options.errorIn200 === true, abortSignal);
         } catch (error) {
           if (!isRetryable(error) || attempt >= config.maxAttempts) throw error;
           // Full jitter: a random wait up to 2^attempt times the base, which is longer after throttling.
           const base = isThrottle(error) ? 500 : 100;
           const cap = Math.min(20_000, base * 2 ** (attempt - 1));
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
+          await backoff(Math.random() * cap, abortSignal);
         }
       }
     },
   };
+}
+
+/** What an aborted call throws, named as the SDK names it. */
+function abortError(): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+}
+
+/** The wait before a retry, cut short by an abort (the next attempt then throws AbortError). */
+function backoff(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The response body, refused beyond `maxBytes` (a body without a Content-Length is counted as it comes). */

@@ -2,15 +2,10 @@
  * The Prepare core: turns what started an execution (a CodeCommit push event from EventBridge, or a manual input)
  * into one deployment, and claims its commit so that a duplicate execution ends with no side effect.
  */
-import {
-  BranchDoesNotExistException,
-  type CodeCommitClient,
-  GetBranchCommand,
-} from '@aws-sdk/client-codecommit';
 import type { RenderedRevision } from '../deploy/state';
 import { EXEMPT_NOTE, type OrderedDeployment } from '../record/commit-order';
 import type { Deployment, DeploymentsTable, Trigger } from '../record/deployments';
-import type { JsonClient } from '../shared/aws-json';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import { orderPush, readPushEvent } from './push-order';
@@ -128,22 +123,27 @@ function parseEvent(
   };
 }
 
-/** Finds the commit at the head of a branch. */
+/**
+ * Finds the commit at the head of a branch: CodeCommit GetBranch as a JSON 1.1 call through shared/aws-json.ts
+ * (`codecommit` is `jsonClient(CODECOMMIT)`), so Prepare and Reconcile bundle no CodeCommit client.
+ * https://docs.aws.amazon.com/codecommit/latest/APIReference/API_GetBranch.html
+ */
 export async function resolveBranchHead(
-  codecommit: CodeCommitClient,
+  codecommit: JsonClient,
   repository: string,
   branch: string,
 ): Promise<string> {
   try {
-    const out = await codecommit.send(
-      new GetBranchCommand({ repositoryName: repository, branchName: branch }),
-    );
+    const out = await awsJson<{ branch?: { commitId?: string } }>(codecommit, 'codecommit:GetBranch', {
+      repositoryName: repository,
+      branchName: branch,
+    });
     const commitId = out.branch?.commitId;
     if (!commitId)
       throw new InvalidInputError(`branch "${branch}" of repository "${repository}" has no commit`);
     return commitId;
   } catch (error) {
-    if (error instanceof BranchDoesNotExistException) {
+    if (error instanceof Error && error.name === 'BranchDoesNotExistException') {
       throw new InvalidInputError(
         `branch "${branch}" does not exist in repository "${repository}": check the "branch" field of the input`,
         { cause: error },
@@ -157,7 +157,7 @@ export async function resolveBranchHead(
 export async function prepare(
   event: PrepareInput,
   deps: {
-    codecommit: CodeCommitClient;
+    codecommit: JsonClient;
     ecs: JsonClient;
     table: DeploymentsTable;
     pipeline: { repository: string; branch: string };

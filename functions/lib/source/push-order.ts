@@ -2,15 +2,13 @@
  * Prepare's part of "newest commit wins": where a push stands among the branch's other pushes (PushOrder,
  * functions/lib/record/commit-order.ts). The push event gives its time and the commit the branch moved from; git
  * ancestry, read with CodeCommit GetCommit, relates the commit to the pushes that are live or deploying, so that
- * an old commit pushed again is known as older than them whatever its push time.
+ * an old commit pushed again is known as older than them whatever its push time. GetCommit is a JSON 1.1 call
+ * through shared/aws-json.ts (`codecommit` is `jsonClient(CODECOMMIT)`), so Prepare bundles no CodeCommit client:
+ * https://docs.aws.amazon.com/codecommit/latest/APIReference/API_GetCommit.html
  */
-import {
-  type CodeCommitClient,
-  CommitDoesNotExistException,
-  GetCommitCommand,
-} from '@aws-sdk/client-codecommit';
 import type { PushOrder } from '../record/commit-order';
 import type { DeploymentsTable } from '../record/deployments';
+import { awsJson, type JsonClient } from '../shared/aws-json';
 import { InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 
@@ -18,6 +16,9 @@ import { echo } from '../shared/json';
 const RECORDS_READ = 50;
 const COMMITS_COMPARED = 10;
 /** GetCommit calls one Prepare may make; past it, relations not found yet fall back to the push times. */
+/** The errors of a commit id CodeCommit does not have. */
+const MISSING_COMMIT = new Set(['CommitIdDoesNotExistException', 'CommitDoesNotExistException']);
+
 export const ANCESTRY_BUDGET = 100;
 
 const COMMIT_ID = /^[0-9a-f]{40}$/;
@@ -46,7 +47,7 @@ export function readPushEvent(event: Record<string, unknown>): {
 
 /** Places a push among the pushes of its branch that are live or deploying (their records, newest first). */
 export async function orderPush(
-  deps: { codecommit: CodeCommitClient; table: DeploymentsTable },
+  deps: { codecommit: JsonClient; table: DeploymentsTable },
   push: { repository: string; branch: string; commitId: string; deploymentId: string },
   event: { pushedAt: string; previousCommitId?: string },
 ): Promise<PushOrder> {
@@ -78,7 +79,7 @@ class Ancestry {
   private calls = 0;
 
   constructor(
-    private readonly codecommit: CodeCommitClient,
+    private readonly codecommit: JsonClient,
     private readonly repository: string,
   ) {}
 
@@ -114,8 +115,10 @@ class Ancestry {
     if (this.calls >= ANCESTRY_BUDGET) return null;
     this.calls += 1;
     try {
-      const out = await this.codecommit.send(
-        new GetCommitCommand({ repositoryName: this.repository, commitId }),
+      const out = await awsJson<{ commit?: { parents?: string[]; committer?: { date?: string } } }>(
+        this.codecommit,
+        'codecommit:GetCommit',
+        { repositoryName: this.repository, commitId },
       );
       // The committer date is "<epoch seconds> <offset>" (https://docs.aws.amazon.com/codecommit/latest/APIReference/API_UserInfo.html).
       const seconds = Number.parseInt(out.commit?.committer?.date ?? '', 10);
@@ -126,8 +129,11 @@ class Ancestry {
       this.commits.set(commitId, commit);
       return commit;
     } catch (error) {
-      // A commit gone from the repository (history rewritten and collected) relates to nothing.
-      if (error instanceof CommitDoesNotExistException) {
+      // A commit gone from the repository (history rewritten and collected), or from another repository (a pipeline
+      // pointed at a new one), relates to nothing. GetCommit names it CommitIdDoesNotExistException
+      // (https://docs.aws.amazon.com/codecommit/latest/APIReference/API_GetCommit.html#API_GetCommit_Errors);
+      // CommitDoesNotExistException is the name the commit-specifier APIs use, accepted too.
+      if (error instanceof Error && MISSING_COMMIT.has(error.name)) {
         this.commits.set(commitId, null);
         return null;
       }

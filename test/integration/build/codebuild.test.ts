@@ -3,6 +3,7 @@ import { createLocalStack } from '../../../cli/local/local-stack';
 import type { LocalStack } from '../../../cli/local/state-machine';
 import { type BuildRef, checkBuild, startBuild } from '../../../functions/lib/build/codebuild';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { CODEBUILD, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { BuildFailedError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
@@ -12,6 +13,8 @@ const { deployment } = loadEvent<{ deployment: Deployment }>('start-build');
 describe('StartBuild and CheckBuild against the emulator', () => {
   const moto = useMoto();
   const codebuild = new CodeBuildClient({});
+  // BatchGetBuilds and StopBuild go as JSON calls (shared/aws-json.ts), as CheckBuild sends them.
+  const reads = jsonClient(CODEBUILD);
   let stack: LocalStack;
   let settings: Parameters<typeof startBuild>[2];
 
@@ -28,7 +31,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
   const poll = async (ref: BuildRef, times: number) => {
     const seen = [];
     for (let i = 0; i < times; i += 1)
-      seen.push((await checkBuild(codebuild, ref, { region: 'us-east-1' })).status);
+      seen.push((await checkBuild(reads, ref, { region: 'us-east-1' })).status);
     return seen;
   };
 
@@ -53,7 +56,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
     const ref = await startBuild(codebuild, { deployment }, settings);
 
     expect(await poll(ref, 2)).toEqual(['IN_PROGRESS', 'IN_PROGRESS']);
-    const done = await checkBuild(codebuild, ref, { region: 'us-east-1' });
+    const done = await checkBuild(reads, ref, { region: 'us-east-1' });
     expect(done).toMatchObject({
       status: 'SUCCEEDED',
       artifact: {
@@ -76,7 +79,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
     const ref = await startBuild(codebuild, { deployment }, settings);
 
     expect(await poll(ref, 1)).toEqual(['IN_PROGRESS']);
-    const failure = checkBuild(codebuild, ref, { region: 'us-east-1' });
+    const failure = checkBuild(reads, ref, { region: 'us-east-1' });
     await expect(failure).rejects.toThrow(BuildFailedError);
     await expect(failure).rejects.toThrow(
       /ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: docker build \. Reason: exit status 1; logs: https:\/\//,
@@ -87,7 +90,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
     await moto.scriptBuildOutcomes(settings.projectName, [{ status: 'STOPPED', failedPhase: 'PRE_BUILD' }]);
     const ref = await startBuild(codebuild, { deployment }, settings);
 
-    await expect(checkBuild(codebuild, ref, { region: 'us-east-1' })).rejects.toThrow(
+    await expect(checkBuild(reads, ref, { region: 'us-east-1' })).rejects.toThrow(
       /ended STOPPED in phase PRE_BUILD/,
     );
   });
@@ -97,7 +100,7 @@ describe('StartBuild and CheckBuild against the emulator', () => {
     const ref = await startBuild(codebuild, { deployment }, { ...settings, timeoutMinutes: 5 });
     const late = new Date(Date.parse(ref.startedAt) + 6 * 60_000);
 
-    await expect(checkBuild(codebuild, ref, { region: 'us-east-1', now: late })).rejects.toThrow(
+    await expect(checkBuild(reads, ref, { region: 'us-east-1', now: late })).rejects.toThrow(
       /over the pipeline's BuildTimeoutMinutes \(5\), and was stopped/,
     );
     const [build] = await moto.listRecordedBuilds();

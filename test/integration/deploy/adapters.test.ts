@@ -26,6 +26,7 @@ import {
   findTaskSets,
   makePrimary,
 } from '../../../functions/lib/deploy/task-sets';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import {
   ConfigurationError,
   ServiceNotReadyError,
@@ -34,7 +35,9 @@ import {
 import { listenerWeights, putTestAlarm } from '../../support/deploy-fixture';
 import { useMoto } from '../../support/moto';
 
-const ecs = new ECSClient({});
+// The deploy stage's ECS client (signed JSON requests); the SDK's sets up and reads back what ECS holds.
+const ecs = jsonClient(ECS);
+const ecsSdk = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
 
 describe('deploy adapters against moto', () => {
@@ -191,7 +194,7 @@ describe('deploy adapters against moto', () => {
         taskSet: { externalId: 'dep-0001', targetGroupArn: fx.targetGroups.green },
       });
       expect(again).toEqual({ ...first, created: false });
-      const { taskSets = [] } = await ecs.send(
+      const { taskSets = [] } = await ecsSdk.send(
         new DescribeTaskSetsCommand({ cluster: fx.clusterName, service: fx.serviceName }),
       );
       expect(taskSets.map((set) => set.externalId).sort()).toEqual(['dep-0001', 'fixture-initial']);
@@ -264,13 +267,13 @@ describe('deploy adapters against moto', () => {
     });
 
     it('refuses a service that is not EXTERNAL', async () => {
-      await ecs.send(
+      await ecsSdk.send(
         new RegisterTaskDefinitionCommand({
           family: 'rolling',
           containerDefinitions: [{ name: 'web', image: 'nginx', memory: 128 }],
         }),
       );
-      await ecs.send(
+      await ecsSdk.send(
         new CreateServiceCommand({
           cluster: fx.clusterName,
           serviceName: 'rolling',
@@ -289,7 +292,7 @@ describe('deploy adapters against moto', () => {
 
     it('gets the same task set back for a repeated client token, as ECS does', async () => {
       const create = () =>
-        ecs.send(
+        ecsSdk.send(
           new CreateTaskSetCommand({
             cluster: fx.clusterName,
             service: fx.serviceName,

@@ -10,12 +10,15 @@ import { allowTestTraffic, createGreen } from '../../../functions/lib/deploy/gre
 import { setWeights } from '../../../functions/lib/deploy/listener';
 import { shiftTraffic } from '../../../functions/lib/deploy/shift';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { DeploymentFencedError } from '../../../functions/lib/shared/errors';
 import { createDeployFixture, type DeployFixture, listenerWeights } from '../../support/deploy-fixture';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const ecs = new ECSClient({});
+// The deploy stage's ECS client (signed JSON requests); the SDK's reads back what ECS holds.
+const ecs = jsonClient(ECS);
+const ecsSdk = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
 const dynamodb = new DynamoDBClient({});
 const deployment: Deployment = {
@@ -42,7 +45,7 @@ describe('the fence before each write toward green', () => {
 
   const taskSets = async () =>
     (
-      (await ecs.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service: fx.serviceName })))
+      (await ecsSdk.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service: fx.serviceName })))
         .taskSets ?? []
     ).map((set) => set.taskSetArn);
   const snapshot = async () => ({

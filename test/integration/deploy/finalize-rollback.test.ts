@@ -1,22 +1,12 @@
-import {
-  DeleteTaskSetCommand,
-  DescribeServicesCommand,
-  type DescribeServicesCommandInput,
-  DescribeTaskSetsCommand,
-  type DescribeTaskSetsCommandInput,
-  ECSClient,
-  ServerException,
-  UpdateServicePrimaryTaskSetCommand,
-  type UpdateServicePrimaryTaskSetCommandInput,
-} from '@aws-sdk/client-ecs';
+import { DescribeTaskSetsCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { finalize, type RollbackInput, rollback } from '../../../functions/lib/deploy/finalize-rollback';
 import { allowTestTraffic, createGreen } from '../../../functions/lib/deploy/green';
 import { setWeights } from '../../../functions/lib/deploy/listener';
 import type { GreenState } from '../../../functions/lib/deploy/state';
 import { makePrimary } from '../../../functions/lib/deploy/task-sets';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { ServiceNotReadyError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import {
   createDeployFixture,
@@ -25,10 +15,14 @@ import {
   listenerWeights,
   readRecord,
 } from '../../support/deploy-fixture';
+import { ecsAround } from '../../support/ecs-json-around';
 import { loadEvent } from '../../support/events';
+import { serviceError } from '../../support/fake-json-service';
 import { useMoto } from '../../support/moto';
 
-const ecs = new ECSClient({});
+// The deploy stage's ECS client (signed JSON requests); the SDK's reads back what ECS holds.
+const ecs = jsonClient(ECS);
+const ecsSdk = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
 
 const sample = loadEvent<RollbackInput>('rollback');
@@ -48,9 +42,9 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
   const deps = () => ({ ecs, elbv2, table });
   /** Every task set of the service, DRAINING ones included, as [arn, status]. */
   const taskSets = async (service = fx.serviceName) =>
-    ((await ecs.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? []).map(
-      (set) => [set.taskSetArn, set.status],
-    );
+    (
+      (await ecsSdk.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? []
+    ).map((set) => [set.taskSetArn, set.status]);
   const record = () => readRecord(tableName, deployment);
   const create = () => createGreen({ deployment, render }, config, deps());
   const shift = (greenPercent: number) =>
@@ -244,28 +238,12 @@ describe('Finalize and Rollback against the blue/green fixture', () => {
     });
 
     describe('when DeleteTaskSet fails (a fault moto cannot produce)', () => {
-      // ECS calls go to moto through a real client, except DeleteTaskSet, which fails.
-      const faulty = new ECSClient({});
-      const faultyMock = mockClient(faulty);
-
-      beforeEach(() => {
-        faultyMock.reset();
-        faultyMock
-          .on(DescribeTaskSetsCommand)
-          .callsFake((input: DescribeTaskSetsCommandInput) => ecs.send(new DescribeTaskSetsCommand(input)));
-        faultyMock
-          .on(DescribeServicesCommand)
-          .callsFake((input: DescribeServicesCommandInput) => ecs.send(new DescribeServicesCommand(input)));
-        faultyMock
-          .on(UpdateServicePrimaryTaskSetCommand)
-          .callsFake((input: UpdateServicePrimaryTaskSetCommandInput) =>
-            ecs.send(new UpdateServicePrimaryTaskSetCommand(input)),
-          );
-        faultyMock
-          .on(DeleteTaskSetCommand)
-          .rejects(new ServerException({ message: 'Internal error', $metadata: { httpStatusCode: 500 } }));
-      });
-      afterAll(() => faultyMock.restore());
+      // ECS calls go to moto through the real client, except DeleteTaskSet, which fails.
+      const faulty = ecsAround(ecs, (operation, send) =>
+        operation === 'DeleteTaskSet'
+          ? Promise.reject(serviceError('ServerException', 500, 'Internal error'))
+          : send(),
+      );
 
       it('has already moved traffic back and blue PRIMARY; a retry finishes the job', async () => {
         const green = await create();

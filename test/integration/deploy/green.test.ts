@@ -11,6 +11,7 @@ import { greenClientToken } from '../../../functions/lib/deploy/green-task-set';
 import { setWeights } from '../../../functions/lib/deploy/listener';
 import type { GreenState } from '../../../functions/lib/deploy/state';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import {
   GreenUnhealthyError,
   InvalidInputError,
@@ -26,7 +27,9 @@ import {
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const ecs = new ECSClient({});
+// The deploy stage's ECS client (signed JSON requests); the SDK's reads back what ECS holds.
+const ecs = jsonClient(ECS);
+const ecsSdk = new ECSClient({});
 const elbv2 = new ElasticLoadBalancingV2Client({});
 
 const sample = loadEvent<{ deployment: Deployment }>('create-green').deployment;
@@ -43,7 +46,7 @@ describe('CreateGreen, CheckGreen and AllowTestTraffic against the blue/green fi
 
   const deps = () => ({ ecs, elbv2, table });
   const taskSets = async (service = fx.serviceName) =>
-    (await ecs.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? [];
+    (await ecsSdk.send(new DescribeTaskSetsCommand({ cluster: fx.clusterName, service }))).taskSets ?? [];
   const record = (deployment: Deployment) => readRecord(tableName, deployment);
 
   describe('CreateGreen', () => {

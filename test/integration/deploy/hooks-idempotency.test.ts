@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createNodeFunction } from '../../../cli/emulator/functions';
+import { createHookLambdaClient } from '../../../functions/lib/deploy/hook-budget';
 import { hookExecutionId, type RunHooksInput, runHooks } from '../../../functions/lib/deploy/hooks';
 import type { RenderedRevision } from '../../../functions/lib/deploy/state';
 import type { HookEvent } from '../../../functions/lib/render/appspec';
@@ -20,7 +21,9 @@ import { HELPER_PATH } from '../../support/codedeploy-hooks';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const lambda = new LambdaClient({});
+// RunHooks invokes with its handler's signed invoker; the SDK client invokes a hook directly, as a person would.
+const lambda = createHookLambdaClient();
+const sdkLambda = new LambdaClient({});
 const logs = new CloudWatchLogsClient({});
 const PREFIX = 'CodeDeployHook_';
 
@@ -112,7 +115,7 @@ describe('RunHooks retried for the same input', () => {
   it("fails a hook invoked without an id with the helper's message (not a lifecycle hook invocation)", async () => {
     await createHook('CodeDeployHook_migrate', 'keyed');
 
-    const answered = await lambda.send(
+    const answered = await sdkLambda.send(
       new InvokeCommand({ FunctionName: 'CodeDeployHook_migrate', Payload: JSON.stringify({}) }),
     );
 

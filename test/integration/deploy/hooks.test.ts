@@ -3,9 +3,9 @@ import {
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createNodeFunction } from '../../../cli/emulator/functions';
 import { createLocalStack } from '../../../cli/local/local-stack';
+import { createHookLambdaClient } from '../../../functions/lib/deploy/hook-budget';
 import {
   type HookPayload,
   hookExecutionId,
@@ -21,7 +21,8 @@ import { hookFiles, migrated, SAMPLE_V2, SAMPLE_V3, SWALLOWING_V2 } from '../../
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const lambda = new LambdaClient({});
+// The invoker RunHooks' handler makes: a signed synchronous Invoke (shared/lambda-invoke.ts).
+const lambda = createHookLambdaClient();
 const logs = new CloudWatchLogsClient({});
 const PREFIX = 'CodeDeployHook_';
 

@@ -4,7 +4,6 @@
  * Finalize and Rollback with rules.
  */
 
-import { ECSClient, UpdateServicePrimaryTaskSetCommand } from '@aws-sdk/client-ecs';
 import {
   type Action,
   CreateRuleCommand,
@@ -20,13 +19,15 @@ import { allowTestTraffic, createGreen } from '../../../functions/lib/deploy/gre
 import { setWeights } from '../../../functions/lib/deploy/listener';
 import { findTaskSets } from '../../../functions/lib/deploy/task-sets';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { ServiceNotReadyError } from '../../../functions/lib/shared/errors';
 import { createDeployFixture, type DeployFixture, listenerWeights } from '../../support/deploy-fixture';
+import { ecsAround } from '../../support/ecs-json-around';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
 const elbv2 = new ElasticLoadBalancingV2Client({});
-const ecs = new ECSClient({});
+const ecs = jsonClient(ECS);
 const sample = loadEvent<RollbackInput>('rollback');
 const deployment: Deployment = { ...sample.deployment, id: 'dep-rules' };
 
@@ -210,17 +211,15 @@ describe('listener rules against the emulator', () => {
       const green = await createGreen({ deployment, render }, config, deps());
       await setWeights(elbv2, fx.listenerArn, { [A]: 0, [B]: 100 });
       // An ECS client whose UpdateServicePrimaryTaskSet is followed by someone moving the rule back (a race).
-      const raced = Object.assign(Object.create(ecs), {
-        send: async (command: { constructor: unknown; input: unknown }) => {
-          const out = await ecs.send(command as never);
-          if (command instanceof UpdateServicePrimaryTaskSetCommand) {
-            await elbv2.send(
-              new ModifyRuleCommand({ RuleArn: api, Actions: [{ Type: 'forward', TargetGroupArn: A }] }),
-            );
-          }
-          return out;
-        },
-      }) as ECSClient;
+      const raced = ecsAround(ecs, async (operation, send) => {
+        const out = await send();
+        if (operation === 'UpdateServicePrimaryTaskSet') {
+          await elbv2.send(
+            new ModifyRuleCommand({ RuleArn: api, Actions: [{ Type: 'forward', TargetGroupArn: A }] }),
+          );
+        }
+        return out;
+      });
 
       await expect(finalize({ deployment, render, green }, { ...deps(), ecs: raced })).rejects.toThrow(
         `task set ${fx.blueTaskSetArn} is not deleted`,

@@ -1,4 +1,3 @@
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeregisterTaskDefinitionCommand,
@@ -8,15 +7,17 @@ import {
 import { createLocalStack } from '../../../cli/local/local-stack';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
 import { recordResult } from '../../../functions/lib/record/record-result';
-import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
+import { CODECOMMIT, ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { type PrepareInput, prepare } from '../../../functions/lib/source/prepare';
 import { handler } from '../../../functions/prepare/handler';
 import { loadEvent } from '../../support/events';
-import { mockCodeCommit, sampleRepository } from '../../support/fake-codecommit';
+import { type FakeRepository, sampleRepository } from '../../support/fake-codecommit';
+import { useGitCodeCommit } from '../../support/git-codecommit';
 import { useMoto } from '../../support/moto';
 
 const pipeline = { repository: 'switchyard-sample-app', branch: 'main' };
-const repo = sampleRepository();
+// The sample repository as the emulator serves it (GetBranch, GetCommit), with git's own commit id.
+let repo: FakeRepository = sampleRepository();
 
 function execution(name: string, input: unknown): PrepareInput {
   return {
@@ -35,18 +36,16 @@ const push = () => {
 };
 
 describe('Prepare against the deployments table', () => {
-  useMoto();
+  const serve = useGitCodeCommit(useMoto());
   let table: DeploymentsTable;
   let deps: Parameters<typeof prepare>[1];
-  let codecommit: ReturnType<typeof mockCodeCommit>;
 
   beforeEach(async () => {
     const stack = await createLocalStack({});
     table = new DeploymentsTable(new DynamoDBClient({}), stack.resources.DeploymentsTable as string);
-    codecommit = mockCodeCommit(repo);
-    deps = { codecommit: new CodeCommitClient({}), ecs: jsonClient(ECS), table, pipeline };
+    [repo] = await serve(sampleRepository());
+    deps = { codecommit: jsonClient(CODECOMMIT), ecs: jsonClient(ECS), table, pipeline };
   });
-  afterEach(() => codecommit.restore());
 
   it('claims a new commit and opens a RUNNING record', async () => {
     const out = await prepare(execution('e1', push()), deps);

@@ -2,12 +2,11 @@
  * Prepare places a push among the branch's pushes: the push event's time and previous commit, and git ancestry
  * read with GetCommit from a real git repository that the emulator serves as CodeCommit.
  */
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalStack } from '../../../cli/local/local-stack';
 import type { Deployment } from '../../../functions/lib/record/deployments';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
-import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
+import { CODECOMMIT, ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 import { prepare } from '../../../functions/lib/source/prepare';
 import { orderPush } from '../../../functions/lib/source/push-order';
@@ -21,7 +20,7 @@ const pipeline = { repository: 'switchyard-sample-app', branch: 'main' };
 describe("Prepare's push order", () => {
   const moto = useMoto();
   const serve = useGitCodeCommit(moto);
-  const codecommit = new CodeCommitClient({});
+  const codecommit = jsonClient(CODECOMMIT);
   let table: DeploymentsTable;
   let commits: string[];
 

@@ -1,20 +1,20 @@
-import {
-  BatchGetBuildsCommand,
-  CodeBuildClient,
-  StartBuildCommand,
-  StopBuildCommand,
-} from '@aws-sdk/client-codebuild';
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  type Build,
   buildToken,
   checkBuild,
   failureOf,
+  getBuild,
   logsUrl,
   startBuild,
+  stopBuild,
 } from '../../../functions/lib/build/codebuild';
 import type { Deployment } from '../../../functions/lib/record/deployments';
-import { BuildFailedError, BuildTimeoutError } from '../../../functions/lib/shared/errors';
+import { CODEBUILD } from '../../../functions/lib/shared/aws-json';
+import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
+import { type FakeJsonService, fakeJsonService, serviceError } from '../../support/fake-json-service';
 
 const { deployment } = loadEvent<{ deployment: Deployment }>('start-build');
 const settings = {
@@ -31,8 +31,16 @@ const ref = {
 };
 const codebuild = mockClient(CodeBuildClient);
 const client = new CodeBuildClient({});
+// BatchGetBuilds and StopBuild are JSON calls (shared/aws-json.ts): answered by a fake CodeBuild.
+let reads: FakeJsonService;
+const answerBuilds = (...builds: Build[]) => {
+  reads.handlers.BatchGetBuilds = () => ({ builds });
+};
 
-beforeEach(() => codebuild.reset());
+beforeEach(() => {
+  codebuild.reset();
+  reads = fakeJsonService(CODEBUILD, { StopBuild: () => ({}) });
+});
 
 describe('startBuild', () => {
   it("builds the exact commit from the project's CodeCommit source, with the commit variables, a per-commit artifact and a token", async () => {
@@ -140,61 +148,52 @@ describe('checkBuild', () => {
   const now = new Date('2026-11-26T12:05:00Z');
 
   it('reports a running build with its phase', async () => {
-    codebuild
-      .on(BatchGetBuildsCommand)
-      .resolves({ builds: [{ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' }] });
+    answerBuilds({ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' });
 
-    await expect(checkBuild(client, ref, { region: 'us-east-1', now })).resolves.toEqual({
+    await expect(checkBuild(reads.client, ref, { region: 'us-east-1', now })).resolves.toEqual({
       status: 'IN_PROGRESS',
       phase: 'BUILD',
       elapsedSeconds: 300,
     });
-    expect(codebuild.commandCalls(StopBuildCommand)).toHaveLength(0);
+    expect(reads.inputs('BatchGetBuilds')).toEqual([{ ids: [ref.id] }]);
+    expect(reads.inputs('StopBuild')).toHaveLength(0);
   });
 
   it('stops a build that runs past the timeout and fails with BuildTimeoutError', async () => {
-    codebuild
-      .on(BatchGetBuildsCommand)
-      .resolves({ builds: [{ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' }] });
-    codebuild.on(StopBuildCommand).resolves({});
+    answerBuilds({ id: ref.id, buildStatus: 'IN_PROGRESS', currentPhase: 'BUILD' });
 
     const late = new Date('2026-11-26T12:31:00Z');
-    await expect(checkBuild(client, ref, { region: 'us-east-1', now: late })).rejects.toThrow(
+    await expect(checkBuild(reads.client, ref, { region: 'us-east-1', now: late })).rejects.toThrow(
       BuildTimeoutError,
     );
-    expect(codebuild.commandCalls(StopBuildCommand)[0]?.args[0].input).toEqual({ id: ref.id });
+    expect(reads.inputs('StopBuild')).toEqual([{ id: ref.id }]);
   });
 
   it('fails with the failed phase, its context and the log link', async () => {
-    codebuild.on(BatchGetBuildsCommand).resolves({
-      builds: [
+    answerBuilds({
+      id: ref.id,
+      buildStatus: 'FAILED',
+      phases: [
+        { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED' },
         {
-          id: ref.id,
-          buildStatus: 'FAILED',
-          phases: [
-            { phaseType: 'INSTALL', phaseStatus: 'SUCCEEDED' },
+          phaseType: 'BUILD',
+          phaseStatus: 'FAILED',
+          contexts: [
             {
-              phaseType: 'BUILD',
-              phaseStatus: 'FAILED',
-              contexts: [
-                {
-                  statusCode: 'COMMAND_EXECUTION_ERROR',
-                  message: 'Error while executing command: make. Reason: exit status 2',
-                },
-              ],
+              statusCode: 'COMMAND_EXECUTION_ERROR',
+              message: 'Error while executing command: make. Reason: exit status 2',
             },
-            { phaseType: 'POST_BUILD', phaseStatus: 'SUCCEEDED' },
-            { phaseType: 'COMPLETED' },
           ],
-          logs: {
-            deepLink:
-              'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=g;stream=s',
-          },
         },
+        { phaseType: 'POST_BUILD', phaseStatus: 'SUCCEEDED' },
+        { phaseType: 'COMPLETED' },
       ],
+      logs: {
+        deepLink: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=g;stream=s',
+      },
     });
 
-    const failure = checkBuild(client, ref, { region: 'us-east-1', now });
+    const failure = checkBuild(reads.client, ref, { region: 'us-east-1', now });
     await expect(failure).rejects.toThrow(BuildFailedError);
     await expect(failure).rejects.toThrow(
       'build switchyard-build:1234 ended FAILED in phase BUILD: COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2; logs: https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEvent:group=g;stream=s',
@@ -204,32 +203,49 @@ describe('checkBuild', () => {
   it.each(['FAULT', 'STOPPED', 'TIMED_OUT'] as const)(
     'fails with BuildFailedError for a %s build',
     async (status) => {
-      codebuild
-        .on(BatchGetBuildsCommand)
-        .resolves({ builds: [{ id: ref.id, buildStatus: status, currentPhase: 'PROVISIONING' }] });
+      answerBuilds({ id: ref.id, buildStatus: status, currentPhase: 'PROVISIONING' });
 
-      await expect(checkBuild(client, ref, { region: 'us-east-1', now })).rejects.toThrow(
+      await expect(checkBuild(reads.client, ref, { region: 'us-east-1', now })).rejects.toThrow(
         new RegExp(`ended ${status} in phase PROVISIONING: no context message; logs: none`),
       );
     },
   );
 
   it('returns the artifact location of a build that succeeded', async () => {
-    codebuild.on(BatchGetBuildsCommand).resolves({
-      builds: [
-        {
-          id: ref.id,
-          buildStatus: 'SUCCEEDED',
-          artifacts: { location: 'arn:aws:s3:::artifacts/build/app/c/1234/build.zip' },
-        },
-      ],
+    answerBuilds({
+      id: ref.id,
+      buildStatus: 'SUCCEEDED',
+      artifacts: { location: 'arn:aws:s3:::artifacts/build/app/c/1234/build.zip' },
     });
 
-    await expect(checkBuild(client, ref, { region: 'us-east-1', now })).resolves.toEqual({
+    await expect(checkBuild(reads.client, ref, { region: 'us-east-1', now })).resolves.toEqual({
       status: 'SUCCEEDED',
       artifact: { bucket: 'artifacts', key: 'build/app/c/1234/build.zip' },
       logsUrl: null,
     });
+  });
+});
+
+describe('getBuild and stopBuild', () => {
+  it('names the build CodeBuild does not know', async () => {
+    reads.handlers.BatchGetBuilds = () => ({ builds: [], buildsNotFound: [ref.id] });
+
+    const read = getBuild(reads.client, ref.id);
+    await expect(read).rejects.toThrow(InvalidInputError);
+    await expect(read).rejects.toThrow(`CodeBuild has no build ${ref.id} (${ref.id})`);
+  });
+
+  it('leaves a build that already ended (InvalidInputException) and passes any other error on', async () => {
+    reads.handlers.StopBuild = () => {
+      throw serviceError('InvalidInputException', 400, 'Build is already complete');
+    };
+    await expect(stopBuild(reads.client, ref.id)).resolves.toBeUndefined();
+
+    reads.handlers.StopBuild = () => {
+      throw serviceError('AccessDeniedException', 400);
+    };
+    await expect(stopBuild(reads.client, ref.id)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(reads.inputs('StopBuild')).toEqual([{ id: ref.id }, { id: ref.id }]);
   });
 });
 

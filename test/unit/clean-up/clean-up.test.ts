@@ -4,8 +4,8 @@
  * rolled back, and the claim of a deployment without a record closed.
  */
 
-import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { CodeBuildCalls } from '../../../functions/lib/build/codebuild';
 import { type CleanUpDeps, cleanUp } from '../../../functions/lib/clean-up/clean-up';
 import { CleanUpTooEarlyError } from '../../../functions/lib/clean-up/stop-wait';
 import type { Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
@@ -72,7 +72,7 @@ function world(options: { record?: Record<string, unknown> | null; lockHolder?: 
     },
   } as unknown as LockTable;
   const deps: CleanUpDeps = {
-    codebuild: {} as CodeBuildClient,
+    codebuild: {} as CodeBuildCalls,
     table,
     repository: 'app',
     lock: { table: lockTable, cluster: 'c', service: 's' },

@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { deployConfig } from '../../../functions/lib/deploy/deploy-config';
 import { createGreen } from '../../../functions/lib/deploy/green';
 import { DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { ECS } from '../../../functions/lib/shared/aws-json';
 import { ConfigurationError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
+import { fakeJsonService } from '../../support/fake-json-service';
 
 const env = {
   CLUSTER_NAME: 'c',
@@ -18,10 +19,9 @@ const env = {
 };
 
 describe('the deploy configuration', () => {
-  const ecs = mockClient(ECSClient);
+  const ecs = fakeJsonService(ECS);
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   afterAll(() => {
-    ecs.restore();
     elbv2.restore();
   });
 
@@ -32,7 +32,7 @@ describe('the deploy configuration', () => {
   it('refuses it in CreateGreen, before any AWS call, naming the variable and the stack parameter', async () => {
     const input = loadEvent<Parameters<typeof createGreen>[0]>('create-green');
     const deps = {
-      ecs: new ECSClient({}),
+      ecs: ecs.client,
       elbv2: new ElasticLoadBalancingV2Client({}),
       table: new DeploymentsTable(new DynamoDBClient({}), 'table'),
     };
@@ -41,7 +41,7 @@ describe('the deploy configuration', () => {
 
     await expect(attempt).rejects.toThrow(ConfigurationError);
     await expect(attempt).rejects.toThrow(/GREEN_HEALTH_TIMEOUT_MINUTES .* GreenHealthTimeoutMinutes/);
-    expect(ecs.calls()).toHaveLength(0);
+    expect(ecs.calls).toHaveLength(0);
     expect(elbv2.calls()).toHaveLength(0);
   });
 

@@ -1,9 +1,9 @@
-import { DescribeServicesCommand, type TaskSet } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetHealthCommand,
   type TargetHealthDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { checkGreen } from '../../../functions/lib/deploy/green-health';
+import type { EcsTaskSet } from '../../../functions/lib/deploy/task-set-info';
 import { GreenUnhealthyError } from '../../../functions/lib/shared/errors';
 import {
   arnOf,
@@ -96,7 +96,7 @@ describe('checkGreen', () => {
     expect(result.summary).toMatch(/no target registered in .*web-b\/\w+ yet, 2 wanted/);
   });
 
-  it.each<[string, Partial<TaskSet>, RegExp]>([
+  it.each<[string, Partial<EcsTaskSet>, RegExp]>([
     ['stabilizing', { stabilityStatus: 'STABILIZING' }, /task set is STABILIZING/],
     ['short of running tasks', { runningCount: 1 }, /1 of 2 tasks running/],
   ])(
@@ -192,7 +192,7 @@ describe('checkGreen', () => {
         scale: { unit: 'PERCENT', value: 50 },
       },
     ];
-    fake.ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ desiredCount: 3 })] });
+    fake.ecsFake.handlers.DescribeServices = () => ({ services: [service({ desiredCount: 3 })] });
     health(target('10.0.1.10', 'healthy'));
 
     const result = await check();

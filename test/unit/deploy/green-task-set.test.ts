@@ -1,9 +1,4 @@
-import {
-  CreateTaskSetCommand,
-  type CreateTaskSetCommandInput,
-  DescribeTaskDefinitionCommand,
-  InvalidParameterException,
-} from '@aws-sdk/client-ecs';
+import type { CreateTaskSetCommandInput } from '@aws-sdk/client-ecs';
 import { createGreenTaskSet, type GreenTaskSetInput } from '../../../functions/lib/deploy/green-task-set';
 import {
   InvalidInputError,
@@ -23,6 +18,7 @@ import {
   throttled,
   useFakeEcs,
 } from '../../support/fake-ecs';
+import { serviceError } from '../../support/fake-json-service';
 
 const fake = useFakeEcs();
 
@@ -37,8 +33,7 @@ const green = (overrides: Partial<GreenTaskSetInput> = {}): GreenTaskSetInput =>
   ...overrides,
 });
 
-const createInput = () =>
-  fake.ecsMock.commandCalls(CreateTaskSetCommand)[0]?.args[0].input as CreateTaskSetCommandInput;
+const createInput = () => fake.ecsFake.inputs('CreateTaskSet')[0] as unknown as CreateTaskSetCommandInput;
 
 describe('createGreenTaskSet', () => {
   it('creates the green task set at 100 % behind the green group, copying network and platform from the primary', async () => {
@@ -82,7 +77,7 @@ describe('createGreenTaskSet', () => {
     await createGreenTaskSet(fake.ecs, green());
     expect(createInput()).toMatchObject({ capacityProviderStrategy: capacity, platformVersion: '1.4.0' });
 
-    fake.ecsMock.resetHistory();
+    fake.ecsFake.calls.length = 0;
     fake.taskSets = [{ ...BLUE, launchType: 'EC2' }];
     await createGreenTaskSet(fake.ecs, green());
     expect(createInput()).toMatchObject({ launchType: 'EC2' });
@@ -100,7 +95,7 @@ describe('createGreenTaskSet', () => {
     const result = await createGreenTaskSet(fake.ecs, green({ taskDefinition: 'web:2' }));
 
     expect(result).toMatchObject({ created: false, taskSet: { arn: arnOf('green') } });
-    expect(fake.ecsMock.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    expect(fake.ecsFake.inputs('CreateTaskSet')).toHaveLength(0);
   });
 
   it('refuses a deployment id already used for another task definition', async () => {
@@ -133,7 +128,7 @@ describe('createGreenTaskSet', () => {
     await expect(attempt).rejects.toThrow(
       /task set .*left \(ACTIVE, .*\) already uses target group .*web-b.*wait for it to be deleted, or delete it/,
     );
-    expect(fake.ecsMock.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+    expect(fake.ecsFake.inputs('CreateTaskSet')).toHaveLength(0);
   });
 
   describe('on the first deployment (no task set yet)', () => {
@@ -142,7 +137,7 @@ describe('createGreenTaskSet', () => {
     });
 
     it('needs the AppSpec network configuration for an awsvpc task definition, and says where to put it', async () => {
-      fake.ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { networkMode: 'awsvpc' } });
+      fake.ecsFake.handlers.DescribeTaskDefinition = () => ({ taskDefinition: { networkMode: 'awsvpc' } });
 
       const attempt = createGreenTaskSet(fake.ecs, green());
 
@@ -150,7 +145,7 @@ describe('createGreenTaskSet', () => {
       await expect(attempt).rejects.toThrow(
         /uses awsvpc networking, and service "web" this is its first deployment \(no primary task set to copy the network configuration from\); add Resources\[0\]\.TargetService\.Properties\.NetworkConfiguration\.AwsvpcConfiguration/,
       );
-      expect(fake.ecsMock.commandCalls(CreateTaskSetCommand)).toHaveLength(0);
+      expect(fake.ecsFake.inputs('CreateTaskSet')).toHaveLength(0);
     });
 
     it('creates with the AppSpec network configuration and no launch type of its own', async () => {
@@ -159,11 +154,11 @@ describe('createGreenTaskSet', () => {
       expect(createInput()).toMatchObject({ networkConfiguration: NETWORK });
       expect(createInput()).not.toHaveProperty('launchType');
       expect(createInput()).not.toHaveProperty('platformVersion');
-      expect(fake.ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(0);
+      expect(fake.ecsFake.inputs('DescribeTaskDefinition')).toHaveLength(0);
     });
 
     it('creates without a network configuration for a bridge-mode task definition', async () => {
-      fake.ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { networkMode: 'bridge' } });
+      fake.ecsFake.handlers.DescribeTaskDefinition = () => ({ taskDefinition: { networkMode: 'bridge' } });
 
       await createGreenTaskSet(fake.ecs, green({ launchType: 'EC2' }));
 
@@ -180,7 +175,7 @@ describe('createGreenTaskSet', () => {
     await expect(createGreenTaskSet(fake.ecs, green({ clientToken }))).rejects.toThrow(
       /must be 1 to 36 printable ASCII characters \(ECS CreateTaskSet\)/,
     );
-    expect(fake.ecsMock.calls()).toHaveLength(0);
+    expect(fake.ecsFake.calls).toHaveLength(0);
   });
 
   it('accepts a client token of exactly 36 characters', async () => {
@@ -189,15 +184,17 @@ describe('createGreenTaskSet', () => {
   });
 
   it('explains an ECS refusal with the AppSpec fields involved, and lets a throttled call be retried', async () => {
-    fake.ecsMock
-      .on(CreateTaskSetCommand)
-      .rejectsOnce(
-        new InvalidParameterException({
-          message: 'The container web2 does not exist in the task definition.',
-          $metadata: {},
-        }),
-      )
-      .rejectsOnce(throttled());
+    const answers = [
+      serviceError(
+        'InvalidParameterException',
+        400,
+        'The container web2 does not exist in the task definition.',
+      ),
+      throttled(),
+    ];
+    fake.ecsFake.handlers.CreateTaskSet = () => {
+      throw answers.shift();
+    };
 
     const refused = createGreenTaskSet(fake.ecs, green({ containerName: 'web2' }));
     await expect(refused).rejects.toThrow(InvalidInputError);

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
-  createHookLambdaClient,
   DEFAULT_HOOK_TIMEOUT_SECONDS,
+  HOOK_INVOKES,
   HookBudget,
   hookTimeoutFromEnv,
   INVOKE_REQUEST_TIMEOUT_MS,
@@ -15,10 +13,11 @@ import {
 import { type RunHooksInput, runHooks } from '../../../functions/lib/deploy/hooks';
 import { ConfigurationError, HookFailedError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
+import { type FakeLambda, fakeLambda } from '../../support/fake-lambda-invoker';
 import { ROOT, readTemplate, resourceOf } from '../../support/sam-template';
 
 const sample = loadEvent<RunHooksInput>('run-hooks');
-const SUCCEEDED = Buffer.from('{"status":"Succeeded"}') as unknown as InvokeCommandOutput['Payload'];
+const SUCCEEDED = '{"status":"Succeeded"}';
 const HOOK_STATES = [
   'BeforeInstallHooks',
   'AfterInstallHooks',
@@ -102,18 +101,22 @@ describe('hookTimeoutFromEnv', () => {
 });
 
 describe('runHooks within the budget', () => {
-  const lambdaMock = mockClient(LambdaClient);
-  const lambda = new LambdaClient({});
-  beforeEach(() => lambdaMock.reset());
+  // The Invoke is a signed request (shared/lambda-invoke.ts): answered by a fake Lambda.
+  let fake: FakeLambda;
+  let lambda: FakeLambda['lambda'];
+  beforeEach(() => {
+    fake = fakeLambda();
+    lambda = fake.lambda;
+  });
+  const invokedNames = () => fake.invokes.map((invoke) => invoke.FunctionName);
 
   it('gives each Invoke an abort signal for what is left, and runs every hook that fits', async () => {
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: SUCCEEDED });
     let now = 0;
     const clock = () => now;
-    lambdaMock.on(InvokeCommand).callsFake(() => {
+    fake.answer = () => {
       now += 10_000;
       return { StatusCode: 200, Payload: SUCCEEDED };
-    });
+    };
 
     const out = await runHooks(
       threeHooks,
@@ -126,19 +129,19 @@ describe('runHooks within the budget', () => {
       ['CodeDeployHook_b', 10_000],
       ['CodeDeployHook_c', 10_000],
     ]);
-    for (const call of lambdaMock.commandCalls(InvokeCommand)) {
-      const signal = (call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined;
-      expect(signal?.abortSignal).toBeInstanceOf(AbortSignal);
-      expect(signal?.abortSignal?.aborted).toBe(false);
+    expect(fake.invokes).toHaveLength(3);
+    for (const invoke of fake.invokes) {
+      expect(invoke.options.abortSignal).toBeInstanceOf(AbortSignal);
+      expect(invoke.options.abortSignal?.aborted).toBe(false);
     }
   });
 
   it('fails with HookFailedError naming the hook the budget no longer covers; the rest are not invoked', async () => {
     let now = 0;
-    lambdaMock.on(InvokeCommand).callsFake(() => {
+    fake.answer = () => {
       now += 35_000;
       return { StatusCode: 200, Payload: SUCCEEDED };
-    });
+    };
 
     const run = runHooks(
       threeHooks,
@@ -152,16 +155,13 @@ describe('runHooks within the budget', () => {
         'the hooks of AfterAllowTestTraffic was spent by the hooks before it (CodeDeployHook_a 35000 ms, ' +
         'CodeDeployHook_b 35000 ms); raise HookTimeoutSeconds (at most 900), or make the hooks shorter (docs/HOOKS.md)',
     );
-    expect(lambdaMock.commandCalls(InvokeCommand).map((call) => call.args[0].input.FunctionName)).toEqual([
-      'CodeDeployHook_a',
-      'CodeDeployHook_b',
-    ]);
+    expect(invokedNames()).toEqual(['CodeDeployHook_a', 'CodeDeployHook_b']);
   });
 
   it('fails with HookFailedError naming the hook whose Invoke the budget ended, and the hooks not run', async () => {
-    lambdaMock
-      .on(InvokeCommand)
-      .rejects(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }));
+    fake.answer = () => {
+      throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    };
 
     const run = runHooks(
       threeHooks,
@@ -185,7 +185,7 @@ describe('runHooks within the budget', () => {
     await expect(run).rejects.toThrow(
       /^AfterAllowTestTraffic hook CodeDeployHook_a was not invoked: the 0 s \(what RunHooksFunction had left of its Timeout, less 2 s to report\) for the hooks of AfterAllowTestTraffic was spent before any hook ran \(not run: CodeDeployHook_b, CodeDeployHook_c\)/,
     );
-    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(0);
+    expect(fake.invokes).toHaveLength(0);
   });
 });
 
@@ -196,14 +196,11 @@ describe('the hooks client and the stack', () => {
   };
   const runHooksTimeout = resourceOf(template, 'RunHooksFunction').Properties.Timeout;
 
-  it("waits on a hook's Invoke longer than any hook can run", async () => {
-    const client = createHookLambdaClient();
-    const handler = client.config.requestHandler as unknown as {
-      configProvider: Promise<{ requestTimeout?: number }>;
-    };
-
-    expect((await handler.configProvider).requestTimeout).toBe(INVOKE_REQUEST_TIMEOUT_MS);
+  it("waits on a hook's Invoke longer than any hook can run, on a socket that may stay silent meanwhile", () => {
+    expect(HOOK_INVOKES.requestTimeoutMs).toBe(INVOKE_REQUEST_TIMEOUT_MS);
     expect(INVOKE_REQUEST_TIMEOUT_MS).toBeGreaterThan(MAX_HOOK_TIMEOUT_SECONDS * 1000);
+    // 0: no idle limit; a hook that logs nothing for minutes keeps its connection.
+    expect(HOOK_INVOKES.socketTimeoutMs).toBe(0);
   });
 
   it('gives HookTimeoutSeconds the bounds and default RunHooks reads, and to RunHooks as HOOK_TIMEOUT_SECONDS', () => {

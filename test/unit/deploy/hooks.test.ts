@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   checkHookNames,
   hookExecutionId,
@@ -13,6 +11,7 @@ import {
 import type { GreenState } from '../../../functions/lib/deploy/state';
 import { HookFailedError, InvalidInputError, TransientAwsError } from '../../../functions/lib/shared/errors';
 import { loadEvent } from '../../support/events';
+import { type FakeLambda, fakeLambda, lambdaError } from '../../support/fake-lambda-invoker';
 
 const sample = loadEvent<RunHooksInput>('run-hooks');
 
@@ -112,25 +111,27 @@ describe('hookPayload', () => {
 });
 
 describe('runHooks faults the emulator cannot make', () => {
-  const lambdaMock = mockClient(LambdaClient);
-  const lambda = new LambdaClient({});
+  // The Invoke is a signed request (shared/lambda-invoke.ts): answered by a fake Lambda.
+  let fake: FakeLambda;
+  let lambda: FakeLambda['lambda'];
   const config = { hookFunctionPrefix: 'CodeDeployHook_' };
-  beforeEach(() => lambdaMock.reset());
+  beforeEach(() => {
+    fake = fakeLambda();
+    lambda = fake.lambda;
+  });
 
   it('turns a throttled Invoke into TransientAwsError (the machine retries the state)', async () => {
-    lambdaMock
-      .on(InvokeCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+    fake.answer = () => {
+      throw lambdaError('TooManyRequestsException', 429, 'Rate exceeded');
+    };
 
     await expect(runHooks(sample, { lambda }, config)).rejects.toThrow(TransientAwsError);
   });
 
   it('turns a denied Invoke into HookFailedError that points at the prefix', async () => {
-    lambdaMock.on(InvokeCommand).rejects(
-      Object.assign(new Error('not authorized to perform lambda:InvokeFunction'), {
-        name: 'AccessDeniedException',
-      }),
-    );
+    fake.answer = () => {
+      throw lambdaError('AccessDeniedException', 403, 'not authorized to perform lambda:InvokeFunction');
+    };
 
     await expect(runHooks(sample, { lambda }, config)).rejects.toThrow(HookFailedError);
     await expect(runHooks(sample, { lambda }, config)).rejects.toThrow(
@@ -139,9 +140,7 @@ describe('runHooks faults the emulator cannot make', () => {
   });
 
   it('sends RequestResponse with the payload and LogType Tail, and times each function with the clock it is given', async () => {
-    // The SDK hands Payload back as a Uint8Array with helpers; the core only reads its bytes.
-    const Payload = Buffer.from('{"status":"Succeeded"}') as unknown as InvokeCommandOutput['Payload'];
-    lambdaMock.on(InvokeCommand).resolves({ StatusCode: 200, Payload });
+    fake.answer = () => ({ StatusCode: 200, Payload: '{"status":"Succeeded"}' });
     let tick = 0;
 
     const out = await runHooks(sample, { lambda, clock: () => (tick += 250) }, config);
@@ -158,7 +157,8 @@ describe('runHooks faults the emulator cannot make', () => {
         },
       ],
     });
-    const input = lambdaMock.commandCalls(InvokeCommand)[0]?.args[0].input;
+    const input = fake.invokes[0];
+    expect(input?.FunctionName).toBe('CodeDeployHook_web-smoke-test');
     expect(input?.InvocationType).toBe('RequestResponse');
     expect(input?.LogType).toBe('Tail');
     expect(JSON.parse(String(input?.Payload))).toEqual(payload);
@@ -171,13 +171,9 @@ describe('runHooks faults the emulator cannot make', () => {
         `START RequestId: r1 Version: $LATEST\nSWITCHYARD_HOOK_STATUS {"lifecycleEventHookExecutionId":"${id}",` +
           `"status":"${status}"}\nEND RequestId: r1\n`,
       ).toString('base64');
-    const Payload = Buffer.from(
-      '"the validation result was reported"',
-    ) as unknown as InvokeCommandOutput['Payload'];
-    lambdaMock
-      .on(InvokeCommand)
-      .resolvesOnce({ Payload, LogResult: tail('Succeeded') })
-      .resolvesOnce({ Payload, LogResult: tail('Failed') });
+    const Payload = '"the validation result was reported"';
+    const tails = [tail('Succeeded'), tail('Failed')];
+    fake.answer = () => ({ Payload, LogResult: tails.shift() });
 
     await expect(runHooks(sample, { lambda }, config)).resolves.toMatchObject({
       invoked: [{ lifecycleEventHookExecutionId: id, status: 'Succeeded' }],
@@ -187,10 +183,21 @@ describe('runHooks faults the emulator cannot make', () => {
     );
   });
 
+  it("fails with the function's error when Lambda answers X-Amz-Function-Error", async () => {
+    fake.answer = () => ({
+      FunctionError: 'Unhandled',
+      Payload: '{"errorType":"Error","errorMessage":"database unreachable"}',
+    });
+
+    await expect(runHooks(sample, { lambda }, config)).rejects.toThrow(
+      /CodeDeployHook_web-smoke-test failed after \d+ ms: Error: database unreachable$/,
+    );
+  });
+
   it('refuses an unknown event before invoking anything', async () => {
     await expect(
       runHooks({ ...sample, hook: 'ApplicationStart' } as unknown as RunHooksInput, { lambda }, config),
     ).rejects.toThrow(InvalidInputError);
-    expect(lambdaMock.calls()).toHaveLength(0);
+    expect(fake.invokes).toHaveLength(0);
   });
 });

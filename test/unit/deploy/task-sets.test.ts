@@ -1,11 +1,4 @@
 import {
-  ClusterNotFoundException,
-  DeleteTaskSetCommand,
-  DescribeServicesCommand,
-  TaskSetNotFoundException,
-  UpdateServicePrimaryTaskSetCommand,
-} from '@aws-sdk/client-ecs';
-import {
   deleteTaskSet,
   describeService,
   findTaskSets,
@@ -27,6 +20,7 @@ import {
   throttled,
   useFakeEcs,
 } from '../../support/fake-ecs';
+import { serviceError } from '../../support/fake-json-service';
 
 const fake = useFakeEcs();
 
@@ -39,7 +33,7 @@ describe('describeService', () => {
       status: 'ACTIVE',
       desiredCount: 2,
     });
-    expect(fake.ecsMock.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
+    expect(fake.ecsFake.inputs('DescribeServices')[0]).toEqual({
       cluster: CLUSTER,
       services: [SERVICE],
     });
@@ -48,40 +42,43 @@ describe('describeService', () => {
   it.each<[string, () => void, RegExp]>([
     [
       'is missing',
-      () =>
-        fake.ecsMock
-          .on(DescribeServicesCommand)
-          .resolves({ services: [], failures: [{ reason: 'MISSING' }] }),
+      () => {
+        fake.ecsFake.handlers.DescribeServices = () => ({ services: [], failures: [{ reason: 'MISSING' }] });
+      },
       /service "web" in cluster "apps" was not found \(MISSING\); check the stack's cluster and service parameters/,
     ],
     [
       'is draining',
-      () =>
-        fake.ecsMock.on(DescribeServicesCommand).resolves({ services: [service({ status: 'DRAINING' })] }),
+      () => {
+        fake.ecsFake.handlers.DescribeServices = () => ({ services: [service({ status: 'DRAINING' })] });
+      },
       /is DRAINING, not ACTIVE/,
     ],
     [
       'uses the ECS controller',
-      () =>
-        fake.ecsMock
-          .on(DescribeServicesCommand)
-          .resolves({ services: [service({ deploymentController: { type: 'ECS' } })] }),
+      () => {
+        fake.ecsFake.handlers.DescribeServices = () => ({
+          services: [service({ deploymentController: { type: 'ECS' } })],
+        });
+      },
       /uses the ECS deployment controller; .*needs deploymentController type EXTERNAL: create the service with DeploymentController: \{Type: EXTERNAL\}/,
     ],
     [
       'uses CodeDeploy',
-      () =>
-        fake.ecsMock
-          .on(DescribeServicesCommand)
-          .resolves({ services: [service({ deploymentController: { type: 'CODE_DEPLOY' } })] }),
+      () => {
+        fake.ecsFake.handlers.DescribeServices = () => ({
+          services: [service({ deploymentController: { type: 'CODE_DEPLOY' } })],
+        });
+      },
       /uses the CODE_DEPLOY deployment controller/,
     ],
     [
       'has no cluster',
-      () =>
-        fake.ecsMock
-          .on(DescribeServicesCommand)
-          .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} })),
+      () => {
+        fake.ecsFake.handlers.DescribeServices = () => {
+          throw serviceError('ClusterNotFoundException', 400, 'Cluster not found.');
+        };
+      },
       /ClusterNotFoundException: Cluster not found\.; check the stack's cluster and service parameters/,
     ],
   ])('throws ServiceNotReadyError when the service %s', async (_case, arrange, message) => {
@@ -119,20 +116,20 @@ describe('makePrimary', () => {
 
   beforeEach(() => {
     fake.taskSets = [BLUE, taskSet('green', { loadBalancers: [{ targetGroupArn: TG_B }] })];
-    fake.ecsMock.on(UpdateServicePrimaryTaskSetCommand).callsFake(({ primaryTaskSet }) => {
+    fake.ecsFake.handlers.UpdateServicePrimaryTaskSet = ({ primaryTaskSet }) => {
       fake.taskSets = fake.taskSets.map((set) => ({
         ...set,
         status: set.taskSetArn === primaryTaskSet ? 'PRIMARY' : 'ACTIVE',
       }));
       return {};
-    });
+    };
   });
 
   it('makes the task set primary by its full ARN and verifies it', async () => {
     const primary = await makePrimary(fake.ecs, ref);
 
     expect(primary).toMatchObject({ arn: arnOf('green'), status: 'PRIMARY' });
-    expect(fake.ecsMock.commandCalls(UpdateServicePrimaryTaskSetCommand)[0]?.args[0].input).toEqual({
+    expect(fake.ecsFake.inputs('UpdateServicePrimaryTaskSet')[0]).toEqual({
       cluster: CLUSTER,
       service: SERVICE,
       primaryTaskSet: arnOf('green'),
@@ -143,18 +140,18 @@ describe('makePrimary', () => {
     await makePrimary(fake.ecs, ref);
     await makePrimary(fake.ecs, ref);
 
-    expect(fake.ecsMock.commandCalls(UpdateServicePrimaryTaskSetCommand)).toHaveLength(1);
+    expect(fake.ecsFake.inputs('UpdateServicePrimaryTaskSet')).toHaveLength(1);
   });
 
   it('refuses a short task set id, which ECS may accept without effect', async () => {
     await expect(makePrimary(fake.ecs, { ...ref, taskSetArn: 'ecs-svc/green' })).rejects.toThrow(
       /"ecs-svc\/green" is not a full task set ARN/,
     );
-    expect(fake.ecsMock.calls()).toHaveLength(0);
+    expect(fake.ecsFake.calls).toHaveLength(0);
   });
 
   it('throws ServiceNotReadyError when the service still has another primary afterwards', async () => {
-    fake.ecsMock.on(UpdateServicePrimaryTaskSetCommand).resolves({});
+    fake.ecsFake.handlers.UpdateServicePrimaryTaskSet = () => ({});
 
     const attempt = makePrimary(fake.ecs, ref);
 
@@ -170,17 +167,17 @@ describe('deleteTaskSet', () => {
 
   beforeEach(() => {
     fake.taskSets = [BLUE, taskSet('green')];
-    fake.ecsMock.on(DeleteTaskSetCommand).callsFake(({ taskSet: arn }) => {
+    fake.ecsFake.handlers.DeleteTaskSet = ({ taskSet: arn }) => {
       fake.taskSets = fake.taskSets.filter((set) => set.taskSetArn !== arn);
       return {};
-    });
+    };
   });
 
   it('deletes with force, then succeeds again without a call when it is gone', async () => {
     expect(await deleteTaskSet(fake.ecs, ref)).toEqual({ deleted: true });
     expect(await deleteTaskSet(fake.ecs, ref)).toEqual({ deleted: false });
 
-    expect(fake.ecsMock.commandCalls(DeleteTaskSetCommand).map((c) => c.args[0].input)).toEqual([
+    expect(fake.ecsFake.inputs('DeleteTaskSet')).toEqual([
       { cluster: CLUSTER, service: SERVICE, taskSet: arnOf('green'), force: true },
     ]);
   });
@@ -189,20 +186,22 @@ describe('deleteTaskSet', () => {
     fake.taskSets = [BLUE, taskSet('green', { status: 'DRAINING' })];
 
     expect(await deleteTaskSet(fake.ecs, ref)).toEqual({ deleted: false });
-    expect(fake.ecsMock.commandCalls(DeleteTaskSetCommand)).toHaveLength(0);
+    expect(fake.ecsFake.inputs('DeleteTaskSet')).toHaveLength(0);
   });
 
   it.each([
     [
       'TaskSetNotFoundException',
-      new TaskSetNotFoundException({ message: 'The specified task set wasn\u2019t found.', $metadata: {} }),
+      serviceError('TaskSetNotFoundException', 400, 'The specified task set wasn\u2019t found.'),
     ],
     [
       'moto\u2019s ClientException',
-      Object.assign(new Error('The specified task set does not exist.'), { name: 'ClientException' }),
+      serviceError('ClientException', 400, 'The specified task set does not exist.'),
     ],
   ])('treats %s from a concurrent delete as done', async (_case, error) => {
-    fake.ecsMock.on(DeleteTaskSetCommand).rejects(error);
+    fake.ecsFake.handlers.DeleteTaskSet = () => {
+      throw error;
+    };
 
     expect(await deleteTaskSet(fake.ecs, ref)).toEqual({ deleted: false });
   });
@@ -214,11 +213,13 @@ describe('deleteTaskSet', () => {
     await expect(attempt).rejects.toThrow(
       /is the PRIMARY of service "web"; make another task set primary before deleting it/,
     );
-    expect(fake.ecsMock.commandCalls(DeleteTaskSetCommand)).toHaveLength(0);
+    expect(fake.ecsFake.inputs('DeleteTaskSet')).toHaveLength(0);
   });
 
   it('lets a throttled delete be retried', async () => {
-    fake.ecsMock.on(DeleteTaskSetCommand).rejects(throttled());
+    fake.ecsFake.handlers.DeleteTaskSet = () => {
+      throw throttled();
+    };
 
     await expect(deleteTaskSet(fake.ecs, ref)).rejects.toThrow(TransientAwsError);
   });

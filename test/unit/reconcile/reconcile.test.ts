@@ -1,28 +1,25 @@
 /**
  * The reconciler's decisions: a branch head with no claim is started once under its fixed name with an input
  * Prepare reads as that push; a claimed head is left; an item RUNNING whose execution ended long enough ago gets
- * CleanUp again with the event EventBridge sent. Step Functions and CodeCommit answer through aws-sdk-client-mock
- * (the emulator runs no executions and the e2e test covers the rest).
+ * CleanUp again with the event EventBridge sent. Step Functions and CodeCommit are JSON calls (shared/aws-json.ts)
+ * answered by fakes of those services (the emulator runs no executions and the e2e test covers the rest).
  */
-import { CodeCommitClient, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
 import { type ExecutionStatusChange, parseStatusChange } from '../../../functions/lib/clean-up/status-change';
 import { parseReconcileInput, reconcile } from '../../../functions/lib/reconcile/reconcile';
 import type { CommitClaim, DeploymentsTable } from '../../../functions/lib/record/deployments';
 import type { RunningItem } from '../../../functions/lib/record/running-claims';
+import { CODECOMMIT, STEP_FUNCTIONS } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 import { parseTrigger } from '../../../functions/lib/source/prepare';
 import { loadEvent } from '../../support/events';
+import { type FakeJsonService, fakeJsonService, serviceError } from '../../support/fake-json-service';
 
-const sfnMock = mockClient(SFNClient);
-const codecommitMock = mockClient(CodeCommitClient);
+let sfn: FakeJsonService;
+let codecommit: FakeJsonService;
+/** DescribeExecution's answer for each execution ARN; an ARN not listed does not exist. */
+let executions: Record<string, unknown>;
+/** The JSON protocol's dates: epoch seconds. */
+const seconds = (iso: string) => Date.parse(iso) / 1000;
 const input = loadEvent('reconcile');
 const head = 'a'.repeat(40);
 const now = new Date('2026-12-05T09:00:00Z');
@@ -34,8 +31,8 @@ function deps(options: { claim?: CommitClaim; items?: RunningItem[] } = {}) {
   return {
     redriven,
     deps: {
-      codecommit: new CodeCommitClient({}),
-      sfn: new SFNClient({}),
+      codecommit: codecommit.client,
+      sfn: sfn.client,
       table: { getClaim: async () => options.claim } as unknown as DeploymentsTable,
       pipeline: { repository: 'switchyard-sample-app', branch: 'main' },
       runningItems: async () => options.items ?? [],
@@ -48,15 +45,22 @@ function deps(options: { claim?: CommitClaim; items?: RunningItem[] } = {}) {
 }
 
 beforeEach(() => {
-  sfnMock.reset();
-  codecommitMock.reset();
-  codecommitMock.on(GetBranchCommand).resolves({ branch: { branchName: 'main', commitId: head } });
-  sfnMock.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'none', $metadata: {} }));
+  executions = {};
+  codecommit = fakeJsonService(CODECOMMIT, {
+    GetBranch: () => ({ branch: { branchName: 'main', commitId: head } }),
+  });
+  sfn = fakeJsonService(STEP_FUNCTIONS, {
+    DescribeExecution: ({ executionArn }) => {
+      const execution = executions[String(executionArn)];
+      if (!execution) throw serviceError('ExecutionDoesNotExist', 400, 'none');
+      return execution;
+    },
+  });
 });
 
 describe('reconcile: the branch head', () => {
   it('starts a head nobody claimed, under reconcile-<commit>, with an input Prepare takes for its push', async () => {
-    sfnMock.on(StartExecutionCommand).resolves({ executionArn: executionOf(`reconcile-${head}`) });
+    sfn.handlers.StartExecution = () => ({ executionArn: executionOf(`reconcile-${head}`) });
 
     const out = await reconcile(input, deps().deps);
 
@@ -65,9 +69,12 @@ describe('reconcile: the branch head', () => {
       action: 'started',
       executionArn: executionOf(`reconcile-${head}`),
     });
-    const [call] = sfnMock.commandCalls(StartExecutionCommand);
-    expect(call?.args[0].input.name).toBe(`reconcile-${head}`);
-    const pushed = JSON.parse(call?.args[0].input.input ?? 'null');
+    const [call] = sfn.inputs('StartExecution');
+    expect(call?.name).toBe(`reconcile-${head}`);
+    expect(codecommit.inputs('GetBranch')).toEqual([
+      { repositoryName: 'switchyard-sample-app', branchName: 'main' },
+    ]);
+    const pushed = JSON.parse(String(call?.input ?? 'null'));
     expect(parseTrigger(pushed, { repository: 'switchyard-sample-app', branch: 'main' })).toEqual({
       repository: 'switchyard-sample-app',
       branch: 'main',
@@ -78,11 +85,11 @@ describe('reconcile: the branch head', () => {
   });
 
   it('starts nothing when an earlier run started the head and its Prepare has not claimed it yet', async () => {
-    sfnMock.on(DescribeExecutionCommand).resolves({
+    executions[executionOf(`reconcile-${head}`)] = {
       executionArn: executionOf(`reconcile-${head}`),
       status: 'RUNNING',
-      startDate: now,
-    } as never);
+      startDate: now.getTime() / 1000,
+    };
 
     const out = await reconcile(input, deps().deps);
 
@@ -91,13 +98,13 @@ describe('reconcile: the branch head', () => {
       action: 'already-started',
       executionArn: executionOf(`reconcile-${head}`),
     });
-    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(sfn.inputs('StartExecution')).toHaveLength(0);
   });
 
   it('takes ExecutionAlreadyExists as started already: a second run starts nothing new', async () => {
-    sfnMock
-      .on(StartExecutionCommand)
-      .rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.handlers.StartExecution = () => {
+      throw serviceError('ExecutionAlreadyExists', 400, 'exists');
+    };
 
     const out = await reconcile(input, deps().deps);
 
@@ -117,7 +124,7 @@ describe('reconcile: the branch head', () => {
       action: 'handled',
       claim: { deploymentId: 'push-1', status: 'FAILED' },
     });
-    expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(sfn.inputs('StartExecution')).toHaveLength(0);
   });
 
   it('refuses another input before any call, naming the field', async () => {
@@ -125,7 +132,7 @@ describe('reconcile: the branch head', () => {
     expect(() => parseReconcileInput({ ...input, cleanUpFunctionArn: 'CleanUp' })).toThrow(
       /"cleanUpFunctionArn"/,
     );
-    expect(codecommitMock.calls()).toHaveLength(0);
+    expect(codecommit.calls).toHaveLength(0);
   });
 });
 
@@ -140,19 +147,20 @@ describe('reconcile: items left RUNNING', () => {
     commitId: 'b'.repeat(40),
     startedAt: '2026-12-05T07:00:00.000Z',
   });
-  const described = (name: string, status: string, stopDate?: Date) => ({
-    executionArn: executionOf(name),
-    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:switchyard-pipeline',
-    name,
-    status,
-    startDate: new Date('2026-12-05T07:00:00Z'),
-    ...(stopDate ? { stopDate } : {}),
-  });
+  /** DescribeExecution's JSON answer for `name`, its dates in epoch seconds as Step Functions sends them. */
+  const describe = (name: string, status: string, stopDate?: string) => {
+    executions[executionOf(name)] = {
+      executionArn: executionOf(name),
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:switchyard-pipeline',
+      name,
+      status,
+      startDate: seconds('2026-12-05T07:00:00Z'),
+      ...(stopDate ? { stopDate: seconds(stopDate) } : {}),
+    };
+  };
 
   it('re-drives CleanUp for an execution stopped long ago, with the event EventBridge sent, once per execution', async () => {
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .resolves(described('lost', 'ABORTED', new Date('2026-12-05T08:00:00Z')) as never);
+    describe('lost', 'ABORTED', '2026-12-05T08:00:00Z');
     const { deps: d, redriven } = deps({
       ...claimed,
       items: [item('lost'), { ...item('lost'), kind: 'record' }],
@@ -175,13 +183,9 @@ describe('reconcile: items left RUNNING', () => {
   });
 
   it('leaves running executions, recent stops (CleanUp may still be at work) and succeeded ones', async () => {
-    sfnMock
-      .on(DescribeExecutionCommand, { executionArn: executionOf('running') })
-      .resolves(described('running', 'RUNNING') as never)
-      .on(DescribeExecutionCommand, { executionArn: executionOf('recent') })
-      .resolves(described('recent', 'FAILED', new Date('2026-12-05T08:50:00Z')) as never)
-      .on(DescribeExecutionCommand, { executionArn: executionOf('done') })
-      .resolves(described('done', 'SUCCEEDED', new Date('2026-12-05T08:00:00Z')) as never);
+    describe('running', 'RUNNING');
+    describe('recent', 'FAILED', '2026-12-05T08:50:00Z');
+    describe('done', 'SUCCEEDED', '2026-12-05T08:00:00Z');
     const { deps: d, redriven } = deps({
       ...claimed,
       items: [item('running'), item('recent'), item('done')],
@@ -194,9 +198,7 @@ describe('reconcile: items left RUNNING', () => {
   });
 
   it('re-drives an execution Step Functions no longer knows as ABORTED, dated by the item', async () => {
-    sfnMock
-      .on(DescribeExecutionCommand)
-      .rejects(new ExecutionDoesNotExist({ message: 'gone', $metadata: {} }));
+    // No DescribeExecution answer for it: ExecutionDoesNotExist.
     const { deps: d, redriven } = deps({ ...claimed, items: [item('expired')] });
 
     await reconcile(input, d);
@@ -204,5 +206,15 @@ describe('reconcile: items left RUNNING', () => {
     expect(redriven.map(parseStatusChange)).toEqual([
       expect.objectContaining({ name: 'expired', status: 'ABORTED', stopDate: undefined }),
     ]);
+    expect(sfn.inputs('DescribeExecution')).toEqual([{ executionArn: executionOf('expired') }]);
+  });
+
+  it('passes a Step Functions error other than ExecutionDoesNotExist on as a transient error to retry', async () => {
+    sfn.handlers.DescribeExecution = () => {
+      throw serviceError('ThrottlingException', 400, 'Rate exceeded');
+    };
+    const { deps: d } = deps({ ...claimed, items: [item('busy')] });
+
+    await expect(reconcile(input, d)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 });

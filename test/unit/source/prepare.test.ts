@@ -1,8 +1,8 @@
-import { BranchDoesNotExistException, CodeCommitClient, GetBranchCommand } from '@aws-sdk/client-codecommit';
-import { mockClient } from 'aws-sdk-client-mock';
+import { CODECOMMIT } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError } from '../../../functions/lib/shared/errors';
 import { parseTrigger, resolveBranchHead } from '../../../functions/lib/source/prepare';
 import { loadEvent } from '../../support/events';
+import { type FakeJsonService, fakeJsonService, serviceError } from '../../support/fake-json-service';
 
 const pipeline = { repository: 'switchyard-sample-app', branch: 'main' };
 const push = loadEvent<{ detail: Record<string, unknown> }>('push');
@@ -65,26 +65,37 @@ describe('parseTrigger', () => {
 });
 
 describe('resolveBranchHead', () => {
-  const codecommit = mockClient(CodeCommitClient);
-  beforeEach(() => codecommit.reset());
+  // GetBranch is a JSON call (shared/aws-json.ts): answered by a fake CodeCommit.
+  let codecommit: FakeJsonService;
+  beforeEach(() => {
+    codecommit = fakeJsonService(CODECOMMIT);
+  });
 
   it('returns the commit at the head of the branch', async () => {
-    codecommit
-      .on(GetBranchCommand, { repositoryName: 'switchyard-sample-app', branchName: 'main' })
-      .resolves({ branch: { branchName: 'main', commitId: SHA } });
-    await expect(resolveBranchHead(new CodeCommitClient({}), 'switchyard-sample-app', 'main')).resolves.toBe(
-      SHA,
-    );
+    codecommit.handlers.GetBranch = () => ({ branch: { branchName: 'main', commitId: SHA } });
+    await expect(resolveBranchHead(codecommit.client, 'switchyard-sample-app', 'main')).resolves.toBe(SHA);
+    expect(codecommit.inputs('GetBranch')).toEqual([
+      { repositoryName: 'switchyard-sample-app', branchName: 'main' },
+    ]);
   });
 
   it('names the branch and the input field when the branch does not exist', async () => {
-    codecommit
-      .on(GetBranchCommand)
-      .rejects(new BranchDoesNotExistException({ message: 'Branch does not exist', $metadata: {} }));
-    await expect(
-      resolveBranchHead(new CodeCommitClient({}), 'switchyard-sample-app', 'nope'),
-    ).rejects.toThrow(
+    codecommit.handlers.GetBranch = () => {
+      throw serviceError('BranchDoesNotExistException', 400, 'Branch does not exist');
+    };
+    const failure = resolveBranchHead(codecommit.client, 'switchyard-sample-app', 'nope');
+    await expect(failure).rejects.toThrow(InvalidInputError);
+    await expect(failure).rejects.toThrow(
       /branch "nope" does not exist in repository "switchyard-sample-app": check the "branch" field/,
     );
+  });
+
+  it('passes any other CodeCommit error on, by its name', async () => {
+    codecommit.handlers.GetBranch = () => {
+      throw serviceError('RepositoryDoesNotExistException', 400);
+    };
+    await expect(resolveBranchHead(codecommit.client, 'gone', 'main')).rejects.toMatchObject({
+      name: 'RepositoryDoesNotExistException',
+    });
   });
 });

@@ -18,6 +18,7 @@ import type { LocalStack } from '../../../../cli/local/state-machine';
 import { readZipArtifact } from '../../../../functions/lib/build/artifacts';
 import { type BuildRef, checkBuild, getBuild, startBuild } from '../../../../functions/lib/build/codebuild';
 import type { Deployment } from '../../../../functions/lib/record/deployments';
+import { CODEBUILD, jsonClient } from '../../../../functions/lib/shared/aws-json';
 import { s3Reader } from '../../../../functions/lib/shared/s3-read';
 import type { BuildVariable } from '../../../../functions/lib/shared/settings';
 import { zipToBuffer } from '../../../../functions/lib/zip/write';
@@ -52,6 +53,7 @@ artifacts:
 describe('the emulator runs builds with the local build runner', () => {
   const moto = useMoto();
   const codebuild = new CodeBuildClient({});
+  const reads = jsonClient(CODEBUILD);
   const s3 = new S3Client({});
   let stack: LocalStack;
 
@@ -100,7 +102,7 @@ describe('the emulator runs builds with the local build runner', () => {
   }
 
   async function logLines(id: string): Promise<string[]> {
-    const build = await getBuild(codebuild, id);
+    const build = await getBuild(reads, id);
     const logs = await new CloudWatchLogsClient({}).send(
       new FilterLogEventsCommand({
         logGroupName: build.logs?.groupName,
@@ -112,7 +114,7 @@ describe('the emulator runs builds with the local build runner', () => {
 
   async function waitForEnd(ref: BuildRef) {
     for (let i = 0; i < 150; i += 1) {
-      const check = await checkBuild(codebuild, ref, { region: 'us-east-1' });
+      const check = await checkBuild(reads, ref, { region: 'us-east-1' });
       if (check.status !== 'IN_PROGRESS') return check;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -134,7 +136,7 @@ describe('the emulator runs builds with the local build runner', () => {
     expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
       ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
     });
-    const build = await getBuild(codebuild, ref.id);
+    const build = await getBuild(reads, ref.id);
     expect(build.phases?.map((phase) => phase.phaseType)).toEqual(
       expect.arrayContaining([
         'DOWNLOAD_SOURCE',
@@ -174,7 +176,7 @@ artifacts:
     expect(JSON.parse(files.get('imageDetail.json')?.toString() ?? '')).toEqual({
       ImageURI: `registry.local/app:${built.commitId.slice(0, 7)}`,
     });
-    const build = await getBuild(codebuild, ref.id);
+    const build = await getBuild(reads, ref.id);
     expect(build.sourceVersion).toBe(built.commitId);
     expect(build.resolvedSourceVersion).toBe(built.commitId);
   });
@@ -211,7 +213,7 @@ artifacts:
       timeoutMinutes: 5,
     });
     expect(done.status).toBe('SUCCEEDED');
-    expect((await getBuild(codebuild, build?.id ?? '')).resolvedSourceVersion).toBeUndefined();
+    expect((await getBuild(reads, build?.id ?? '')).resolvedSourceVersion).toBeUndefined();
   });
 
   it('fails DOWNLOAD_SOURCE when the commit is not in the repository, as CodeBuild does', async () => {
@@ -308,13 +310,13 @@ phases:
 
   it('stops a running build on StopBuild', async () => {
     const ref = await start('version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 30\n');
-    for (let i = 0; i < 50 && (await getBuild(codebuild, ref.id)).currentPhase !== 'BUILD'; i += 1) {
+    for (let i = 0; i < 50 && (await getBuild(reads, ref.id)).currentPhase !== 'BUILD'; i += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
     await codebuild.send(new StopBuildCommand({ id: ref.id }));
 
-    const stopped = await getBuild(codebuild, ref.id);
+    const stopped = await getBuild(reads, ref.id);
     expect(stopped.buildStatus).toBe('STOPPED');
     await expect(waitForEnd(ref)).rejects.toThrow(/ended STOPPED/);
   });
