@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../../functions/lib/shared/errors';
 import { invokeBundle, lambdaEnvironment } from '../local/invoke';
 import {
@@ -12,9 +12,10 @@ import {
 } from '../local/invoke-env';
 import { invokableFunctions } from '../local/invoke-functions';
 import { localResolveContext } from '../local/pipeline-definition';
-import { samBuild, templatePath } from '../local/sam-build';
+import { invokeTemplatePath, samBuild, templateName } from '../local/sam-build';
 import { loadTemplate, type SamTemplate, type TemplateFunction } from '../local/template';
 import { parseFlags } from './flag-suggest';
+import { fillSampleDeployment } from './invoke-sample-deployment';
 import type { Command } from './types';
 
 const OPTIONS = {
@@ -41,9 +42,11 @@ export const invoke: Command = {
 Bundles the function as \`sam build\` does (esbuild, its BuildProperties) into a temporary directory and calls its
 handler in a fresh Node.js process whose environment is the function's, as \`sam local invoke\` does:
 
-  -t, --template FILE         the SAM template (default: template.yaml); CodeUri are relative to its folder.
-                              A built one (.aws-sam/build/template.yaml, from switchyard build or sam build)
-                              runs the bundle its CodeUri holds, as it is
+  -t, --template FILE         the SAM template; CodeUri are relative to its folder. A built one
+                              (.aws-sam/build/template.yaml, from switchyard build or sam build) runs the bundle
+                              its CodeUri holds, as it is. Default, as sam's: .aws-sam/build/template.yaml when
+                              switchyard build wrote it after template.yaml last changed (said on stderr), else
+                              template.yaml
   -e, --event FILE            the event (JSON); "-" reads it from stdin
   --no-event                  invoke with the empty event {} (also what happens with neither option, as sam)
   -n, --env-vars FILE         sam's format: {"Parameters": {"NAME": "value"}} sets NAME for every function,
@@ -59,6 +62,11 @@ stack "local", the region of AWS_REGION): set the real names in --env-vars. AWS 
 points (e.g. an emulator started with \`switchyard local --keep\`: export what it prints), with the credentials
 of this shell.
 
+The events/ samples all name the made-up deployment sample-exec. When --env-vars names the stack's TABLE_NAME,
+a sample that names it runs with the stack's latest deployment instead (its id, commit and execution, and the
+source, build, render and green its record holds; Prepare's push names its commit), said on stderr; with no
+deployment in the table yet it is refused before anything runs: run one first (switchyard local --keep).
+
 Output, as sam local invoke: the function's log on stderr, then its result as JSON on stdout; an error the
 function throws is printed on stdout as {"errorType", "errorMessage", "trace"} and the exit status is 0 all the
 same (sam's behaviour, aws/aws-sam-cli#1081): read stdout to tell. Exit status 1, with the reason on stderr,
@@ -73,8 +81,9 @@ Example (in a second shell, with the exports \`switchyard local --keep\` printed
         '--event and --no-event both given: --no-event invokes with {}, so drop one of them',
       );
     }
-    const path = templatePath(values.template);
-    const file = basename(path);
+    const { path, note } = invokeTemplatePath(values.template);
+    if (note) process.stderr.write(`${note}\n`);
+    const file = templateName(path);
     const template = loadTemplate(path);
     const functions = invokableFunctions(template, dirname(path), file);
     const known = functions.map((f) => f.logicalId);
@@ -91,7 +100,7 @@ Example (in a second shell, with the exports \`switchyard local --keep\` printed
       );
     }
     const { fn, bundle } = found.load();
-    const event = values.event === undefined ? {} : readJson('--event', values.event);
+    const given = values.event === undefined ? {} : readJson('--event', values.event);
     const envVarsFile = values['env-vars'];
     const envVars = envVarsFile ? parseEnvVars(readJson('--env-vars', envVarsFile), envVarsFile) : {};
     const overrides = parseParameterOverrides(values['parameter-overrides'] ?? []);
@@ -123,6 +132,15 @@ Example (in a second shell, with the exports \`switchyard local --keep\` printed
         `--env-vars: "${section}" is neither "Parameters" nor a function of ${file}, so nothing in it is set (sam ignores it too)\n`,
       );
     }
+    // The samples' placeholder deployment stands for the stack's latest one (invoke-sample-deployment.ts).
+    const filled = await fillSampleDeployment(given, {
+      // Only a table --env-vars names: the template's own value is a Ref, which locally is no table's name.
+      tableName: envVars[id]?.TABLE_NAME ?? envVars.Parameters?.TABLE_NAME,
+      repository: envVars[id]?.REPOSITORY_NAME ?? envVars.Parameters?.REPOSITORY_NAME,
+      eventFile: values.event,
+    });
+    if (filled.note) process.stderr.write(`${filled.note}\n`);
+    const event = filled.event;
     return invokeBuilt({ template: path, fn, bundle, name: functionName(template, fn), event, variables });
   },
 };

@@ -78,7 +78,7 @@ export function invokableFunctions(
   );
   // template.ts reads the functions that are built from source; only those are given to it.
   const sources = new Map(
-    templateFunctions({ ...template, Resources: Object.fromEntries(toBuild) }, root).map((fn) => [
+    templateFunctions({ ...template, Resources: Object.fromEntries(toBuild) }, root, file).map((fn) => [
       fn.logicalId,
       fn,
     ]),

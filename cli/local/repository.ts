@@ -37,23 +37,47 @@ function git(dir: string, ...args: string[]): string {
   }).trim();
 }
 
+/**
+ * The sample commit's author, committer and date, fixed: a commit's id is the hash of its tree, parents, author,
+ * committer (each with a date) and message, so the same files give the same commit on every run and machine. A
+ * second run against a kept emulator (`--endpoint`) then pushes the commit the first deployed, which its table
+ * and its CodeCommit know, instead of a new root commit Prepare cannot relate to the live one.
+ */
+export const SAMPLE_COMMIT = {
+  name: 'Switchyard',
+  email: 'local@switchyard.invalid',
+  date: '2026-01-01T00:00:00Z',
+  message: 'Sample app',
+} as const;
+
+/** git with none of the user's configuration or GIT_* settings (a hook, a signing key, autocrlf), the sample's identity. */
+function sampleGitEnvironment(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GIT_')));
+  return {
+    ...env,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: SAMPLE_COMMIT.name,
+    GIT_AUTHOR_EMAIL: SAMPLE_COMMIT.email,
+    GIT_AUTHOR_DATE: SAMPLE_COMMIT.date,
+    GIT_COMMITTER_NAME: SAMPLE_COMMIT.name,
+    GIT_COMMITTER_EMAIL: SAMPLE_COMMIT.email,
+    GIT_COMMITTER_DATE: SAMPLE_COMMIT.date,
+  };
+}
+
 /** The sample app is a folder of this project: it is copied into a fresh git repository with one commit. */
-function sampleRepository(): string {
+export function sampleRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-sample-'));
   cpSync(SAMPLE_APP, dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  git(dir, 'add', '-A');
-  git(
-    dir,
-    '-c',
-    'user.name=Switchyard',
-    '-c',
-    'user.email=local@switchyard.invalid',
-    'commit',
-    '-q',
-    '-m',
-    'Sample app',
-  );
+  const env = sampleGitEnvironment();
+  const sampleGit = (...args: string[]) =>
+    execFileSync('git', ['-C', dir, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  sampleGit('init', '-q', '-b', 'main');
+  // The executable bits as the files have them, whatever core.fileMode the file system would set.
+  sampleGit('config', 'core.fileMode', 'true');
+  sampleGit('add', '-A');
+  sampleGit('commit', '-q', '--no-gpg-sign', '--no-verify', '-m', SAMPLE_COMMIT.message);
   return dir;
 }
 

@@ -231,8 +231,12 @@ function environmentOf(props: Record<string, CfnValue> | undefined): Record<stri
   return env?.Variables ?? {};
 }
 
-/** Lists the esbuild-built functions of a template in template order. */
-export function templateFunctions(template: SamTemplate, root = PROJECT_ROOT): TemplateFunction[] {
+/** Lists the esbuild-built functions of a template in template order; `file` names the template in errors. */
+export function templateFunctions(
+  template: SamTemplate,
+  root = PROJECT_ROOT,
+  file = 'template.yaml',
+): TemplateFunction[] {
   const globals = template.Globals?.Function ?? {};
   const functions: TemplateFunction[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -240,24 +244,22 @@ export function templateFunctions(template: SamTemplate, root = PROJECT_ROOT): T
     const props = resource.Properties ?? {};
     const metadata = resource.Metadata ?? {};
     if (metadata.BuildMethod !== 'esbuild') {
-      throw new Error(
-        `template.yaml: ${logicalId} has no Metadata.BuildMethod esbuild; every function is bundled`,
-      );
+      throw new Error(`${file}: ${logicalId} has no Metadata.BuildMethod esbuild; every function is bundled`);
     }
     const buildProperties = (metadata.BuildProperties ?? {}) as Record<string, CfnValue>;
     const entries = buildProperties.EntryPoints;
     if (!Array.isArray(entries) || entries.length !== 1 || typeof entries[0] !== 'string') {
-      throw new Error(`template.yaml: ${logicalId} Metadata.BuildProperties.EntryPoints must list one file`);
+      throw new Error(`${file}: ${logicalId} Metadata.BuildProperties.EntryPoints must list one file`);
     }
     const handler = String(props.Handler ?? globals.Handler ?? '');
     const dot = handler.lastIndexOf('.');
-    if (dot <= 0) throw new Error(`template.yaml: ${logicalId} Handler "${handler}" must be <file>.<export>`);
+    if (dot <= 0) throw new Error(`${file}: ${logicalId} Handler "${handler}" must be <file>.<export>`);
     const codeUri = String(props.CodeUri ?? globals.CodeUri ?? '.');
     const entryBase = basename(entries[0]).replace(/\.[cm]?[jt]s$/, '');
     if (entryBase !== handler.slice(0, dot)) {
       // esbuild writes the bundle flat, named after the entry point: the Handler must name that file.
       throw new Error(
-        `template.yaml: ${logicalId} Handler "${handler}" must be "${entryBase}.<export>" to match its entry point`,
+        `${file}: ${logicalId} Handler "${handler}" must be "${entryBase}.<export>" to match its entry point`,
       );
     }
     functions.push({

@@ -100,8 +100,9 @@ describe('switchyard invoke and build with SAM options', () => {
       stage: 'every-function',
       undeclared: null,
     });
+    // The template is named as it was given (-t): the one read, wherever it is.
     expect(out.stderr).toContain(
-      '--env-vars: EchoFunction.UNDECLARED is not an environment variable of EchoFunction in template.yaml',
+      `--env-vars: EchoFunction.UNDECLARED is not an environment variable of EchoFunction in ${template},`,
     );
   });
 
@@ -120,6 +121,29 @@ describe('switchyard invoke and build with SAM options', () => {
     expect(out.status).toBe(1);
     expect(out.stderr).toContain(`--template ${join(app, 'nope.yaml')}: no such file`);
   });
+
+  it.each([
+    ['Minify: "yes"', 'Metadata.BuildProperties.Minify is "yes": write true or false unquoted'],
+    ['EntryPoints: [a.ts, b.ts]', 'Metadata.BuildProperties.EntryPoints must list one file'],
+  ])(
+    'names the -t template, not template.yaml, in a BuildProperties error (%s)',
+    async (property, message) => {
+      const other = join(app, 'other.yaml');
+      writeFileSync(
+        other,
+        ECHO_TEMPLATE.replace('        Minify: false\n', '').replace(
+          '        EntryPoints:\n          - src/echo.ts',
+          property.startsWith('EntryPoints')
+            ? `        ${property}`
+            : `        ${property}\n        EntryPoints: [src/echo.ts]`,
+        ),
+      );
+      const out = await invoke('EchoFunction', '-t', other, '--no-event');
+      expect(out.status).toBe(1);
+      expect(out.stderr).toContain(`${other}: EchoFunction ${message}`);
+      expect(out.stderr).not.toContain('template.yaml');
+    },
+  );
 
   it.each([
     [
