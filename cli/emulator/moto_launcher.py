@@ -49,6 +49,7 @@ adds to moto (each patch is monkeypatched by a module next to this file; nothing
      browser request (Origin, CORS preflight; no Access-Control-* header in any answer), AWS requests signed with
      this launch's access key id, controls carrying its secret access key. The credentials come from the
      environment above, never from the command line.
+ 15. StopExecution's error and cause kept for DescribeExecution, as Step Functions keeps them (sfn_stop_execution.py).
 The /moto-api/switchyard/ controls are answered by a middleware in front of moto (control_endpoints.py).
 All added state lives on moto's backends, so POST /moto-api/reset clears it with everything else.
 """
@@ -97,6 +98,7 @@ import elbv2_target_usage  # noqa: E402
 import emulator_auth  # noqa: E402
 import emulator_timings  # noqa: E402
 import lambda_node  # noqa: E402
+import sfn_stop_execution  # noqa: E402
 import sfn_task_tokens  # noqa: E402
 from control_endpoints import ControlError, Handler, controls  # noqa: E402
 from emulator_failures import reporting_failures  # noqa: E402
@@ -154,6 +156,7 @@ def apply_patches() -> None:
     ecs_task_sets.patch_ecs_task_sets()
     lambda_node.patch_lambda_node()
     sfn_task_tokens.patch_sfn_task_tokens()
+    sfn_stop_execution.patch_sfn_stop_execution()
 
 
 def main() -> None:

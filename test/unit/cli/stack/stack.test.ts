@@ -11,7 +11,12 @@ import {
   shortCommit,
   taskDefinitionRevision,
 } from '../../../../cli/stack/describe';
-import { type FollowSnapshot, followDeployment, stageLines } from '../../../../cli/stack/follow';
+import {
+  executionEnding,
+  type FollowSnapshot,
+  followDeployment,
+  stageLines,
+} from '../../../../cli/stack/follow';
 import { type DeploymentRecord, resolveTarget } from '../../../../cli/stack/target';
 import { InvalidInputError } from '../../../../functions/lib/shared/errors';
 
@@ -397,9 +402,9 @@ describe('followDeployment', () => {
       },
     ]);
     expect(result.code).toBe(1);
-    expect(result.lines).toContain('[00:02] execution SUCCEEDED\n');
-    expect(result.lines).toContain(
-      `[00:02] execution ended SUCCEEDED without a deployment record: commit ${COMMIT} was deployed by deployment push-0\n`,
+    expect(result.lines).toBe(
+      '[00:00] execution RUNNING: waiting for Prepare to write the deployment record\n' +
+        `[00:02] execution ended without a deployment record: commit ${COMMIT} was deployed by deployment push-0\n`,
     );
   });
 
@@ -409,7 +414,7 @@ describe('followDeployment', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.lines).toBe(
-      '[00:00] execution ended FAILED without a deployment record: InvalidInputError: branch "nope" does not exist\n',
+      '[00:00] execution ended without a deployment record: failed: InvalidInputError: branch "nope" does not exist\n',
     );
   });
 
@@ -425,9 +430,9 @@ describe('followDeployment', () => {
     expect(result.looks).toBe(5);
     expect(result.lines).toBe(
       '[00:00] deployment manual-1: commit 0123456 on main (manual)\n' +
-        '[00:02] execution TIMED_OUT\n' +
-        '[00:08] execution ended TIMED_OUT but the record is still RUNNING: CleanUp has not closed it; no error or ' +
-        'reason given (see `switchyard status`)\n',
+        '[00:02] execution timed out: waiting for CleanUp to close the deployment record\n' +
+        '[00:08] execution timed out, but the record is still RUNNING: CleanUp has not closed it (see ' +
+        '`switchyard status`)\n',
     );
   });
 
@@ -441,6 +446,61 @@ describe('followDeployment', () => {
     ]);
     expect(result.code).toBe(1);
     expect(result.lines).toContain('[00:02] ABORTED in 3s: ExecutionAborted\n');
+  });
+
+  it('says why the execution ended before its record did, once, then the end CleanUp recorded', async () => {
+    const stopped = { status: 'ABORTED' as const, error: 'OperatorStop', cause: 'wrong commit' };
+    const result = await follow([
+      { execution: runningExecution, record: running },
+      { execution: stopped, record: running },
+      { execution: stopped, record: running },
+      {
+        execution: stopped,
+        record: { ...running, status: 'ABORTED', finishedAt: at(5), error: { name: 'ExecutionAborted' } },
+      },
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.lines).toBe(
+      '[00:00] deployment manual-1: commit 0123456 on main (manual)\n' +
+        '[00:02] execution stopped: wrong commit: waiting for CleanUp to close the deployment record\n' +
+        '[00:06] ABORTED in 5s: ExecutionAborted\n',
+    );
+  });
+
+  it('still says why when CleanUp closed the record before the follow saw the execution end', async () => {
+    const result = await follow([
+      { execution: runningExecution, record: running },
+      {
+        execution: { status: 'FAILED', error: 'States.Runtime', cause: 'An error occurred while executing' },
+        record: { ...running, status: 'FAILED', finishedAt: at(2), error: { name: 'ExecutionFailed' } },
+      },
+    ]);
+    expect(result.lines).toBe(
+      '[00:00] deployment manual-1: commit 0123456 on main (manual)\n' +
+        '[00:02] execution failed: States.Runtime: An error occurred while executing\n' +
+        '[00:02] FAILED in 2s: ExecutionFailed\n',
+    );
+  });
+
+  it('says nothing of the execution when its own states recorded the end', async () => {
+    const result = await follow([
+      {
+        execution: { status: 'FAILED', error: 'AlarmError', cause: 'web-5xx' },
+        record: { ...running, status: 'ROLLED_BACK', finishedAt: at(2), error: { name: 'AlarmError' } },
+      },
+    ]);
+    expect(result.lines).not.toMatch(/execution/);
+  });
+
+  it.each([
+    [{ status: 'ABORTED', error: 'E', cause: 'why' }, 'stopped: why'],
+    [{ status: 'ABORTED', error: 'E' }, 'stopped: E'],
+    [{ status: 'ABORTED' }, 'stopped'],
+    [{ status: 'TIMED_OUT' }, 'timed out'],
+    [{ status: 'FAILED', error: 'E', cause: 'why' }, 'failed: E: why'],
+    [{ status: 'SUCCEEDED', output: '{"reason":"a duplicate"}' }, 'a duplicate'],
+  ] as const)('words the end of %j as "%s"', (execution, words) => {
+    expect(executionEnding(execution)).toBe(words);
   });
 });
 
