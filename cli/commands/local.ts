@@ -133,7 +133,7 @@ Examples:
       });
       if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (controller.signal.aborted) return INTERRUPTED_EXIT_CODE;
-      return summary.status === 'SUCCEEDED' ? 0 : 1;
+      return summary.status === 'SUCCEEDED' || summary.status === 'SKIPPED' ? 0 : 1;
     } catch (error) {
       if (!(error instanceof InterruptedBeforeDeploying)) throw error;
       print(error.message);

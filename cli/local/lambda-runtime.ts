@@ -14,17 +14,50 @@ export type LocalHandler = (event: unknown, context: LambdaContext) => Promise<u
 
 /** Where a function's console output goes while it runs: its own log, as Lambda sends it to CloudWatch Logs. */
 const functionLog = new AsyncLocalStorage<(line: string) => void>();
+/** Set while a line is handed to a sink: what the sink itself prints goes to the terminal, not back to the log. */
+let delivering = false;
 captureConsole();
+
+/** The sink of the function running in this context, unless a sink is already delivering a line. */
+function currentSink(): ((line: string) => void) | undefined {
+  const sink = delivering ? undefined : functionLog.getStore();
+  if (!sink) return undefined;
+  return (line) => {
+    delivering = true;
+    try {
+      sink(line);
+    } finally {
+      delivering = false;
+    }
+  };
+}
 
 function captureConsole(): void {
   for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
     const original = console[level].bind(console);
     console[level] = (...args: unknown[]) => {
-      const sink = functionLog.getStore();
+      const sink = currentSink();
       if (sink) sink(format(...args));
       else original(...args);
     };
   }
+  // The functions' Powertools Logger and Metrics (functions/lib/shared/log.ts, metrics.ts) write to stdout and
+  // stderr themselves, as Lambda wants: in a function's call, each line goes to its log too.
+  for (const stream of [process.stdout, process.stderr]) captureStream(stream);
+}
+
+function captureStream(stream: NodeJS.WriteStream): void {
+  const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const sink = currentSink();
+    if (!sink) return original(chunk, ...rest);
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+    for (const line of text.split('\n')) if (line !== '') sink(line);
+    // The write's callback, when given, as the stream would call it.
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
 }
 
 function lambdaContext(

@@ -8,9 +8,9 @@ import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ImageInput } from '../../functions/lib/build/image-files';
 import { readForward } from '../../functions/lib/deploy/listener';
-import { findTaskSets } from '../../functions/lib/deploy/task-sets';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import type { BlueGreenFixture } from '../emulator/fixture';
+import { findTaskSetsFromCli } from '../stack/task-sets-from-cli';
 import type { AwsFigures } from './aws-cost';
 import type { Repository } from './repository';
 import { type Paint, paint } from './screen-style';
@@ -18,8 +18,12 @@ import type { RunResult } from './state-machine';
 
 /** The JSON summary of a local run. */
 export interface LocalRunSummary {
-  /** ABORTED: stopped before it changed production (during the build or the wait for the lock). */
-  status: 'SUCCEEDED' | 'ROLLED_BACK' | 'ABORTED' | 'FAILED';
+  /**
+   * ABORTED: stopped before it changed production (during the build or the wait for the lock). SKIPPED: nothing to
+   * deploy (the commit is deployed or being deployed already: Prepare's `skip`), `skipped` says why.
+   */
+  status: 'SUCCEEDED' | 'SKIPPED' | 'ROLLED_BACK' | 'ABORTED' | 'FAILED';
+  skipped?: string;
   commitId: string;
   strategy: string;
   imageUri: string | null;
@@ -60,7 +64,7 @@ export async function summarize(
   const elbv2 = new ElasticLoadBalancingV2Client({});
   const ecs = new ECSClient({});
   const forward = await readForward(elbv2, context.target.listenerArn);
-  const sets = await findTaskSets(ecs, context.target.clusterName, context.target.serviceName);
+  const sets = await findTaskSetsFromCli(ecs, context.target.clusterName, context.target.serviceName);
   // As percentages: a listener that forwards to one group without weights reads back as weight 1.
   const productionWeights = Object.fromEntries(
     forward.targetGroups.map((group) => [group.arn, group.percent]),
@@ -86,10 +90,17 @@ export async function summarize(
     result.statesVisited.includes('RecordRollback') ||
     (result.status === 'ABORTED' && /rolled back/.test(record?.error?.message ?? ''));
   const error = result.error ? { name: result.error.name, message: causeMessage(result.error.cause) } : null;
+  // Prepare's `skip`: the machine ended at AlreadyHandled, its output Prepare's with the reason.
+  const skipped = result.statesVisited.includes('AlreadyHandled')
+    ? String((result.output as { reason?: unknown } | null)?.reason ?? 'the commit is already handled')
+    : undefined;
   return {
+    ...(skipped ? { skipped } : {}),
     status:
       result.status === 'SUCCEEDED'
-        ? 'SUCCEEDED'
+        ? skipped
+          ? 'SKIPPED'
+          : 'SUCCEEDED'
         : rolledBack
           ? 'ROLLED_BACK'
           : result.statesVisited.includes('RecordAborted')
@@ -170,7 +181,9 @@ export function printSummary(
 ): void {
   const seconds = (summary.metrics.local.durationMs / 1000).toFixed(1);
   // Each first line is coloured whole: what a person reads, and what the tests match, stays one run of text.
-  if (summary.status === 'SUCCEEDED') {
+  if (summary.status === 'SKIPPED') {
+    print(colours.green(`✔ nothing to deploy for ${summary.commitId.slice(0, 7)}: ${summary.skipped}`));
+  } else if (summary.status === 'SUCCEEDED') {
     print(
       colours.green(
         `✔ deployed ${summary.commitId.slice(0, 7)} in ${seconds} s: ${summary.taskDefinitionArn} serves 100 % of production`,

@@ -6,6 +6,10 @@
  * same execution ARN, so the deployment record, the task tokens and the other commands all name one execution.
  * When the run ends the emulator's execution is stopped: it cannot be marked SUCCEEDED or FAILED, and the
  * deployment record, not the execution, says how a deployment ended (cli/stack/follow.ts reads it that way).
+ * An execution someone stops on the emulator (StopExecution: `aws stepfunctions stop-execution`, the Step Functions
+ * API) stops its local run too, as in AWS: no further state runs, and CleanUp, called as EventBridge calls it on the
+ * ABORTED status change, rolls back and closes the record
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -76,7 +80,12 @@ export function startExecutor(options: {
   const dynamodb = new DynamoDBClient({});
   const tableName = String(stack.resources.DeploymentsTable);
   const seen = new Set<string>();
-  const runs = new Map<string, { pipeline: RunningPipeline; done: Promise<void> }>();
+  /** The executions stopped from outside, each said and aborted once. */
+  const stopped = new Set<string>();
+  const runs = new Map<
+    string,
+    { executionArn: string; pipeline: RunningPipeline; done: Promise<void>; finished: () => boolean }
+  >();
   let closed = false;
   let complained = false;
 
@@ -94,8 +103,10 @@ export function startExecutor(options: {
     });
     if (pipeline.executionArn !== executionArn)
       print(`  warning: the local run's ARN ${pipeline.executionArn} is not the emulator's ${executionArn}`);
+    let finished = false;
     const done = (async () => {
       const result = await pipeline.result;
+      finished = true;
       stages.finish();
       await sfn
         .send(new StopExecutionCommand({ executionArn, error: `Local.${result.status}` }))
@@ -133,13 +144,28 @@ export function startExecutor(options: {
     })()
       .catch((error: unknown) => print(`  deployment ${name}: ${String(error)}`))
       .finally(() => runs.delete(name));
-    runs.set(name, { pipeline, done });
+    runs.set(name, { executionArn, pipeline, done, finished: () => finished });
   };
 
   const poll = async () => {
     const { executions = [] } = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn: options.stateMachineArn, statusFilter: 'RUNNING' }),
     );
+    // A run whose execution is no longer RUNNING on the emulator, while it still runs here, was stopped by someone.
+    const running = new Set(executions.map((execution) => execution.executionArn));
+    for (const [name, entry] of runs) {
+      if (entry.finished() || running.has(entry.executionArn) || stopped.has(entry.executionArn)) continue;
+      stopped.add(entry.executionArn);
+      const described = await sfn
+        .send(new DescribeExecutionCommand({ executionArn: entry.executionArn }))
+        .catch(() => undefined);
+      const why = described?.cause || described?.error;
+      print(
+        `■ deployment ${name}: its execution was stopped${why ? ` (${why})` : ''}; it stops here, and CleanUp ` +
+          'rolls it back as in AWS',
+      );
+      entry.pipeline.abort();
+    }
     // Oldest first: the order they were started in.
     for (const execution of [...executions].reverse()) {
       const arn = execution.executionArn;

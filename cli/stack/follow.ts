@@ -3,6 +3,7 @@
  * prints them until the deployment ends.
  */
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { ENDINGS } from '../../functions/lib/clean-up/status-change';
 import {
   describeError,
   describeFlag,
@@ -17,6 +18,7 @@ import {
   targetGroupName,
   taskDefinitionRevision,
 } from './describe';
+import { hookLines } from './follow-hooks';
 import type { DeploymentRecord } from './target';
 
 export interface FollowSnapshot {
@@ -48,6 +50,7 @@ export function stageLines(previous: DeploymentRecord | undefined, current: Depl
     const group = green.greenTargetGroupArn ? ` behind ${targetGroupName(green.greenTargetGroupArn)}` : '';
     lines.push(`green task set ${green.greenTaskSetArn.split('/').pop()}${group}`);
   }
+  lines.push(...hookLines(previous, current));
   const seen = recordSteps(before).length;
   for (const step of recordSteps(current).slice(seen)) lines.push(describeStep(step, current.green));
   // Once per pause: the wait is armed again at each check, the step it pauses after stays the same.
@@ -93,7 +96,9 @@ export interface FollowDeps {
  * record's status is authoritative: a final status ends the loop whatever the execution says (it is still in its
  * last states, or an emulator never ends it). The execution's end only counts without a record: it ended before
  * Prepare wrote one (a duplicate commit, an invalid input), or CleanUp did not close the record within the grace
- * looks. Returns the exit code: 0 only for SUCCEEDED.
+ * looks. An execution that ends while its record is still RUNNING (stopped, timed out, failed outside a catch) is
+ * said once with why, from DescribeExecution (executionEnding), while CleanUp closes the record. Returns the exit
+ * code: 0 only for SUCCEEDED.
  */
 export async function followDeployment(startedAt: Date, deps: FollowDeps): Promise<number> {
   const interval = deps.intervalMs ?? 2000;
@@ -106,29 +111,41 @@ export async function followDeployment(startedAt: Date, deps: FollowDeps): Promi
   let previous: DeploymentRecord | undefined;
   let executionStatus: string | undefined;
   let waitingSaid = false;
+  let endSaid = false;
   let looksSinceEnd = 0;
   for (;;) {
     const { execution, record, notes = [] } = await deps.look();
     for (const note of notes) say(note);
+    const status = execution.status ?? 'UNKNOWN';
+    const ended = status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
     if (record) {
+      // CleanUp closed it within one look of the end: why the execution ended is still said, before the end.
+      if (ended && !endSaid && isFinal(record.status) && closedByCleanUp(record)) {
+        say(`execution ${executionEnding(execution)}`);
+        endSaid = true;
+      }
       for (const line of stageLines(previous, record)) say(line);
       previous = record;
       if (isFinal(record.status)) return record.status === 'SUCCEEDED' ? 0 : 1;
     }
-    const status = execution.status ?? 'UNKNOWN';
-    const ended = status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
-    if (status !== executionStatus && executionStatus !== undefined) say(`execution ${status}`);
-    executionStatus = status;
     if (ended && !record) {
-      say(`execution ended ${status} without a deployment record: ${executionOutcome(execution)}`);
+      say(`execution ended without a deployment record: ${executionEnding(execution)}`);
       return 1;
     }
+    if (ended && !endSaid) {
+      // The run ended before its own states wrote how (stopped, timed out, failed outside a catch): CleanUp closes it.
+      say(`execution ${executionEnding(execution)}: waiting for CleanUp to close the deployment record`);
+      endSaid = true;
+    } else if (!ended && status !== executionStatus && executionStatus !== undefined) {
+      say(`execution ${status}`);
+    }
+    executionStatus = status;
     if (ended) {
       looksSinceEnd += 1;
       if (looksSinceEnd > graceLooks) {
         say(
-          `execution ended ${status} but the record is still RUNNING: CleanUp has not closed it; ` +
-            `${executionOutcome(execution)} (see \`switchyard status\`)`,
+          `execution ${executionEnding(execution)}, but the record is still RUNNING: CleanUp has not closed it ` +
+            '(see `switchyard status`)',
         );
         return 1;
       }
@@ -141,15 +158,44 @@ export async function followDeployment(startedAt: Date, deps: FollowDeps): Promi
   }
 }
 
-function executionOutcome(execution: FollowSnapshot['execution']): string {
-  if (execution.error || execution.cause) {
-    return [execution.error, execution.cause].filter(Boolean).join(': ');
+/** A record CleanUp ended: its error is one of CleanUp's endings (functions/lib/clean-up/status-change.ts). */
+function closedByCleanUp(record: DeploymentRecord): boolean {
+  const name = (record.error as { name?: unknown } | undefined)?.name;
+  return Object.values(ENDINGS).some((ending) => ending.name === name);
+}
+
+/**
+ * Why an execution ended, as DescribeExecution says it: "stopped: <cause>" (StopExecution's cause, else its error),
+ * "timed out", "failed: <error>: <cause>", or a run that succeeded without a record's reason (a duplicate commit).
+ */
+export function executionEnding(
+  execution: Pick<DescribeExecutionCommandOutput, 'status' | 'error' | 'cause' | 'output'>,
+): string {
+  const { error, cause } = execution;
+  switch (execution.status) {
+    case 'ABORTED': {
+      const why = cause || error;
+      return why ? `stopped: ${why}` : 'stopped';
+    }
+    case 'TIMED_OUT':
+      return 'timed out';
+    case 'FAILED': {
+      const why = [error, cause].filter(Boolean).join(': ');
+      return why ? `failed: ${why}` : 'failed';
+    }
+    case 'SUCCEEDED':
+      return outputReason(execution.output) ?? 'succeeded, no reason given';
+    default:
+      return `${String(execution.status ?? 'UNKNOWN')}${error || cause ? `: ${[error, cause].filter(Boolean).join(': ')}` : ''}`;
   }
+}
+
+function outputReason(output: string | undefined): string | undefined {
   try {
-    const output = JSON.parse(execution.output ?? 'null') as { reason?: unknown } | null;
-    if (typeof output?.reason === 'string') return output.reason;
+    const parsed = JSON.parse(output ?? 'null') as { reason?: unknown } | null;
+    if (typeof parsed?.reason === 'string') return parsed.reason;
   } catch {
-    // Not JSON: nothing more to say than the status.
+    // Not JSON: no reason to give.
   }
-  return 'no error or reason given';
+  return undefined;
 }

@@ -2,15 +2,13 @@
  * `switchyard status --follow`: attach to a deployment someone else started. It follows the running deployment
  * (the newest RUNNING record), or says it waits and follows the next one to start, printing what changes as
  * `deploy --follow` does (follow.ts): each stage, each traffic step with the weights read back, a pause, operator
- * requests, a rollback, and the end; and each event's hooks, where the execution's history can be read
- * (follow-hooks.ts).
+ * requests, each event's hooks (follow-hooks.ts), a rollback, and the end.
  */
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeploymentsTable } from '../../functions/lib/record/deployments';
 import { runningRecords } from './actions';
 import { type FollowSnapshot, followDeployment } from './follow';
-import { hookLines, recentHistory } from './follow-hooks';
 import type { DeploymentRecord, StackClients, Target } from './target';
 
 /** How often the record is read: one GetItem and one DescribeExecution per look. */
@@ -66,7 +64,6 @@ export async function followRunning(options: {
   // The record's own key, as the table listed it: no key is built outside functions/lib/record/.
   const key = { pk: first.pk, sk: first.sk };
   const started = Date.parse(String(first.startedAt));
-  const seenHooks = new Set<number>();
   return followDeployment(new Date(Number.isNaN(started) ? Date.now() : started), {
     look: async () => {
       // The execution first: a record written before the execution ended is then always seen with it.
@@ -74,11 +71,7 @@ export async function followRunning(options: {
       const { Item } = await doc.send(
         new GetCommand({ TableName: target.tableName, Key: key, ConsistentRead: true }),
       );
-      const notes =
-        typeof first.executionId === 'string'
-          ? hookLines(await recentHistory(clients.sfn, first.executionId), seenHooks)
-          : [];
-      return { execution, record: Item, notes };
+      return { execution, record: Item };
     },
     sleep,
     now: () => new Date(),

@@ -10,7 +10,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deploymentEvents } from '../lib/record/deployment-events';
 import type { Deployment } from '../lib/record/deployments';
-import { assertNotAborted } from '../lib/record/fence';
+import { assertNotEnded } from '../lib/record/fence';
 import type { LockState } from '../lib/record/lock';
 import { acquireLock, parseExecutionMode } from '../lib/record/lock';
 import { lockTable } from '../lib/record/lock-table';
@@ -20,6 +20,7 @@ import { awsClient } from '../lib/shared/aws-clients';
 import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 
 const dynamodb = awsClient(DynamoDBClient);
 const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
@@ -35,16 +36,20 @@ async function handle(
   const table = { ...lockTable(dynamodb, TABLE_NAME, sendTaskSuccess), sendTaskSuccess };
   if (event && 'taskToken' in event) {
     const armed = await armLockWait(table, { ...service, ...event });
-    console.log(
-      JSON.stringify({ deploymentId: event.deployment?.id, waitSeconds: event.waitSeconds, ...armed }),
-    );
+    logger.info('waiting for the service lock', { waitSeconds: event.waitSeconds, ...armed });
     return armed;
   }
   // `switchyard abort` while the deployment waits for the lock ends it here (RecordAborted), before it takes the
   // service: nothing of production has changed, so there is nothing to roll back.
-  await assertNotAborted({ dynamodb, tableName: TABLE_NAME }, event?.deployment);
+  // An ended deployment (its input sent again by hand) may not take the lock either.
+  await assertNotEnded(
+    { dynamodb, tableName: TABLE_NAME },
+    event?.deployment,
+    `take the lock of service ${CLUSTER_NAME}/${SERVICE_NAME}`,
+    { abort: true },
+  );
   const state = await acquireLock(table, { ...service, deployment: event?.deployment });
-  console.log(JSON.stringify({ deploymentId: event.deployment.id, ...state }));
+  logger.info(`service lock: ${state.status}`, { lock: state });
   // The deployment starts touching the service once it holds the lock (docs/EVENTS.md); a retry puts the same eventId.
   if (state.status === 'ACQUIRED')
     await events.publish({ deployment: event.deployment, state: 'STARTED', step: 0 });

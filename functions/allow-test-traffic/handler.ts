@@ -12,6 +12,7 @@ import { fenceFor } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
@@ -26,7 +27,8 @@ async function handle(event: GreenStepInput): Promise<AllowTestTrafficOutput> {
   );
   await fence();
   const result = await allowTestTraffic(event, { elbv2, fence });
-  console.log('skipped' in result ? 'no test listener' : `test listener: ${JSON.stringify(result)}`);
+  if ('skipped' in result) logger.info('no test listener');
+  else logger.info('test listener forwards to green', { testListener: result });
   return result;
 }
 

@@ -9,6 +9,8 @@ import { clientConfig, TRANSFERS } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { InvalidInputError } from '../lib/shared/errors';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishStageDuration, scopeFromEnv, secondsSince } from '../lib/shared/metrics';
 import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 import { archiveCommit } from '../lib/source/archive-source';
@@ -42,13 +44,15 @@ async function handle(event: { deployment?: Deployment }): ReturnType<typeof arc
     onProgress: ({ files, totalFiles, zipBytes }) => {
       if (totalFiles < 1000 || (files < totalFiles && files - reported < totalFiles / 10)) return;
       reported = files;
-      console.log(`archived ${files}/${totalFiles} files, ${(zipBytes / 1048576).toFixed(1)} MiB zipped`);
+      logger.info(`archived ${files}/${totalFiles} files, ${(zipBytes / 1048576).toFixed(1)} MiB zipped`);
     },
   });
-  for (const warning of result.warnings) console.warn(warning);
-  console.log(
+  for (const warning of result.warnings) logger.warn(warning);
+  logger.info(
     `${result.reused ? 'reused' : 'wrote'} s3://${result.bucket}/${result.key} (${result.files} files, ${result.bytes} bytes, sha256 ${result.sha256}) in ${Date.now() - started} ms`,
   );
+  // The Source stage: from the execution's start (Prepare) to the archive in S3.
+  publishStageDuration(scopeFromEnv(deployment), 'Source', secondsSince(deployment.startedAt));
   return result;
 }
 

@@ -5,7 +5,6 @@
  * Throws BuildFailedError, BuildTimeoutError (the build is stopped), BuildArtifactError, or AWS errors;
  * DeploymentAbortedError when the operator aborted (the build is stopped; the machine records ABORTED).
  */
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readZipArtifact } from '../lib/build/artifacts';
 import { stopBuildIfAborted } from '../lib/build/build-abort';
@@ -13,12 +12,15 @@ import { type BuildCheck, type BuildRef, checkBuild, stopBuild } from '../lib/bu
 import { type ImageInput, readImageInput } from '../lib/build/image-files';
 import type { Deployment } from '../lib/record/deployments';
 import { awsClient, TRANSFERS } from '../lib/shared/aws-clients';
+import { CODEBUILD, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishStageDuration, scopeFromEnv, secondsSince } from '../lib/shared/metrics';
 import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 
-const codebuild = awsClient(CodeBuildClient);
+const codebuild = jsonClient(CODEBUILD);
 const s3 = s3Reader(TRANSFERS);
 const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['AWS_REGION', 'TABLE_NAME']);
@@ -40,7 +42,9 @@ async function handle(event: { deployment: Deployment; build: BuildRef }): Promi
   const check = await checkBuild(codebuild, event.build, { region: env.AWS_REGION });
   if (check.status === 'IN_PROGRESS') return check;
   const image = readImageInput(await readZipArtifact(s3, check.artifact), readSettings().images);
-  console.log(`build ${event.build.id} succeeded: ${JSON.stringify(image)}`);
+  logger.info(`build ${event.build.id} succeeded`, { buildId: event.build.id, image });
+  // The Build stage: from StartBuild's call to the image read from the build's artifact.
+  publishStageDuration(scopeFromEnv(event.deployment), 'Build', secondsSince(event.build.startedAt));
   return { ...check, buildId: event.build.id, image };
 }
 

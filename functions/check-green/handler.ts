@@ -7,16 +7,19 @@
  * errors.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type GreenStepInput, pollGreen } from '../lib/deploy/green';
 import type { GreenCheckState } from '../lib/deploy/state';
 import { assertNotAborted } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
+import { ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishStageDuration, scopeFromEnv, secondsSince } from '../lib/shared/metrics';
 
-const ecs = awsClient(ECSClient);
+// ECS as signed JSON 1.1 requests (lib/deploy/task-sets.ts), with the SDK client's timeouts and retry.
+const ecs = jsonClient(ECS);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME']);
@@ -25,7 +28,10 @@ const config = configFromEnv(['TABLE_NAME']);
 async function handle(event: GreenStepInput): Promise<GreenCheckState> {
   await assertNotAborted({ dynamodb, tableName: config().TABLE_NAME }, event.deployment);
   const check = await pollGreen(event, { ecs, elbv2 });
-  console.log(check.summary);
+  logger.info(check.summary, { ready: check.ready });
+  // The Green stage: from the task set's creation (CreateGreen) to every target healthy.
+  if (check.ready)
+    publishStageDuration(scopeFromEnv(event.deployment), 'Green', secondsSince(event.green?.createdAt));
   return check;
 }
 

@@ -24,6 +24,7 @@ import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { ConfigurationError, InvalidInputError } from '../lib/shared/errors';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 
 const cloudwatch = awsClient(CloudWatchClient);
 const dynamodb = awsClient(DynamoDBClient);
@@ -75,6 +76,7 @@ async function arm(event: ArmInput): Promise<{ armed: boolean }> {
   const done = () => completeWait(sfn, event.taskToken, { status: 'CONTINUE', by: 'check' });
   if ((await check(input as CheckPauseInput)).status === 'CONTINUE') {
     await done();
+    logger.info('pause over at its first check: continuing');
     return { armed: false };
   }
   const wait = { token: event.taskToken, armedAt: new Date().toISOString(), waitSeconds: event.waitSeconds };
@@ -82,6 +84,12 @@ async function arm(event: ArmInput): Promise<{ armed: boolean }> {
   // Checked again now that the token is on the record: an alarm, promote or abort that came between the first
   // check and the write found no token to wake, and must not wait for the safety check.
   const checked = await check(input as CheckPauseInput);
+  logger.info(
+    checked.status === 'CONTINUE'
+      ? 'pause over: continuing'
+      : `waiting in the pause: ${pauseLeft(checked.pause)}`,
+    { waitSeconds: event.waitSeconds },
+  );
   if (checked.status === 'CONTINUE') await done();
   else if (event.traffic && event.traffic.status === undefined) {
     // Once per pause, at its first arming, not at each safety check (docs/EVENTS.md).
@@ -100,6 +108,13 @@ async function arm(event: ArmInput): Promise<{ armed: boolean }> {
   return { armed: true };
 }
 
+/** What is left of a pause, for the log. */
+function pauseLeft(pause: Pause): string {
+  if (pause === null) return 'over';
+  if ('manual' in pause) return `until promoted (paused since ${pause.since})`;
+  return `${pause.remainingSeconds} s left`;
+}
+
 /** The function's work, called through lambdaHandler. */
 async function handle(event: Event): Promise<PauseCheckState | TrafficState | { armed: boolean }> {
   if ('taskToken' in event && typeof event.taskToken === 'string') return arm(event);
@@ -113,6 +128,12 @@ async function handle(event: Event): Promise<PauseCheckState | TrafficState | { 
       pause: traffic.pause,
       waitedSeconds: waited,
     } as CheckPauseInput);
+    logger.info(
+      result.status === 'CONTINUE'
+        ? 'pause over: continuing'
+        : `still in the pause: ${pauseLeft(result.pause)}`,
+      { waitedSeconds: waited, woken: event.wake ?? null },
+    );
     // TimeoutSecondsPath needs at least 1; a CONTINUE does not wait at all.
     return { ...traffic, ...result, waitSeconds: Math.max(1, result.waitSeconds) };
   }

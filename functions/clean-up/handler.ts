@@ -8,31 +8,35 @@
  * Throws InvalidInputError for another event, ConfigurationError, CleanUpTooEarlyError or AWS errors: Lambda
  * retries the asynchronous invocation twice, then sends it to the on-failure queue (template.yaml).
  */
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type CleanUpResult, cleanUp, type ExecutionStatusChange } from '../lib/clean-up/clean-up';
 import { findOrphanGreen } from '../lib/clean-up/orphan-green';
 import { parseMaxTaskSeconds } from '../lib/clean-up/stop-wait';
 import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { rollback } from '../lib/deploy/finalize-rollback';
+import { deploymentEvents } from '../lib/record/deployment-events';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { markStopping } from '../lib/record/fence';
 import { lockTable } from '../lib/record/lock-table';
 import { signedTaskSuccess } from '../lib/record/lock-wait';
 import { closeClaim, runningClaimOf } from '../lib/record/running-claims';
 import { awsClient } from '../lib/shared/aws-clients';
-import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
+import { CODEBUILD, ECS, jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishDeploymentEnd } from '../lib/shared/metrics';
 
-const codebuild = awsClient(CodeBuildClient);
+const codebuild = jsonClient(CODEBUILD);
 const dynamodb = awsClient(DynamoDBClient);
-const ecs = awsClient(ECSClient);
+// ECS as signed JSON 1.1 requests (lib/deploy/task-sets.ts), with the SDK client's timeouts and retry.
+const ecs = jsonClient(ECS);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 // Wakes the deployments waiting for the lock it releases (functions/lib/record/lock-wait.ts).
 const sendTaskSuccess = signedTaskSuccess(jsonClient(STEP_FUNCTIONS));
+// The end of a deployment this run closes (docs/EVENTS.md).
+const events = deploymentEvents();
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', ...DEPLOY_ENV]);
 
 /** The function's work, called through lambdaHandler. */
@@ -40,6 +44,8 @@ async function handle(
   event: ExecutionStatusChange,
   context?: { getRemainingTimeInMillis?: () => number },
 ): Promise<CleanUpResult> {
+  // The execution's name is the deployment's id (Prepare names the deployment after its execution).
+  logger.appendKeys({ deploymentId: event?.detail?.name, executionId: event?.detail?.executionArn });
   const env = config();
   const maxTaskSeconds = parseMaxTaskSeconds(process.env.MAX_TASK_SECONDS);
   const table = new DeploymentsTable(dynamodb, env.TABLE_NAME);
@@ -69,6 +75,9 @@ async function handle(
         : {}),
     },
     findOrphanGreen: (deployment) => findOrphanGreen(ecs, service, deployment.id),
+    events,
+    metrics: (deployment, status, rolledBack) =>
+      publishDeploymentEnd({ ...service, deployment }, status, { rolledBack }),
     closeClaim: async (deploymentId, status) => {
       const claim = await runningClaimOf(dynamodb, env.TABLE_NAME, env.REPOSITORY_NAME, deploymentId);
       if (!claim) return false;
@@ -76,7 +85,7 @@ async function handle(
       return closeClaim(dynamodb, env.TABLE_NAME, ref, status, new Date());
     },
   });
-  console.log(JSON.stringify(result));
+  logger.info(`execution ${event?.detail?.status ?? 'ended'}: ${result.action}`, { cleanUp: result });
   return result;
 }
 

@@ -8,7 +8,6 @@
  * WeightsMismatchError, ConfigurationError, or AWS errors (TransientAwsError is retried by the machine).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { type CreateGreenInput, createGreen } from '../lib/deploy/green';
@@ -16,10 +15,13 @@ import type { GreenState } from '../lib/deploy/state';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { fenceFor } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
+import { ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 
-const ecs = awsClient(ECSClient);
+// ECS as signed JSON 1.1 requests (lib/deploy/task-sets.ts), with the SDK client's timeouts and retry.
+const ecs = jsonClient(ECS);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv([...DEPLOY_ENV, 'TABLE_NAME']);
@@ -36,7 +38,7 @@ async function handle(event: CreateGreenInput): Promise<GreenState> {
   );
   await fence();
   const green = await createGreen(event, target, { ecs, elbv2, table, fence });
-  console.log(
+  logger.info(
     `green task set ${green.greenTaskSetArn} on ${green.greenTargetGroupArn}; live ${green.liveTargetGroupArn}, ` +
       `blue ${green.blueTaskSetArn ?? 'none'}; healthy by ${green.healthyBy}`,
   );

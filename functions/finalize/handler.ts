@@ -7,16 +7,20 @@
  * DeploymentFencedError.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type FinalizeInput, type FinalizeOutput, finalize } from '../lib/deploy/finalize-rollback';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { fenceFor } from '../lib/record/fence';
+import { trafficStartedAt } from '../lib/record/stage-times';
 import { awsClient } from '../lib/shared/aws-clients';
+import { ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishStageDuration, scopeFromEnv, secondsSince } from '../lib/shared/metrics';
 
-const ecs = awsClient(ECSClient);
+// ECS as signed JSON 1.1 requests (lib/deploy/task-sets.ts), with the SDK client's timeouts and retry.
+const ecs = jsonClient(ECS);
 const elbv2 = awsClient(ElasticLoadBalancingV2Client);
 const dynamodb = awsClient(DynamoDBClient);
 const config = configFromEnv(['TABLE_NAME', 'CLUSTER_NAME', 'SERVICE_NAME']);
@@ -31,7 +35,10 @@ async function handle(event: FinalizeInput): Promise<FinalizeOutput> {
   );
   await fence();
   const result = await finalize(event, { ecs, elbv2, table, fence });
-  console.log(`primary ${result.primaryTaskSetArn}; blue ${result.deletedTaskSetArn ?? 'none'} deleted`);
+  logger.info(`primary ${result.primaryTaskSetArn}; blue ${result.deletedTaskSetArn ?? 'none'} deleted`);
+  // The Traffic stage: from the first step (the record's) through every pause and the bake to Finalize.
+  const shiftStarted = await trafficStartedAt({ dynamodb, tableName: TABLE_NAME }, event.deployment);
+  publishStageDuration(scopeFromEnv(event.deployment), 'Traffic', secondsSince(shiftStarted));
   return result;
 }
 

@@ -9,7 +9,6 @@
  * Throws InvalidInputError (bad input, unknown branch), ConfigurationError (a bad stack parameter, before any side
  * effect), or AWS errors.
  */
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildPollSeconds } from '../lib/build/build-polls';
 import { type BudgetSettings, checkHistoryBudget } from '../lib/deploy/history-budget';
@@ -23,13 +22,14 @@ import {
 } from '../lib/record/resume-rollback';
 import { readWorkloadScope } from '../lib/render/workload-scope';
 import { awsClient } from '../lib/shared/aws-clients';
-import { ECS, jsonClient } from '../lib/shared/aws-json';
+import { CODECOMMIT, ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logDeployment, logger } from '../lib/shared/log';
 import { checkVariableGrants, readSettings } from '../lib/shared/settings';
 import { type PrepareInput, type PrepareOutput, prepare } from '../lib/source/prepare';
 
-const codecommit = awsClient(CodeCommitClient);
+const codecommit = jsonClient(CODECOMMIT);
 const dynamodb = awsClient(DynamoDBClient);
 const ecs = jsonClient(ECS);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
@@ -65,12 +65,15 @@ async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollba
   const { TABLE_NAME, REPOSITORY_NAME, BRANCH_NAME } = config();
   if (isResumeRollback(event?.input)) {
     const { CLUSTER_NAME, SERVICE_NAME } = service();
-    return prepareResumeRollback(event.input, event.execution, {
+    const resumed = await prepareResumeRollback(event.input, event.execution, {
       dynamodb,
       tableName: TABLE_NAME,
       repository: REPOSITORY_NAME,
       service: { cluster: CLUSTER_NAME, service: SERVICE_NAME },
     });
+    logDeployment(resumed.deployment);
+    logger.info(`resuming the failed rollback of deployment ${resumed.deployment.id}`);
+    return resumed;
   }
   // Every repository setting is checked before the first side effect (the claim), so a bad stack parameter ends
   // the execution here, naming the parameter, instead of failing a later state.
@@ -78,12 +81,25 @@ async function handle(event: PrepareInput): Promise<PrepareOutput | ResumeRollba
   readWorkloadScope(); // TaskDefinitionFamily and the network allow-lists, which Render applies
   // The traffic plan and every other bounded wait must fit the execution's history (deploy/history-budget.ts).
   checkHistoryBudget(budgetSettings());
-  return prepare(event, {
+  const prepared = await prepare(event, {
     codecommit,
     ecs,
     table: new DeploymentsTable(dynamodb, TABLE_NAME),
     pipeline: { repository: REPOSITORY_NAME, branch: BRANCH_NAME },
   });
+  logPrepared(prepared);
+  return prepared;
+}
+
+/** One line for what Prepare decided, with the deployment's keys from here on. */
+function logPrepared(prepared: PrepareOutput): void {
+  const { deployment } = prepared;
+  logDeployment(deployment);
+  const what = `${deployment.repository}@${deployment.branch} ${deployment.commitId} (${deployment.trigger})`;
+  if (prepared.action === 'skip') logger.info(`skipped ${what}: ${prepared.reason}`);
+  else if (prepared.action === 'redeploy')
+    logger.info(`redeploying ${prepared.render.taskDefinitionArn} for ${what}`, { force: deployment.force });
+  else logger.info(`deploying ${what}`, { force: deployment.force });
 }
 
 /** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */

@@ -6,22 +6,22 @@
  * Output: `{head: {commitId, action, executionArn?, claim?}, redriven: [...], left: [...]}`.
  * Throws InvalidInputError for another input, ConfigurationError, or AWS errors (the next run tries again).
  */
-import { CodeCommitClient } from '@aws-sdk/client-codecommit';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseReconcileInput, type ReconcileResult, reconcile } from '../lib/reconcile/reconcile';
 import { invokeCleanUp } from '../lib/reconcile/redrive';
 import { DeploymentsTable } from '../lib/record/deployments';
 import { runningItems } from '../lib/record/running-claims';
 import { awsClient } from '../lib/shared/aws-clients';
+import { CODECOMMIT, jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
 import { lambdaInvoker } from '../lib/shared/lambda-invoke';
+import { logger } from '../lib/shared/log';
 
-const codecommit = awsClient(CodeCommitClient);
+const codecommit = jsonClient(CODECOMMIT);
 const dynamodb = awsClient(DynamoDBClient);
 const lambda = lambdaInvoker();
-const sfn = awsClient(SFNClient);
+const sfn = jsonClient(STEP_FUNCTIONS);
 const config = configFromEnv(['TABLE_NAME', 'REPOSITORY_NAME', 'BRANCH_NAME']);
 
 /** The function's work, called through lambdaHandler. */
@@ -36,7 +36,11 @@ async function handle(event: unknown): Promise<ReconcileResult> {
     runningItems: () => runningItems(dynamodb, env.TABLE_NAME, env.REPOSITORY_NAME),
     redrive: (change) => invokeCleanUp(lambda, input.cleanUpFunctionArn, change),
   });
-  console.log(JSON.stringify(result));
+  logger.info(
+    `head ${result.head.commitId}: ${result.head.action}; ${result.redriven.length} stopped run(s) sent to CleanUp, ` +
+      `${result.left.length} left`,
+    { reconcile: result },
+  );
   return result;
 }
 

@@ -15,6 +15,8 @@ import { awsClient } from '../lib/shared/aws-clients';
 import { jsonClient, STEP_FUNCTIONS } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
+import { publishDeploymentEnd } from '../lib/shared/metrics';
 
 const dynamodb = awsClient(DynamoDBClient);
 // Wakes the deployments waiting for the lock it releases (functions/lib/record/lock-wait.ts).
@@ -36,6 +38,12 @@ async function handle(event: RecordResultInput): ReturnType<typeof recordResult>
     state: recorded.status as DeploymentEventState,
     error: recorded.error,
   });
+  // Deployments, DeploymentDuration, and Rollbacks/RollbackFailed (RollbackFailedAlarm), after the last AWS call.
+  publishDeploymentEnd(
+    { cluster: CLUSTER_NAME, service: SERVICE_NAME, deployment: event.deployment },
+    recorded.status,
+  );
+  logger.info(`deployment ${recorded.status}`, { status: recorded.status, error: recorded.error });
   return recorded;
 }
 

@@ -19,6 +19,7 @@ import {
 import { DYNAMODB, ECR, ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 import { s3Reader } from '../lib/shared/s3-read';
 import { readSettings } from '../lib/shared/settings';
 
@@ -37,13 +38,15 @@ async function handle(event: RenderStageInput): Promise<RenderStageOutput> {
     s3,
     ecs,
     settings: readSettings(),
-    log: console.warn,
+    log: (message) => logger.warn(message),
     ...(pin ? { pin: { ecr, ...pin } } : {}),
   });
   await updateRecordSigned(dynamodb, config().TABLE_NAME, event.deployment, {
     taskDefinitionArn: rendered.taskDefinitionArn,
   });
-  console.log(`${rendered.reused ? 'reused' : 'registered'} ${rendered.taskDefinitionArn}`);
+  logger.info(`${rendered.reused ? 'reused' : 'registered'} ${rendered.taskDefinitionArn}`, {
+    taskDefinitionArn: rendered.taskDefinitionArn,
+  });
   return rendered;
 }
 

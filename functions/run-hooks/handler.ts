@@ -16,6 +16,7 @@ import { createHookLambdaClient, hookTimeoutFromEnv } from '../lib/deploy/hook-b
 import { type RunHooksInput, type RunHooksOutput, runHooks } from '../lib/deploy/hooks';
 import { parseAlarmNames } from '../lib/deploy/shift-config';
 import { assertNotAborted } from '../lib/record/fence';
+import { recordHooks } from '../lib/record/hook-record';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
@@ -40,9 +41,23 @@ async function handle(event: RunHooksInput, context?: Context): Promise<RunHooks
       },
     );
   // Green serves production while AfterAllowTraffic hooks run: the alarms are watched meanwhile.
-  if (event.hook !== 'AfterAllowTraffic') return run();
-  const alarmNames = parseAlarmNames(process.env.ALARM_NAMES ?? '');
-  return watchingAlarms({ cloudwatch, alarmNames, deployment: event.deployment }, run);
+  const result =
+    event.hook !== 'AfterAllowTraffic'
+      ? await run()
+      : await watchingAlarms(
+          {
+            cloudwatch,
+            alarmNames: parseAlarmNames(process.env.ALARM_NAMES ?? ''),
+            deployment: event.deployment,
+          },
+          run,
+        );
+  // On the record, for `switchyard status --follow` (record/hook-record.ts).
+  await recordHooks({ dynamodb, tableName: table().TABLE_NAME }, event.deployment, result.hook, {
+    invoked: result.invoked,
+    at: new Date().toISOString(),
+  });
+  return result;
 }
 
 /** Lambda entry point: `handle`, whose transient AWS errors reach the machine as TransientAwsError. */

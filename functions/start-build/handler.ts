@@ -12,6 +12,7 @@ import { type Deployment, DeploymentsTable } from '../lib/record/deployments';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 import { readSettings } from '../lib/shared/settings';
 
 const codebuild = awsClient(CodeBuildClient);
@@ -42,7 +43,7 @@ async function handle(event: { deployment: Deployment }): Promise<BuildRef> {
   await new DeploymentsTable(dynamodb, env.TABLE_NAME).update(event.deployment, {
     build: { id: build.id, startedAt: build.startedAt },
   });
-  console.log(`started build ${build.id} of commit ${event.deployment.commitId}`);
+  logger.info(`started build ${build.id} of commit ${event.deployment.commitId}`, { buildId: build.id });
   return build;
 }
 

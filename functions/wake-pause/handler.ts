@@ -11,6 +11,7 @@ import { wakeHolder } from '../lib/deploy/pause-wait';
 import { awsClient } from '../lib/shared/aws-clients';
 import { configFromEnv } from '../lib/shared/config';
 import { lambdaHandler } from '../lib/shared/handler';
+import { logger } from '../lib/shared/log';
 
 const dynamodb = awsClient(DynamoDBClient);
 const sfn = awsClient(SFNClient);
@@ -31,7 +32,8 @@ async function handle(event: AlarmStateChange): Promise<{ deploymentId: string |
     { cluster: env.CLUSTER_NAME, service: env.SERVICE_NAME, repository: env.REPOSITORY_NAME },
     `alarm ${alarm}`,
   );
-  console.log(
+  if (result.deploymentId) logger.appendKeys({ deploymentId: result.deploymentId });
+  logger.info(
     result.woken
       ? `alarm ${alarm} in ALARM: woke deployment ${result.deploymentId} from its pause`
       : `alarm ${alarm} in ALARM: no deployment waiting in a pause (${result.deploymentId ?? 'no lock holder'})`,

@@ -13,6 +13,7 @@ import { type LocalHandler, type LocalStack, runPipeline } from '../../cli/local
 import { handler as checkGreen } from '../../functions/check-green/handler';
 import { setWeights } from '../../functions/lib/deploy/listener';
 import { sampleRepository } from '../support/fake-codecommit';
+import { logMessages } from '../support/function-logs';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { deploymentRecords, production, pushOf } from '../support/pipeline';
@@ -40,9 +41,7 @@ describe('the pipeline on an emulator as slow as AWS', () => {
   ) => runPipeline({ input: pushOf(commitId), stack, executionName, waitMs: () => 20, handlers });
 
   const greenSummaries = (logs: string[]) =>
-    logs
-      .filter((line) => line.startsWith('CheckGreenFunction green '))
-      .map((line) => line.split(' ').slice(1).join(' '));
+    logMessages(logs, 'CheckGreenFunction').filter((message) => message.startsWith('green '));
 
   it('waits while green starts and passes its first health checks, then deploys; blue drains', async () => {
     // 0.6 s of start, 0.6 s of first check (30 s x 0.02), blue draining 300 s x 0.02 = 6 s after Finalize.

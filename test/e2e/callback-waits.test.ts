@@ -26,6 +26,7 @@ import { handler as runHooks } from '../../functions/run-hooks/handler';
 import { handler as startBuild } from '../../functions/start-build/handler';
 import { putTestAlarm } from '../support/deploy-fixture';
 import { SAMPLE_APPSPEC, sampleRepository } from '../support/fake-codecommit';
+import { logMessages } from '../support/function-logs';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { deploymentRecords, production, pushOf } from '../support/pipeline';
@@ -121,7 +122,9 @@ describe('callback waits and the .sync build, end to end', () => {
       'Rollback',
     ]);
     expect(
-      result.logs.some((line) => /^WakePauseFunction alarm web-5xx in ALARM: woke deployment/.test(line)),
+      logMessages(result.logs, 'WakePauseFunction').some((message) =>
+        /^alarm web-5xx in ALARM: woke deployment/.test(message),
+      ),
     ).toBe(true);
     expect((await production(stack.target)).weights).toEqual({
       [stack.target.targetGroups.blue]: 100,

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { BatchGetBuildsCommand, BatchGetProjectsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { runSwitchyard } from '../support/cli';
 
 const ROOT = resolve(__dirname, '../..');
@@ -69,6 +70,25 @@ describe('events/ samples against the stack `switchyard local --keep` keeps', ()
   let exported: Record<string, string>;
   let shell: NodeJS.ProcessEnv;
 
+  /** The kept stack's latest deployment record of the sample app (the one `switchyard local --keep` ran). */
+  async function latestRecord(): Promise<Record<string, unknown>> {
+    const dynamodb = new DynamoDBClient(sdkConfig(exported));
+    try {
+      const { Items = [] } = await dynamodb.send(
+        new QueryCommand({
+          TableName: 'switchyard-deployments',
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'DEPLOYMENT#switchyard-sample-app' } },
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      return unmarshall(Items[0] ?? {});
+    } finally {
+      dynamodb.destroy();
+    }
+  }
+
   beforeAll(async () => {
     local = keepLocalStack();
     exported = await local.exports;
@@ -104,26 +124,21 @@ describe('events/ samples against the stack `switchyard local --keep` keeps', ()
     expect(out.status).toBe(0);
     const started = JSON.parse(out.stdout) as { id: string; pollSeconds: number; errorType?: string };
     expect(started).toMatchObject({ id: expect.stringMatching(/^switchyard-build:/), pollSeconds: 15 });
-    // The build is the kept stack's: its CodeBuild has it, of the sample's commit.
+    // The sample's placeholder deployment became the kept stack's deployment, and it says so.
+    const latest = await latestRecord();
+    expect(out.stderr).toContain(
+      `events/start-build.json: sample-exec is the samples' placeholder, so it runs with the stack's latest deployment ${latest.deploymentId}`,
+    );
+    // The build is the kept stack's: its CodeBuild has it, of the deployed commit.
     const codebuild = new CodeBuildClient(sdkConfig(exported));
     try {
       const { builds } = await codebuild.send(new BatchGetBuildsCommand({ ids: [started.id] }));
-      const sample = JSON.parse(readFileSync(join(ROOT, 'events/start-build.json'), 'utf8'));
       expect(builds?.map((b) => [b.projectName, b.sourceVersion])).toEqual([
-        ['switchyard-build', sample.deployment.commitId],
+        ['switchyard-build', latest.commitId],
       ]);
     } finally {
       codebuild.destroy();
     }
-  });
-
-  it('CleanUp with events/clean-up.json finds no record of the sample execution in the kept stack', async () => {
-    const out = await runSwitchyard(
-      ['invoke', 'CleanUpFunction', '-e', 'events/clean-up.json', '-n', 'events/env.json'],
-      shell,
-    );
-    expect(out.status).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ deploymentId: 'sample-exec', action: 'no-record' });
   });
 
   it('events/env.json names the kept stack’s table, bucket, build project, service and alarm', async () => {
@@ -155,4 +170,90 @@ describe('events/ samples against the stack `switchyard local --keep` keeps', ()
       for (const client of [dynamodb, s3, codebuild, ecs, cloudwatch]) client.destroy();
     }
   });
+
+  it('runs every events/ sample with the kept stack’s deployment: each does what that state does once the deployment has ended', async () => {
+    const latest = await latestRecord();
+    expect(latest.status).toBe('SUCCEEDED');
+    const source = latest.source as { key: string };
+    const fenced = {
+      errorType: 'DeploymentFencedError',
+      errorMessage: expect.stringContaining(`deployment ${latest.deploymentId} already ended (SUCCEEDED)`),
+    };
+    // In this order: the ones that only read or repeat what the deployment did first, the ones that change the
+    // stack last. Each is what the function answers in AWS for the same input; none "finds no record".
+    const outcomes: [string, string, unknown][] = [
+      // A push of the deployed commit again: Prepare drops it as a duplicate, naming the deployment that has it.
+      [
+        'PrepareFunction',
+        'prepare',
+        {
+          action: 'skip',
+          reason: expect.stringContaining(`was deployed by deployment ${latest.deploymentId}`),
+        },
+      ],
+      ['ArchiveSourceFunction', 'archive-source', { key: source.key, reused: true }],
+      [
+        'StartBuildFunction',
+        'start-build',
+        { request: expect.objectContaining({ SourceVersion: latest.commitId }) },
+      ],
+      ['CheckBuildFunction', 'check-build', { status: 'SUCCEEDED' }],
+      [
+        'RenderTaskDefinitionFunction',
+        'render-task-definition',
+        { taskDefinitionArn: latest.taskDefinitionArn, reused: true },
+      ],
+      ['CheckGreenFunction', 'check-green', { ready: true }],
+      [
+        'RunHooksFunction',
+        'run-hooks',
+        { hook: 'AfterAllowTestTraffic', invoked: [expect.objectContaining({ status: 'Succeeded' })] },
+      ],
+      ['CheckPauseFunction', 'check-pause', { status: 'WAIT' }],
+      // The alarm's event names no deployment: none is in a pause, so nothing is woken.
+      ['WakePauseFunction', 'wake-pause', { deploymentId: null, woken: false }],
+      ['CreateGreenFunction', 'create-green', fenced],
+      ['AllowTestTrafficFunction', 'allow-test-traffic', fenced],
+      ['ShiftTrafficFunction', 'shift-traffic', fenced],
+      ['FinalizeFunction', 'finalize', fenced],
+      ['CleanUpFunction', 'clean-up', { deploymentId: latest.deploymentId, action: 'already-ended' }],
+      [
+        'ReconcileFunction',
+        'reconcile',
+        { head: expect.objectContaining({ commitId: latest.commitId, action: 'handled' }) },
+      ],
+      // Sent by hand for a deployment that ended, these would move the listeners, hold the service's lock or rewrite
+      // the history: each refuses, and the stack and the record stay as the deployment left them.
+      ['RollbackFunction', 'rollback', fenced],
+      ['AcquireLockFunction', 'acquire-lock', fenced],
+      [
+        'RecordResultFunction',
+        'record-result',
+        {
+          errorType: 'InvalidInputError',
+          errorMessage: `deployment ${latest.deploymentId} already ended (SUCCEEDED): a final record is not rewritten with FAILED`,
+        },
+      ],
+    ];
+    const seen: Record<string, unknown> = {};
+    for (const [fn, sample] of outcomes) {
+      const out = await runSwitchyard(
+        ['invoke', fn, '-e', `events/${sample}.json`, '-n', 'events/env.json'],
+        shell,
+      );
+      expect([sample, out.status]).toEqual([sample, 0]);
+      seen[sample] = JSON.parse(out.stdout.trim().split('\n').pop() ?? '');
+      expect([sample, out.stdout]).not.toEqual([
+        sample,
+        expect.stringMatching(/no record|NotFound|no-record/i),
+      ]);
+    }
+    expect(seen).toEqual(
+      Object.fromEntries(
+        outcomes.map(([, sample, outcome]) => [sample, expect.objectContaining(outcome as object)]),
+      ),
+    );
+    // Nothing the samples sent changed how the deployment ended.
+    expect(await latestRecord()).toMatchObject({ status: 'SUCCEEDED', deploymentId: latest.deploymentId });
+  }, 180_000);
 });

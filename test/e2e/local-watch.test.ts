@@ -1,6 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import {
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { type CliRun, runSwitchyard } from '../support/cli';
 import { type PtySession, processTree, startInPty, survivors } from '../support/pty-session';
 import { git, localSampleRepository } from '../support/sample-repo';
@@ -98,6 +104,51 @@ describe('switchyard local --watch', () => {
     const history = await cli('history', ...STACK);
     expect(history.stdout).toMatch(new RegExp(`${id}\\s+${head.slice(0, 7)}\\s+push\\s+ROLLED_BACK`));
     expect((await cli('status', ...STACK)).stdout).toContain('no deployment running');
+  }, 120_000);
+
+  it('stops a deployment whose execution is stopped on the emulator; CleanUp rolls it back', async () => {
+    const head = commit(repo, 'change three');
+    const id = await deploymentOf(head);
+    await pausedAtTen(id);
+    // As `aws stepfunctions stop-execution` does, with the endpoint and credentials the watch printed.
+    const sfn = new SFNClient({
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: env.AWS_REGION,
+      credentials: {
+        accessKeyId: String(env.AWS_ACCESS_KEY_ID),
+        secretAccessKey: String(env.AWS_SECRET_ACCESS_KEY),
+      },
+    });
+    try {
+      const { stateMachines = [] } = await sfn.send(new ListStateMachinesCommand({}));
+      const { executions = [] } = await sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: stateMachines[0]?.stateMachineArn,
+          statusFilter: 'RUNNING',
+        }),
+      );
+      const executionArn = executions.find((execution) => execution.name === id)?.executionArn;
+      expect(executionArn).toBeDefined();
+      await sfn.send(
+        new StopExecutionCommand({ executionArn, error: 'Ops', cause: 'stopped from the console' }),
+      );
+    } finally {
+      sfn.destroy();
+    }
+
+    await watch.waitFor(
+      new RegExp(
+        `■ deployment ${id}: its execution was stopped \\(stopped from the console\\); it stops here`,
+      ),
+      30_000,
+    );
+    await watch.waitFor(new RegExp(`■ deployment ${id} ended ABORTED`), 60_000);
+    const history = await cli('history', ...STACK);
+    expect(history.stdout).toMatch(new RegExp(`${id}\\s+${head.slice(0, 7)}\\s+push\\s+ABORTED`));
+    const status = await cli('status', ...STACK);
+    expect(status.stdout).toContain('no deployment running');
+    // Production back on the live target group: the last deployment's revision serves all of it.
+    expect(status.stdout).not.toMatch(/green .*10 %/);
   }, 120_000);
 
   it('runs what switchyard deploy starts, and status --follow in another process prints it to its end', async () => {

@@ -89,6 +89,7 @@ describe('switchyard status --follow', () => {
       /^build switchyard-build:/,
       /^task definition switchyard-sample:\d+$/,
       /^green task set \S+ behind app-b$/,
+      /^hooks AfterAllowTestTraffic: CodeDeployHook_switchyard_sample_smoke_test succeeded \(\d+ ms\)$/,
       /^step 1: 10 % to green \(observed: app-b \(green\) 10 %, app-a \(live\) 90 %\)$/,
       /^paused at step 1 \(10 % to green\) since .*`switchyard promote` ends it now$/,
       /^abort requested by .*: seen enough$/,

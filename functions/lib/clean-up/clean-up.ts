@@ -7,9 +7,9 @@
  * record and the commit's claim and releases the service's lock and queue place, waking the deployments waiting
  * for it (record/lock-wait.ts), so they go at once.
  */
-import type { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { getBuild, stopBuild } from '../build/codebuild';
+import { type CodeBuildCalls, getBuild, stopBuild } from '../build/codebuild';
 import type { GreenState } from '../deploy/state';
+import type { DeploymentEvents } from '../record/deployment-events';
 import type { Deployment, DeploymentStatus, DeploymentsTable } from '../record/deployments';
 import type { StoppingMark } from '../record/fence';
 import { releaseLock } from '../record/lock';
@@ -38,7 +38,7 @@ export interface CleanUpResult {
 
 /** What CleanUp works with; the handler wires AWS, tests inject. */
 export interface CleanUpDeps {
-  codebuild: CodeBuildClient;
+  codebuild: CodeBuildCalls;
   table: DeploymentsTable;
   repository: string;
   lock: ServiceRef & { table: LockTable };
@@ -55,6 +55,13 @@ export interface CleanUpDeps {
   findOrphanGreen?: (deployment: Deployment) => Promise<string | undefined>;
   /** Without a record: ends the claim the deployment still holds RUNNING; true when it did. */
   closeClaim?: (deploymentId: string, status: DeploymentStatus) => Promise<boolean>;
+  /**
+   * The deployment state-change events (record/deployment-events.ts): the end this run records is put once, by the
+   * run that closed the record; its `publish` never throws (a failure is logged and the clean-up goes on).
+   */
+  events?: DeploymentEvents;
+  /** The end-of-deployment metrics (shared/metrics.ts), written once, by the run that closes the record. */
+  metrics?: (deployment: Deployment, status: DeploymentStatus, rolledBack: boolean) => void;
 }
 
 /** Cleans up after one aborted, timed-out or uncaught-failed execution. */
@@ -126,9 +133,15 @@ export async function cleanUp(event: ExecutionStatusChange, deps: CleanUpDeps): 
       : '',
     orphan ? ` (task set ${orphan}, which the record did not know)` : '',
   ].join('');
-  await deps.table.finish(deployment, keptGreen ? 'SUCCEEDED' : status, {
-    error: { name, message: `${reason}${done}` },
-  });
+  const ending = keptGreen ? 'SUCCEEDED' : status;
+  const error = { name, message: `${reason}${done}` };
+  await deps.table.finish(deployment, ending, { error });
+  // Only the run that closed the record gets here (a later or retried one finds it ended: alreadyEnded), so the end
+  // is put once; before the release, whose failure Lambda retries, so a retry does not lose it either. The state is
+  // the record's: production is on the live target group (ABORTED, FAILED) or keeps green (SUCCEEDED), as the
+  // machine's own end events say (docs/EVENTS.md).
+  await deps.events?.publish({ deployment, state: ending, error });
+  deps.metrics?.(deployment, ending, rolledBack);
   const releasedLock = await release(deployment, deps.lock);
   return {
     deploymentId: ended.name,
@@ -154,7 +167,7 @@ async function alreadyEnded(
 
 /** Stops the build when it is still in progress; its id when this call stopped it. */
 async function stopRunningBuild(
-  codebuild: CodeBuildClient,
+  codebuild: CodeBuildCalls,
   buildId: string | undefined,
 ): Promise<string | null> {
   if (!buildId) return null;

@@ -20,6 +20,7 @@ import { type Deployment, DeploymentsTable } from '../record/deployments';
 import { describeRequest, type OperatorRequest, operatorRequest } from '../record/operator-requests';
 import { type RecordedStep, readRecord, recordStep } from '../record/traffic-record';
 import { AlarmError, DeploymentAbortedError, InvalidInputError, PauseTimeoutError } from '../shared/errors';
+import { logger } from '../shared/log';
 import { alarmsInAlarm, type FiringAlarm } from './alarms';
 import { setWeights, weightsOf } from './listener';
 import { planTraffic, type TrafficStep } from './plan';
@@ -169,7 +170,7 @@ export async function shiftTraffic(
     at: (deps.now ?? now)().toISOString(),
   };
   const recorded = await recordStep(deps.dynamodb, config.tableName, deployment, entry);
-  console.log(
+  logger.info(
     `step ${step + 1}/${steps.length}: ${current.greenPercent} % to green ${green.greenTargetGroupArn}` +
       `${recorded.retried ? ' (already recorded: a retried step)' : ''}`,
   );
@@ -241,7 +242,7 @@ export async function checkPause(
         'promote) or raise the stack parameter ManualPauseTimeoutMinutes',
     );
   }
-  if (promote && pause !== null) console.log(`pause ended by promote${describeRequest(promote)}`);
+  if (promote && pause !== null) logger.info(`pause ended by promote${describeRequest(promote)}`);
   return result;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Deployment state-change events on EventBridge (docs/EVENTS.md): one event per change of a deployment, put by the
  * state that owns the change (STARTED by AcquireLock, TRAFFIC_SHIFTED by ShiftTraffic, PAUSED by the arming of a
- * pause or the bake, the end states by RecordResult), so teams route them to a chat, SNS or anything else.
+ * pause or the bake, the end states by RecordResult, or by CleanUp for a run stopped, timed out or failed outside the
+ * machine's catches), so teams route them to a chat, SNS or anything else.
  * An event never fails or slows a deployment: PutEvents has a short timeout and two attempts, and any failure is
  * logged in one line and swallowed. EventBridge has no idempotency token
  * (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html), so each event carries an
@@ -12,6 +13,7 @@
 import type { ClientSettings } from '../shared/aws-clients';
 import { awsJson, type JsonClient, type JsonService, jsonClient } from '../shared/aws-json';
 import { bounded } from '../shared/json';
+import { logger } from '../shared/log';
 import type { AwsSender } from '../shared/signed-request';
 import type { Deployment } from './record-model';
 
@@ -199,9 +201,11 @@ export function deploymentEvents(sender?: AwsSender): DeploymentEvents {
         }
       } catch (error) {
         const { name, message } = error instanceof Error ? error : { name: 'Error', message: String(error) };
-        console.warn(
-          JSON.stringify({ deploymentEventNotPut: eventId, error: `${name}: ${bounded(message, 300)}` }),
-        );
+        const reason = `${name}: ${bounded(message, 300)}`;
+        logger.warn(`deployment event ${eventId} not put: ${reason}`, {
+          deploymentEventNotPut: eventId,
+          error: reason,
+        });
       }
     },
   };

@@ -10,6 +10,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { InvalidInputError } from '../shared/errors';
 import {
   claimKey,
   type Deployment,
@@ -223,7 +224,9 @@ export class DeploymentsTable {
 
   /**
    * Ends a deployment: its record gets the final status and details, and the commit's claim follows when this
-   * deployment still holds it (a newer forced run keeps its own claim).
+   * deployment still holds it (a newer forced run keeps its own claim). A final record is not rewritten: only a
+   * RUNNING record ends, a retry may write the same status again, and a resumed rollback ends ROLLBACK_FAILED;
+   * anything else (an ended deployment's result sent again by hand) is refused, as is a deployment with no record.
    */
   async finish(
     deployment: Deployment,
@@ -231,7 +234,38 @@ export class DeploymentsTable {
     details: Record<string, unknown>,
   ): Promise<void> {
     const now = new Date().toISOString();
-    await this.update(deployment, { ...details, status, finishedAt: now, updatedAt: now });
+    const { expression, names, values } = setExpression({
+      ...details,
+      status,
+      finishedAt: now,
+      updatedAt: now,
+    });
+    const resumed = status === 'ROLLED_BACK' || status === 'SUCCEEDED' ? ' OR #st = :rollbackFailed' : '';
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: recordKey(deployment),
+          UpdateExpression: expression,
+          ConditionExpression: `attribute_exists(pk) AND (#st = :running OR #st = :ending${resumed})`,
+          ExpressionAttributeNames: { ...names, '#st': 'status' },
+          ExpressionAttributeValues: {
+            ...values,
+            ':running': 'RUNNING',
+            ':ending': status,
+            ...(resumed ? { ':rollbackFailed': 'ROLLBACK_FAILED' } : {}),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const found = (await this.getRecord(deployment))?.status;
+      throw new InvalidInputError(
+        found === undefined
+          ? `deployment ${deployment.id} has no record: the "deployment" must be the one Prepare returned`
+          : `deployment ${deployment.id} already ended (${String(found)}): a final record is not rewritten with ${status}`,
+      );
+    }
     await this.endClaim(deployment, status, now);
   }
 

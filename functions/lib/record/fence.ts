@@ -83,6 +83,30 @@ export function fenceFor(target: FenceTarget, deployment: Deployment): () => Pro
 }
 
 /**
+ * For the states a person can also send by hand (an events/ sample, `sam local invoke`) that change the service
+ * without the fence: AcquireLock (the lock) and Rollback (the listeners). A deployment whose record has ended
+ * (status not in `allowed`; Rollback also allows ROLLBACK_FAILED, whose rollback is resumed) may not take the lock
+ * of, or move traffic on, a service another deployment may be using: DeploymentFencedError. With `abort`, then the
+ * abort check (AcquireLock; never Rollback, which is where an abort leads). A deployment without a record is let
+ * through (the machine writes it first; a test may not).
+ */
+export async function assertNotEnded(
+  target: Pick<FenceTarget, 'dynamodb' | 'tableName'>,
+  deployment: Deployment,
+  change: string,
+  options: { allowed?: readonly string[]; abort?: boolean } = {},
+): Promise<void> {
+  requireDeployment(deployment);
+  const record = (await readRecordNow(target, deployment)) ?? {};
+  if (record.status !== undefined && !(options.allowed ?? ['RUNNING']).includes(String(record.status))) {
+    throw new DeploymentFencedError(
+      `deployment ${deployment.id} already ended (${String(record.status)}): refusing to ${change}`,
+    );
+  }
+  if (options.abort) throwIfAborted(deployment, record);
+}
+
+/**
  * The abort check alone, for states that change nothing themselves but lead to changes (CheckGreen, RunHooks):
  * DeploymentAbortedError when the record carries `abortRequested`.
  */

@@ -6,6 +6,7 @@
  */
 
 import { InvalidInputError } from '../shared/errors';
+import { logger } from '../shared/log';
 import type { Deployment, DeploymentStatus, DeploymentsTable } from './deployments';
 import { releaseLock } from './lock';
 import type { LockTable, ServiceRef } from './lock-table';
@@ -115,7 +116,7 @@ export async function recordResult(
   if (input.status === 'ROLLBACK_FAILED') {
     if (lock) {
       const { lockKept, fix } = await holdLockAfterRollbackFailure(lock, input.deployment);
-      console.error(`ROLLBACK_FAILED: ${fix}${lockKept ? '' : ' (it did not hold the lock any more)'}`);
+      logger.error(`ROLLBACK_FAILED: ${fix}${lockKept ? '' : ' (it did not hold the lock any more)'}`);
     }
     return { status: input.status, error };
   }

@@ -4,12 +4,15 @@
  * - a throttled, 5xx or timed-out AWS call that the SDK's own retries did not get through, whatever its SDK name
  *   (ThrottlingException, ProvisionedThroughputExceededException, TimeoutError, ECONNRESET…), becomes
  *   TransientAwsError, which every Task state retries with backoff;
- * - every message is bounded (json.ts `bounded`), so a bad input of hundreds of KB makes one short error.
+ * - every message is bounded (json.ts `bounded`), so a bad input of hundreds of KB makes one short error;
+ * - every line the invocation logs carries its deployment's keys (log.ts), and what it throws is logged once, with
+ *   those keys, before it leaves.
  * Step Functions reports a Lambda function's error by its name (the runtime's errorType) and matches it in
  * ErrorEquals: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
  */
 import { describeError, isTransient, SwitchyardError, TransientAwsError } from './errors';
 import { bounded } from './json';
+import { logFailure, startInvocation } from './log';
 
 /** The longest error message a handler reports (Step Functions keeps at most 32 KB of an error's cause). */
 export const MAX_ERROR_MESSAGE = 4096;
@@ -19,10 +22,13 @@ export function lambdaHandler<E, R, C = unknown>(
   handle: (event: E, context?: C) => Promise<R>,
 ): (event: E, context?: C) => Promise<R> {
   return async (event, context) => {
+    startInvocation(event, context);
     try {
       return await handle(event, context);
     } catch (error) {
-      throw forStateMachine(error);
+      const reported = forStateMachine(error);
+      logFailure(reported);
+      throw reported;
     }
   };
 }

@@ -1,4 +1,3 @@
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createLocalStack } from '../../../cli/local/local-stack';
@@ -17,6 +16,7 @@ import {
   STALE_WAITER_SECONDS,
 } from '../../../functions/lib/record/lock-table';
 import { recordResult } from '../../../functions/lib/record/record-result';
+import { CODEBUILD, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { loadEvent } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
@@ -252,6 +252,7 @@ describe('the service lock and its queue', () => {
     await acquire(c);
     expect(await acquire(b)).toMatchObject({ status: 'SUPERSEDED' });
 
+    await deployments.createRecord(b, {});
     await recordResult({ deployment: b, status: 'SUPERSEDED' }, deployments, { table, ...SERVICE });
 
     expect(await lockItem()).toMatchObject({ deploymentId: 'a' });
@@ -264,7 +265,7 @@ describe('the service lock and its queue', () => {
       return { ...event, detail: { ...event.detail, name: d.id, startDate: Date.parse(d.startedAt) } };
     };
     const cleanUpDeps = () => ({
-      codebuild: new CodeBuildClient({}),
+      codebuild: jsonClient(CODEBUILD),
       table: deployments,
       repository: a.repository,
       lock: { table, ...SERVICE },

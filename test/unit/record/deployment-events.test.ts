@@ -10,6 +10,7 @@ import {
   eventPause,
 } from '../../../functions/lib/record/deployment-events';
 import type { Deployment } from '../../../functions/lib/record/deployments';
+import { logger } from '../../../functions/lib/shared/log';
 import type { AwsRequest, AwsResponse, AwsSender } from '../../../functions/lib/shared/signed-request';
 import { AwsCallError } from '../../../functions/lib/shared/signed-request';
 
@@ -126,7 +127,7 @@ describe('deploymentEvents().publish', () => {
     process.env.EVENT_BUS_NAME = 'deployments';
     process.env.CLUSTER_NAME = 'prod';
     process.env.SERVICE_NAME = 'web';
-    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
   });
   afterEach(() => {
     process.env = { ...env };
@@ -190,7 +191,7 @@ describe('deploymentEvents().publish', () => {
     ).resolves.toBeUndefined();
 
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(warn.mock.calls[0]?.[0])).toEqual({
+    expect(warn.mock.calls[0]?.[1]).toEqual({
       deploymentEventNotPut: 'd-1:FAILED:0',
       error: 'AccessDeniedException: not authorized to perform events:PutEvents',
     });
@@ -204,7 +205,7 @@ describe('deploymentEvents().publish', () => {
     await deploymentEvents(events).publish({ deployment, state: 'PAUSED', step: 1 });
 
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(warn.mock.calls[0]?.[0])).toEqual({
+    expect(warn.mock.calls[0]?.[1]).toEqual({
       deploymentEventNotPut: 'd-1:PAUSED:1',
       error: 'InternalFailure: try again',
     });

@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import type { LocalStack } from '../../../../cli/local/state-machine';
 import { loadTemplate } from '../../../../cli/local/template';
@@ -49,6 +51,31 @@ describe('switchyard invoke', () => {
     stack = await createLocalStack({});
   });
 
+  /** A deployment record of the sample app in the stack's table, as Prepare writes it (the rest from the sample). */
+  async function putRecord(fields: Record<string, unknown>): Promise<void> {
+    const sample = loadEvent<{ deployment: Record<string, unknown> }>('acquire-lock').deployment;
+    const item = { ...sample, ...fields };
+    const dynamodb = new DynamoDBClient({ endpoint: moto.endpoint });
+    try {
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: String(stack.resources.DeploymentsTable),
+          Item: marshall(
+            {
+              ...item,
+              id: undefined,
+              pk: 'DEPLOYMENT#switchyard-sample-app',
+              sk: `${item.startedAt}#${item.deploymentId}`,
+            },
+            { removeUndefinedValues: true },
+          ),
+        }),
+      );
+    } finally {
+      dynamodb.destroy();
+    }
+  }
+
   it('runs PrepareFunction with events/prepare.json and the env-vars file, printing its result on stdout', async () => {
     const envVars = file('env.json', {
       // For every function, as sam reads "Parameters"; the function's own entry wins over it.
@@ -76,6 +103,10 @@ describe('switchyard invoke', () => {
   });
 
   it('runs every function of the template with its events/ sample, each reaching its own code', async () => {
+    // The samples' deployment sample-exec stands for the stack's latest one: here a record of that same
+    // deployment, so each sample runs as written.
+    const sample = loadEvent<{ deployment: Record<string, unknown> }>('acquire-lock').deployment;
+    await putRecord({ ...sample, deploymentId: sample.id, status: 'RUNNING' });
     const functions = Object.entries(loadTemplate().Resources)
       .filter(([, resource]) => resource.Type === 'AWS::Serverless::Function')
       .map(([id]) => id);
@@ -126,6 +157,72 @@ describe('switchyard invoke', () => {
         'CleanUpFunction',
       ]),
     );
+  });
+
+  it('refuses a sample of the placeholder deployment before invoking when the stack has no deployment yet', async () => {
+    const envVars = file('empty.json', {
+      Parameters: { ...REQUIRED_VARIABLES, TABLE_NAME: stack.resources.DeploymentsTable },
+    });
+
+    const out = await run(['FinalizeFunction', '-e', 'events/finalize.json', '-n', envVars], moto.endpoint);
+
+    expect(out.status).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain(
+      `events/finalize.json names the sample deployment sample-exec, which stands for the stack's latest deployment, and table ${stack.resources.DeploymentsTable} holds no deployment of switchyard-sample-app yet: run a deployment first (npx switchyard local --keep`,
+    );
+    expect(out.stderr).not.toMatch(/START FinalizeFunction/);
+  });
+
+  it('puts the latest deployment in place of the placeholder, and says so', async () => {
+    await putRecord({
+      deploymentId: 'older',
+      commitId: 'a'.repeat(40),
+      startedAt: '2026-12-01T10:00:00.000Z',
+      status: 'SUCCEEDED',
+    });
+    await putRecord({
+      deploymentId: 'latest',
+      commitId: 'b'.repeat(40),
+      startedAt: '2026-12-02T10:00:00.000Z',
+      executionId: 'arn:aws:states:us-east-1:123456789012:execution:switchyard-pipeline:latest',
+      // Still running: the sample's FAILED ends it (an ended record would be refused, final-record.test.ts).
+      status: 'RUNNING',
+    });
+    const envVars = file('latest.json', {
+      Parameters: { ...REQUIRED_VARIABLES, TABLE_NAME: stack.resources.DeploymentsTable },
+    });
+
+    const out = await run(
+      ['RecordResultFunction', '-e', 'events/record-result.json', '-n', envVars],
+      moto.endpoint,
+    );
+
+    expect(out.status).toBe(0);
+    expect(out.stderr).toContain(
+      `events/record-result.json: sample-exec is the samples' placeholder, so it runs with the stack's latest deployment latest (RUNNING, commit bbbbbbb) from table ${stack.resources.DeploymentsTable}`,
+    );
+    const records = await deploymentRecords(stack);
+    expect(records.map((r) => [r.deploymentId, r.status])).toEqual(
+      expect.arrayContaining([
+        ['latest', 'FAILED'],
+        ['older', 'SUCCEEDED'],
+      ]),
+    );
+    expect(records.map((r) => r.deploymentId)).not.toContain('sample-exec');
+  });
+
+  it('leaves the placeholder as it is when --env-vars names no table (the template’s Ref is no table name)', async () => {
+    const envVars = file('no-table.json', { Parameters: REQUIRED_VARIABLES });
+
+    const out = await run(
+      ['RecordResultFunction', '-e', 'events/record-result.json', '-n', envVars],
+      moto.endpoint,
+    );
+
+    expect(out.status).toBe(0);
+    expect(out.stderr).toMatch(/START RecordResultFunction/);
+    expect(out.stderr).not.toMatch(/placeholder/);
   });
 
   it('takes template parameters from --parameter-overrides', async () => {

@@ -1,6 +1,6 @@
 /**
  * What `switchyard status --follow` adds to following a deployment: the pause read from the record where the
- * history is an emulator's canned one, printed once per pause; the hooks read from a real history.
+ * history is an emulator's canned one, printed once per pause; each event's hooks, read from the record.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { pauseFromHistory, pauseFromRecord } from '../../../../cli/stack/describe';
@@ -89,35 +89,29 @@ describe('stageLines', () => {
 });
 
 describe('hookLines', () => {
-  const exited = (id: number, name: string, output: unknown): HistoryEvent => ({
-    id,
-    timestamp: new Date(T0),
-    type: 'TaskStateExited',
-    stateExitedEventDetails: { name, output: JSON.stringify(output) },
+  const ran = (...names: string[]) => ({
+    invoked: names.map((functionName) => ({ functionName, durationMs: 40, status: 'Succeeded' })),
+    at: at(30),
   });
-  const ran = (hook: string, ...names: string[]) => ({
-    hooks: {
-      [hook]: {
-        hook,
-        invoked: names.map((functionName) => ({ functionName, durationMs: 40, status: 'Succeeded' })),
+
+  it('says which hooks of each event ran, in lifecycle order, each once, from the record', () => {
+    const first = record({ hooks: { BeforeInstall: ran('migrate') } });
+    const later = record({
+      hooks: {
+        AfterAllowTestTraffic: ran('smoke', 'contract'),
+        BeforeInstall: ran('migrate'),
+        AfterInstall: { invoked: [], at: at(40) },
       },
-    },
-  });
+    });
 
-  it('says which hooks of each event ran, oldest first, each once; events without hooks say nothing', () => {
-    const seen = new Set<number>();
-    // Newest first, as GetExecutionHistory answers with reverseOrder.
-    const history = [
-      exited(9, 'AfterAllowTestTrafficHooks', ran('AfterAllowTestTraffic', 'smoke', 'contract')),
-      exited(7, 'CheckGreen', {}),
-      exited(5, 'AfterInstallHooks', ran('AfterInstall')),
-      exited(3, 'BeforeInstallHooks', ran('BeforeInstall', 'migrate')),
-    ];
-
-    expect(hookLines(history, seen)).toEqual([
-      'hooks BeforeInstall: migrate succeeded (40 ms)',
+    expect(hookLines(undefined, first)).toEqual(['hooks BeforeInstall: migrate succeeded (40 ms)']);
+    expect(hookLines(first, later)).toEqual([
       'hooks AfterAllowTestTraffic: smoke succeeded (40 ms), contract succeeded (40 ms)',
     ]);
-    expect(hookLines(history, seen)).toEqual([]);
+    expect(hookLines(later, later)).toEqual([]);
+    // Said with the stage lines, between green and the first step, as `deploy --follow` and `status --follow` print them.
+    expect(stageLines(first, later)).toContain(
+      'hooks AfterAllowTestTraffic: smoke succeeded (40 ms), contract succeeded (40 ms)',
+    );
   });
 });
