@@ -7,7 +7,7 @@ import {
   SFNClient,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type CliRun, runSwitchyard } from '../support/cli';
+import { type CliRun, runSwitchyard, startSwitchyard } from '../support/cli';
 import { type PtySession, processTree, startInPty, survivors } from '../support/pty-session';
 import { git, localSampleRepository } from '../support/sample-repo';
 
@@ -152,8 +152,9 @@ describe('switchyard local --watch', () => {
   }, 120_000);
 
   it('runs what switchyard deploy starts, and status --follow in another process prints it to its end', async () => {
-    // Started first: no deployment runs yet, so it says it waits for the next one.
-    const following = cli('status', '--follow', ...STACK);
+    // Started first, and waiting (said) before the deployment starts: it follows the next one to start.
+    const following = startSwitchyard(['status', '--follow', ...STACK], env);
+    await following.waitFor(/no deployment running \(repository app\): waiting for the next one/);
     const started = await cli('deploy', ...STACK, '--force');
     expect(started.status).toBe(0);
     const id = /:execution:switchyard-pipeline:(manual-[\w-]+)\n/.exec(started.stdout)?.[1] as string;
@@ -162,8 +163,7 @@ describe('switchyard local --watch', () => {
     await pausedAtTen(id);
     expect((await cli('promote', ...STACK)).status).toBe(0);
 
-    const followed = await following;
-    expect(followed.stdout).toMatch(/no deployment running \(repository app\): waiting for the next one/);
+    const followed = await following.ended;
     const lines = followed.stdout.split('\n').map((line) => line.replace(/^\[\d\d:\d\d\] /, ''));
     const expected = [
       new RegExp(`^deployment ${id}: commit \\w{7} on main \\(manual\\)$`),

@@ -5,11 +5,10 @@
  * while the next push deploys: the watch rolls it back as `switchyard abort` does, exits 130 and leaves no process.
  * Also the flags' help and suggestions, and the checks made before anything starts.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runSwitchyard } from '../support/cli';
+import { runSwitchyard, startSwitchyard } from '../support/cli';
 import { processTree, startInPty, survivors } from '../support/pty-session';
 import { git, localSampleRepository } from '../support/sample-repo';
 
@@ -24,32 +23,7 @@ function noAws(): NodeJS.ProcessEnv {
 
 /** `switchyard status --follow --stack switchyard` in a process of its own, its output read as it comes. */
 function followInBackground(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [BIN, 'status', '--follow', '--stack', 'switchyard'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const ended = new Promise<{ status: number | null; stdout: string }>((done) =>
-    child.on('close', (status) => done({ status, stdout })),
-  );
-  return {
-    ended,
-    async waitFor(pattern: RegExp): Promise<void> {
-      for (let attempt = 0; attempt < 600 && !pattern.test(stdout); attempt += 1) {
-        if (child.exitCode !== null) break;
-        await new Promise((done) => setTimeout(done, 100));
-      }
-      if (!pattern.test(stdout))
-        throw new Error(`status --follow never printed ${pattern}:\n${stdout}${stderr}`);
-    },
-  };
+  return startSwitchyard(['status', '--follow', '--stack', 'switchyard'], env);
 }
 
 describe('switchyard status --follow', () => {

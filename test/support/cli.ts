@@ -11,23 +11,46 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `switchyard <args>` from the repository root with the given environment, until it exits. */
-export function runSwitchyard(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['bin/switchyard.js', ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
+/** A `switchyard` command running in a process of its own: how it ends, and a wait for what it prints meanwhile. */
+export interface CliProcess {
+  ended: Promise<CliRun>;
+  /** Resolves once stdout matches `pattern`; rejects with what it printed when it exits or 60 s pass first. */
+  waitFor(pattern: RegExp): Promise<void>;
+}
+
+/** Starts `switchyard <args>` from the repository root with the given environment, its output read as it comes. */
+export function startSwitchyard(args: string[], env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, ['bin/switchyard.js', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const ended = new Promise<CliRun>((resolvePromise, reject) => {
     child.on('error', reject);
     child.on('close', (status) => resolvePromise({ status, stdout, stderr }));
   });
+  return {
+    ended,
+    async waitFor(pattern: RegExp): Promise<void> {
+      for (let attempt = 0; attempt < 600 && !pattern.test(stdout); attempt += 1) {
+        if (child.exitCode !== null) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      if (!pattern.test(stdout))
+        throw new Error(`switchyard ${args.join(' ')} never printed ${pattern}:\n${stdout}${stderr}`);
+    },
+  };
+}
+
+/** Runs `switchyard <args>` from the repository root with the given environment, until it exits. */
+export function runSwitchyard(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return startSwitchyard(args, env).ended;
 }
