@@ -3,16 +3,8 @@
  * all succeeded (functions/lib/record/hook-record.ts), so `deploy --follow` and `status --follow` show them against
  * AWS and against a local stack alike. A hook that failed is the deployment's error, said with its end.
  */
+import { HOOK_EVENTS } from '../../functions/lib/render/hook-events';
 import type { DeploymentRecord } from './target';
-
-/** The lifecycle events, in the order a deployment runs them (docs/HOOKS.md). */
-const HOOK_EVENTS = [
-  'BeforeInstall',
-  'AfterInstall',
-  'AfterAllowTestTraffic',
-  'BeforeAllowTraffic',
-  'AfterAllowTraffic',
-] as const;
 
 type Invoked = { functionName?: unknown; durationMs?: unknown; status?: unknown };
 

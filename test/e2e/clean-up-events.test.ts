@@ -5,59 +5,19 @@
  * a rule on the default bus delivers its ABORTED event to an SQS queue; CleanUp called again for the same execution
  * (EventBridge delivers at least once) puts no second event.
  */
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import { handler as cleanUp } from '../../functions/clean-up/handler';
-import {
-  type DeploymentEventDetail,
-  EVENT_DETAIL_TYPE,
-  EVENT_SOURCE,
-} from '../../functions/lib/record/deployment-events';
+import { receivedEvents, subscribeToDeploymentEvents } from '../support/event-queue';
 import { sampleRepository } from '../support/fake-codecommit';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { abortWhen, deploymentRecords, production, pushOf, servingStack } from '../support/pipeline';
-
-const sqs = new SQSClient({});
-const eventbridge = new EventBridgeClient({});
-
-/** A queue every switchyard event of the default bus goes to, as a team's rule routes them. */
-async function subscribe(): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'clean-up-events' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  const pattern = { source: [EVENT_SOURCE], 'detail-type': [EVENT_DETAIL_TYPE] };
-  await eventbridge.send(new PutRuleCommand({ Name: 'ends', EventPattern: JSON.stringify(pattern) }));
-  await eventbridge.send(
-    new PutTargetsCommand({ Rule: 'ends', Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }] }),
-  );
-  return QueueUrl as string;
-}
-
-/** Every event the queue holds, in the order they were put. */
-async function received(queueUrl: string): Promise<DeploymentEventDetail[]> {
-  const events: DeploymentEventDetail[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) events.push(JSON.parse(message.Body ?? '{}').detail);
-  }
-}
 
 describe('the end event of a stopped deployment', () => {
   const moto = useMoto();
   const serve = useGitCodeCommit(moto);
 
   it('is put by CleanUp once: ABORTED, rolled back to blue, and not again when CleanUp runs a second time', async () => {
-    const queue = await subscribe();
+    const queue = await subscribeToDeploymentEvents('clean-up-events');
     await moto.setBuildExecutor();
     const stack = await servingStack({ TrafficStrategy: 'Canary10Percent5Minutes' });
     const [repo] = await serve(sampleRepository());
@@ -71,7 +31,7 @@ describe('the end event of a stopped deployment', () => {
     const [record] = await deploymentRecords(stack);
     expect(record).toMatchObject({ status: 'ABORTED', error: { name: 'ExecutionAborted' } });
     expect((await production(stack.target)).weights[stack.target.targetGroups.blue]).toBe(100);
-    const events = await received(queue);
+    const events = await receivedEvents(queue);
     expect(events.map((e) => e.state).filter((state) => state !== 'PAUSED')).toEqual([
       'STARTED',
       'TRAFFIC_SHIFTED',
@@ -102,6 +62,6 @@ describe('the end event of a stopped deployment', () => {
       },
     });
     expect(again).toMatchObject({ action: 'already-ended' });
-    expect(await received(queue)).toEqual([]);
+    expect(await receivedEvents(queue)).toEqual([]);
   });
 });

@@ -5,68 +5,18 @@
  * change how a deployment ends).
  */
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import type { BlueGreenFixture } from '../../cli/emulator/fixture';
 import { faultCounts, setFaults } from '../../cli/emulator/moto-faults';
 import { createLocalStack } from '../../cli/local/local-stack';
 import { type LocalHandler, type LocalStack, runPipeline } from '../../cli/local/state-machine';
-import {
-  type DeploymentEventDetail,
-  EVENT_DETAIL_TYPE,
-  EVENT_SOURCE,
-} from '../../functions/lib/record/deployment-events';
+import { EVENT_DETAIL_TYPE, EVENT_SOURCE } from '../../functions/lib/record/deployment-events';
 import { handler as shiftTraffic } from '../../functions/shift-traffic/handler';
 import { putTestAlarm } from '../support/deploy-fixture';
+import { receivedEvents, subscribeToDeploymentEvents } from '../support/event-queue';
 import { sampleRepository } from '../support/fake-codecommit';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
 import { deploymentRecords, production, pushOf } from '../support/pipeline';
-
-const sqs = new SQSClient({});
-const eventbridge = new EventBridgeClient({});
-
-/** An SQS queue every switchyard event of the default bus goes to, as a team's rule would route them. */
-async function subscribe(): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'deployment-events' }));
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await eventbridge.send(
-    new PutRuleCommand({
-      Name: 'switchyard-deployments',
-      EventPattern: JSON.stringify({ source: [EVENT_SOURCE], 'detail-type': [EVENT_DETAIL_TYPE] }),
-    }),
-  );
-  await eventbridge.send(
-    new PutTargetsCommand({
-      Rule: 'switchyard-deployments',
-      Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }],
-    }),
-  );
-  return QueueUrl as string;
-}
-
-/** Every event the queue holds, in the order they were put. */
-async function received(queueUrl: string): Promise<(DeploymentEventDetail & { source: string })[]> {
-  const events: (DeploymentEventDetail & { source: string })[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
-    );
-    if (Messages.length === 0) return events;
-    for (const message of Messages) {
-      const event = JSON.parse(message.Body ?? '{}');
-      expect(event['detail-type']).toBe(EVENT_DETAIL_TYPE);
-      events.push({ ...event.detail, source: event.source });
-    }
-  }
-}
 
 describe('deployment state-change events', () => {
   const moto = useMoto();
@@ -85,7 +35,7 @@ describe('deployment state-change events', () => {
     runPipeline({ input: pushOf(commitId), stack, executionName: name, waitMs: () => 10, handlers });
 
   it('tells a canary deployment: started, 10 %, paused once, 100 %, succeeded', async () => {
-    const queue = await subscribe();
+    const queue = await subscribeToDeploymentEvents('deployment-events');
     // A 15-minute pause is three waits of at most 300 s (the safety checks): still one PAUSED.
     const stack = await stackWith({
       TrafficStrategy: 'Canary10Percent15Minutes',
@@ -97,7 +47,7 @@ describe('deployment state-change events', () => {
 
     expect(result).toMatchObject({ status: 'SUCCEEDED', error: null });
     expect(result.statesVisited.filter((s) => s === 'WaitInPause').length).toBe(3);
-    const events = await received(queue);
+    const events = await receivedEvents(queue);
     expect(events.map((e) => [e.state, e.greenPercent])).toEqual([
       ['STARTED', undefined],
       ['TRAFFIC_SHIFTED', 10],
@@ -109,7 +59,8 @@ describe('deployment state-change events', () => {
     const [record] = await deploymentRecords(stack);
     for (const event of events) {
       expect(event).toMatchObject({
-        source: 'switchyard',
+        source: EVENT_SOURCE,
+        detailType: EVENT_DETAIL_TYPE,
         version: 1,
         deploymentId: record?.deploymentId,
         repository: 'switchyard-sample-app',
@@ -126,7 +77,7 @@ describe('deployment state-change events', () => {
   });
 
   it('tells a rollback after an alarm during the pause as ROLLED_BACK, with the error', async () => {
-    const queue = await subscribe();
+    const queue = await subscribeToDeploymentEvents('deployment-events');
     const cloudwatch = new CloudWatchClient({});
     await putTestAlarm('web-5xx');
     const stack = await stackWith({ TrafficStrategy: 'Canary10Percent5Minutes', AlarmNames: 'web-5xx' });
@@ -143,7 +94,7 @@ describe('deployment state-change events', () => {
     const result = await run(stack, repo.commitId, 'alarm', { ShiftTrafficFunction: shiftThenAlarm });
 
     expect(result).toMatchObject({ status: 'FAILED', error: { name: 'AlarmError' } });
-    const events = await received(queue);
+    const events = await receivedEvents(queue);
     expect(events.map((e) => [e.state, e.greenPercent])).toEqual([
       ['STARTED', undefined],
       ['TRAFFIC_SHIFTED', 10],
@@ -156,20 +107,20 @@ describe('deployment state-change events', () => {
   });
 
   it('tells the bake as a pause of its own kind', async () => {
-    const queue = await subscribe();
+    const queue = await subscribeToDeploymentEvents('deployment-events');
     const stack = await stackWith({ TrafficStrategy: 'AllAtOnce', TerminationWaitMinutes: '5' });
     const [repo] = await serve(sampleRepository());
 
     const result = await run(stack, repo.commitId, 'bake');
 
     expect(result.status).toBe('SUCCEEDED');
-    const events = await received(queue);
+    const events = await receivedEvents(queue);
     expect(events.map((e) => e.state)).toEqual(['STARTED', 'TRAFFIC_SHIFTED', 'PAUSED', 'SUCCEEDED']);
     expect(events[2]).toMatchObject({ greenPercent: 100, pause: { kind: 'bake', remainingSeconds: 300 } });
   });
 
   it('deploys as usual when EventBridge fails every PutEvents, logging each event it lost', async () => {
-    const queue = await subscribe();
+    const queue = await subscribeToDeploymentEvents('deployment-events');
     const stack = await stackWith({
       TrafficStrategy: 'Canary10Percent5Minutes',
       TerminationWaitMinutes: '0',
@@ -200,6 +151,6 @@ describe('deployment state-change events', () => {
     expect(counts.faults.find((f) => f.operation === 'PutEvents')?.count).toBe(puts?.count);
     expect(lost).toHaveLength(5);
     expect(lost[0]).toMatch(/:STARTED:0.*InternalFailure/);
-    expect(await received(queue)).toEqual([]);
+    expect(await receivedEvents(queue)).toEqual([]);
   });
 });

@@ -5,8 +5,6 @@
  * took and the rollback count. Local runs keep each function's stdout as its log (RunResult.logs).
  */
 import { CloudWatchClient, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import type { BlueGreenFixture } from '../../cli/emulator/fixture';
-import { createLocalStack } from '../../cli/local/local-stack';
 import {
   type LocalHandler,
   type LocalStack,
@@ -19,7 +17,7 @@ import { sampleRepository } from '../support/fake-codecommit';
 import { logEntries } from '../support/function-logs';
 import { useGitCodeCommit } from '../support/git-codecommit';
 import { useMoto } from '../support/moto';
-import { abortWhen, deploymentRecords, pushOf } from '../support/pipeline';
+import { abortWhen, deploymentRecords, pushOf, servingStack } from '../support/pipeline';
 
 type Entry = Record<string, unknown>;
 
@@ -47,11 +45,7 @@ describe('structured logs and metrics of a deployment', () => {
 
   async function stackWith(parameters: Record<string, string>) {
     await moto.setBuildExecutor();
-    const stack = await createLocalStack({
-      parameters,
-      target: { containerName: 'web', containerPort: 8080, serving: true },
-    });
-    return stack as LocalStack & { target: BlueGreenFixture };
+    return servingStack(parameters);
   }
 
   const run = (stack: LocalStack, commitId: string, name: string, handlers?: Record<string, LocalHandler>) =>

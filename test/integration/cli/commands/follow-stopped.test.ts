@@ -4,8 +4,6 @@
  * would with `aws stepfunctions stop-execution`, and writes what Prepare and CleanUp would write). The follow says
  * why the run ended, from DescribeExecution's error and cause (cli/emulator/sfn_stop_execution.py keeps them).
  */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateStateMachineCommand,
@@ -17,10 +15,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import { type Deployment, DeploymentsTable } from '../../../../functions/lib/record/deployments';
-import { runSwitchyard } from '../../../support/cli';
+import { runSwitchyard, startSwitchyard } from '../../../support/cli';
 import { useMoto } from '../../../support/moto';
 
-const ROOT = resolve(__dirname, '../../../..');
 const REPOSITORY = 'app';
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const CAUSE = 'wrong commit, see #42';
@@ -65,32 +62,6 @@ describe('following a run that was stopped', () => {
     throw new Error('the command started no execution within 20 s');
   }
 
-  /** `switchyard <args>` in a process of its own, its output read as it comes. */
-  function inBackground(args: string[]) {
-    const child = spawn(process.execPath, ['bin/switchyard.js', ...args], { cwd: ROOT, env: env() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const ended = new Promise<{ status: number | null; stdout: string; stderr: string }>((done) =>
-      child.on('close', (status) => done({ status, stdout, stderr })),
-    );
-    return {
-      ended,
-      async waitFor(text: string): Promise<void> {
-        for (let attempt = 0; attempt < 300 && !stdout.includes(text); attempt += 1) {
-          if (child.exitCode !== null) break;
-          await new Promise((done) => setTimeout(done, 100));
-        }
-        if (!stdout.includes(text)) throw new Error(`never printed ${text}:\n${stdout}${stderr}`);
-      },
-    };
-  }
-
   it('deploy --follow says the run was stopped, with the cause, when it ended before Prepare wrote a record', async () => {
     const following = runSwitchyard(
       ['deploy', '--follow', '--state-machine', stateMachineArn, ...readTarget],
@@ -123,11 +94,11 @@ describe('following a run that was stopped', () => {
       startedAt: (startDate ?? new Date()).toISOString(),
     };
     await table.createRecord(deployment, {});
-    const following = inBackground(['status', '--follow', ...readTarget]);
-    await following.waitFor('deployment push-1: commit 0123456 on main (push)');
+    const following = startSwitchyard(['status', '--follow', ...readTarget], env());
+    await following.waitFor(/deployment push-1: commit 0123456 on main \(push\)/);
 
     await stop(executionArn);
-    await following.waitFor('execution stopped: wrong commit, see #42: waiting for CleanUp');
+    await following.waitFor(/execution stopped: wrong commit, see #42: waiting for CleanUp/);
     // What CleanUp writes when it closes the record of a stopped execution (functions/lib/clean-up/clean-up.ts).
     await table.finish(deployment, 'ABORTED', {
       error: { name: 'ExecutionAborted', message: 'the execution was aborted' },
