@@ -49,18 +49,36 @@ export function deploymentKeysOf(event: unknown): DeploymentKeys {
   return Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined));
 }
 
-/** A Lambda context, as far as the Logger reads it; tests and local calls may pass none. */
-function isLambdaContext(context: unknown): context is Parameters<Logger['addContext']>[0] {
-  if (typeof context !== 'object' || context === null) return false;
-  const { awsRequestId, functionName } = context as Record<string, unknown>;
-  return typeof awsRequestId === 'string' && typeof functionName === 'string';
+/** The functions that have had an invocation in this process: the first of each is its cold start. */
+const started = new Set<string>();
+
+/**
+ * The Lambda context's keys, under the names Powertools gives them, as keys of this invocation only: in Lambda a
+ * process runs one function, but `switchyard local` and the tests run every handler in one process, where a context
+ * kept from an earlier invocation (Logger.addContext) would name another function. Nothing without a context.
+ */
+function contextKeys(context: unknown): Record<string, string | boolean> {
+  if (typeof context !== 'object' || context === null) return {};
+  const { awsRequestId, functionName, invokedFunctionArn, memoryLimitInMB } = context as Record<
+    string,
+    unknown
+  >;
+  if (typeof awsRequestId !== 'string' || typeof functionName !== 'string') return {};
+  const cold = !started.has(functionName);
+  started.add(functionName);
+  return {
+    cold_start: cold,
+    function_name: functionName,
+    function_request_id: awsRequestId,
+    ...(typeof invokedFunctionArn === 'string' ? { function_arn: invokedFunctionArn } : {}),
+    ...(memoryLimitInMB !== undefined ? { function_memory_size: String(memoryLimitInMB) } : {}),
+  };
 }
 
 /** Starts an invocation's log: the previous invocation's keys go, this one's context and deployment keys come. */
 export function startInvocation(event: unknown, context?: unknown): void {
   logger.resetKeys();
-  if (isLambdaContext(context)) logger.addContext(context);
-  logger.appendKeys({ ...deploymentKeysOf(event) });
+  logger.appendKeys({ ...contextKeys(context), ...deploymentKeysOf(event) });
 }
 
 /** Adds a deployment's keys to every later line of this invocation (Prepare, once it has made the deployment). */

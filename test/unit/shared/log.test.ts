@@ -76,13 +76,22 @@ describe('the functions log', () => {
     expect(first[0]).toMatchObject({ level: 'INFO', message: 'hello', extra: 1 });
     expect(first[1]).toMatchObject({ level: 'WARN', message: 'and more' });
 
+    expect(first[0]).toMatchObject({ cold_start: true, function_memory_size: '512' });
+
     const second = await linesOf(() => handler({ say: 'no deployment here' } as never));
     expect(second).toHaveLength(2);
     expect(second[0]).toMatchObject({ message: 'no deployment here' });
     for (const line of second) {
       expect(line).not.toHaveProperty('deploymentId');
       expect(line).not.toHaveProperty('commitId');
+      // Called without a context (as the tests and a bare local call do): no other invocation's function is named.
+      expect(line).not.toHaveProperty('function_name');
+      expect(line).not.toHaveProperty('function_request_id');
     }
+    const third = await linesOf(() =>
+      handler({ say: 'again' } as never, { ...context, awsRequestId: 'req-3' }),
+    );
+    expect(third[0]).toMatchObject({ function_request_id: 'req-3', cold_start: false });
   });
 
   it('adds the keys Prepare learns once it has made the deployment', async () => {

@@ -124,12 +124,15 @@ describe('switchyard invoke', () => {
       },
     });
 
-    const runs = await Promise.all(
-      functions.map(async (id) => ({
-        id,
-        run: await run([id, '--event', `events/${kebab(id)}.json`, '--env-vars', envVars], moto.endpoint),
-      })),
-    );
+    const invoke = async (id: string) => ({
+      id,
+      run: await run([id, '--event', `events/${kebab(id)}.json`, '--env-vars', envVars], moto.endpoint),
+    });
+    // The two that end the deployment go last, one after the other: an ended deployment's AcquireLock or Rollback
+    // is refused (record/fence.ts), and a final record is not rewritten (CleanUp then finds it ended).
+    const ending = ['RecordResultFunction', 'CleanUpFunction'];
+    const runs = await Promise.all(functions.filter((id) => !ending.includes(id)).map(invoke));
+    for (const id of ending) runs.push(await invoke(id));
 
     for (const { id, run: out } of runs) {
       // sam's contract: exit 0 once the function ran; its result, or its error, is the last line of stdout.
