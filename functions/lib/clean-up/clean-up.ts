@@ -135,13 +135,16 @@ export async function cleanUp(event: ExecutionStatusChange, deps: CleanUpDeps): 
   ].join('');
   const ending = keptGreen ? 'SUCCEEDED' : status;
   const error = { name, message: `${reason}${done}` };
-  await deps.table.finish(deployment, ending, { error });
-  // Only the run that closed the record gets here (a later or retried one finds it ended: alreadyEnded), so the end
-  // is put once; before the release, whose failure Lambda retries, so a retry does not lose it either. The state is
-  // the record's: production is on the live target group (ABORTED, FAILED) or keeps green (SUCCEEDED), as the
-  // machine's own end events say (docs/EVENTS.md).
-  await deps.events?.publish({ deployment, state: ending, error });
-  deps.metrics?.(deployment, ending, rolledBack);
+  const { previous } = await deps.table.finish(deployment, ending, { error });
+  // Only the run whose write ended the record (it was RUNNING) announces the end: a later, retried or concurrent
+  // one finds it ended (alreadyEnded, or here a previous status already final), so the end is put and counted once;
+  // before the release, whose failure Lambda retries, so a retry does not lose it either. The state is the record's:
+  // production is on the live target group (ABORTED, FAILED) or keeps green (SUCCEEDED), as the machine's own end
+  // events say (docs/EVENTS.md).
+  if (previous === 'RUNNING') {
+    await deps.events?.publish({ deployment, state: ending, error });
+    deps.metrics?.(deployment, ending, rolledBack);
+  }
   const releasedLock = await release(deployment, deps.lock);
   return {
     deploymentId: ended.name,

@@ -227,26 +227,25 @@ export class DeploymentsTable {
    * deployment still holds it (a newer forced run keeps its own claim). A final record is not rewritten: only a
    * RUNNING record ends, a retry may write the same status again, and a resumed rollback ends ROLLBACK_FAILED;
    * anything else (an ended deployment's result sent again by hand) is refused, as is a deployment with no record.
+   * Returns the status the record had: RUNNING only for the one call that ended it (CleanUp announces that end once).
    */
   async finish(
     deployment: Deployment,
     status: DeploymentStatus,
     details: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<{ previous: string }> {
     const now = new Date().toISOString();
-    const { expression, names, values } = setExpression({
-      ...details,
-      status,
-      finishedAt: now,
-      updatedAt: now,
-    });
+    const ended = { ...details, status, finishedAt: now, updatedAt: now };
+    const { expression, names, values } = setExpression(ended);
     const resumed = status === 'ROLLED_BACK' || status === 'SUCCEEDED' ? ' OR #st = :rollbackFailed' : '';
+    let previous: string;
     try {
-      await this.doc.send(
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: recordKey(deployment),
           UpdateExpression: expression,
+          ReturnValues: 'ALL_OLD',
           ConditionExpression: `attribute_exists(pk) AND (#st = :running OR #st = :ending${resumed})`,
           ExpressionAttributeNames: { ...names, '#st': 'status' },
           ExpressionAttributeValues: {
@@ -257,6 +256,7 @@ export class DeploymentsTable {
           },
         }),
       );
+      previous = String(out.Attributes?.status);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const found = (await this.getRecord(deployment))?.status;
@@ -267,6 +267,7 @@ export class DeploymentsTable {
       );
     }
     await this.endClaim(deployment, status, now);
+    return { previous };
   }
 
   /**

@@ -35,8 +35,9 @@ describe('a final record', () => {
     await records.createRecord(a, {});
   });
 
-  it('ends a RUNNING record, and takes the same result again (a retry)', async () => {
-    await recordResult({ deployment: a, status: 'SUCCEEDED' }, records);
+  it('ends a RUNNING record, and takes the same result again (a retry), saying which call ended it', async () => {
+    expect(await records.finish(a, 'SUCCEEDED', {})).toEqual({ previous: 'RUNNING' });
+    expect(await records.finish(a, 'SUCCEEDED', {})).toEqual({ previous: 'SUCCEEDED' });
     await recordResult({ deployment: a, status: 'SUCCEEDED' }, records);
     expect(await records.getRecord(a)).toMatchObject({ status: 'SUCCEEDED', finishedAt: expect.any(String) });
   });

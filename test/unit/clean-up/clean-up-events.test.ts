@@ -54,7 +54,9 @@ function world(record: Record<string, unknown> | undefined, rollBack: unknown = 
     getRecord: async () => current,
     finish: async (_d: Deployment, status: string, details: Record<string, unknown>) => {
       log.push(`finish ${status}`);
+      const previous = String(current?.status);
       current = { ...current, ...details, status };
+      return { previous };
     },
     endClaim: async () => undefined,
   } as unknown as DeploymentsTable;
@@ -146,6 +148,28 @@ describe('the end event of a deployment CleanUp closes', () => {
     expect([first.action, second.action]).toEqual(['closed', 'already-ended']);
     expect(put).toHaveLength(1);
     expect(log.filter((line) => line.startsWith('put'))).toEqual(['put ABORTED']);
+  });
+
+  it('is put and counted once when two CleanUps overlap: only the one whose write ended the record announces it', async () => {
+    const { log, put, deps } = world({ status: 'RUNNING', green });
+    const counted: string[] = [];
+    deps.metrics = (_deployment, status) => counted.push(status);
+    // Both read the record while it was RUNNING (EventBridge delivered the status change twice at once).
+    const stale = {
+      ...deps,
+      table: Object.create(deps.table) as typeof deps.table,
+      markStopping: async () => true,
+    };
+    stale.table.findRecord = async () => ({ deployment, status: 'RUNNING', green }) as never;
+    stale.table.getRecord = async () => ({ status: 'RUNNING', green });
+
+    await cleanUp(eventOf('ABORTED'), deps);
+    const late = await cleanUp(eventOf('ABORTED'), stale);
+
+    expect(late.action).toBe('closed');
+    expect(log.filter((line) => line.startsWith('finish'))).toEqual(['finish ABORTED', 'finish ABORTED']);
+    expect(put.map((change) => change.state)).toEqual(['ABORTED']);
+    expect(counted).toEqual(['ABORTED']);
   });
 
   it('is put once when the release fails after the record was closed and Lambda retries CleanUp', async () => {

@@ -48,7 +48,9 @@ function world(options: { record?: Record<string, unknown> | null; lockHolder?: 
     getRecord: async () => record,
     finish: async (_d: Deployment, status: string, details: Record<string, unknown>) => {
       log.push(`finish ${status}`);
+      const previous = String(record?.status);
       record = { ...record, ...details, status };
+      return { previous };
     },
     endClaim: async (_d: Deployment, status: string) => {
       log.push(`end claim ${status}`);
