@@ -24,8 +24,6 @@ import type { DeploymentRecord } from './target';
 export interface FollowSnapshot {
   execution: Pick<DescribeExecutionCommandOutput, 'status' | 'error' | 'cause' | 'output'>;
   record?: DeploymentRecord;
-  /** Lines from elsewhere than the record to print with this look (the hooks, from the history: follow-hooks.ts). */
-  notes?: string[];
 }
 
 /** The lines that say what changed between two looks at a record (undefined: not written yet). */
@@ -114,8 +112,7 @@ export async function followDeployment(startedAt: Date, deps: FollowDeps): Promi
   let endSaid = false;
   let looksSinceEnd = 0;
   for (;;) {
-    const { execution, record, notes = [] } = await deps.look();
-    for (const note of notes) say(note);
+    const { execution, record } = await deps.look();
     const status = execution.status ?? 'UNKNOWN';
     const ended = status !== 'RUNNING' && status !== 'PENDING_REDRIVE';
     if (record) {
