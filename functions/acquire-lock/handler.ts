@@ -46,7 +46,6 @@ async function handle(
     { dynamodb, tableName: TABLE_NAME },
     event?.deployment,
     `take the lock of service ${CLUSTER_NAME}/${SERVICE_NAME}`,
-    { abort: true },
   );
   const state = await acquireLock(table, { ...service, deployment: event?.deployment });
   logger.info(`service lock: ${state.status}`, { lock: state });

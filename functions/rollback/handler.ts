@@ -10,8 +10,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { DEPLOY_ENV, deployConfig } from '../lib/deploy/deploy-config';
 import { type RollbackInput, type RollbackOutput, rollback } from '../lib/deploy/finalize-rollback';
 import { DeploymentsTable } from '../lib/record/deployments';
-import { assertNotEnded } from '../lib/record/fence';
-import { rollbackStartedAt } from '../lib/record/stage-times';
+import { startRollback } from '../lib/record/fence';
 import { awsClient } from '../lib/shared/aws-clients';
 import { ECS, jsonClient } from '../lib/shared/aws-json';
 import { configFromEnv } from '../lib/shared/config';
@@ -31,20 +30,16 @@ async function handle(event: RollbackInput): Promise<RollbackOutput> {
   const table = new DeploymentsTable(dynamodb, env.TABLE_NAME);
   // Optional, so not through configFromEnv, which refuses an empty value.
   const target = deployConfig(env, process.env.TEST_LISTENER_ARN);
-  // Sent by hand for a deployment that ended, it would move the listeners another deployment may be using; a
-  // rollback that failed (ROLLBACK_FAILED) is resumed through here (switchyard rollback --resume).
-  if (typeof event?.deployment?.id === 'string') {
-    await assertNotEnded(
-      { dynamodb, tableName: env.TABLE_NAME },
-      event.deployment,
-      `move the listeners of service ${target.cluster}/${target.service}`,
-      { allowed: ['RUNNING', 'ROLLBACK_FAILED'] },
-    );
-  }
-  // Stamped before the first write, kept by a retry: TimeToRollback counts from the first attempt.
+  // Sent by hand for a deployment that ended, it would move the listeners another deployment may be using: refused
+  // (a failed rollback, ROLLBACK_FAILED, is resumed through here). Stamped once: TimeToRollback counts from the first
+  // attempt.
   const startedAt =
     typeof event?.deployment?.id === 'string'
-      ? await rollbackStartedAt({ dynamodb, tableName: env.TABLE_NAME }, event.deployment)
+      ? await startRollback(
+          { dynamodb, tableName: env.TABLE_NAME },
+          event.deployment,
+          `move the listeners of service ${target.cluster}/${target.service}`,
+        )
       : undefined;
   const result = await rollback(event, target, { ecs, elbv2, table });
   logger.info(`rolled back (${result.cause.name}): ${result.summary}`, {

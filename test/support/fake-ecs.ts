@@ -8,8 +8,8 @@
 import type { CreateTaskSetCommandInput, Service } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AsJson, EcsTaskSet } from '../../functions/lib/deploy/task-set-info';
-import { ECS } from '../../functions/lib/shared/aws-json';
+import type { EcsTaskSet } from '../../functions/lib/deploy/task-set-info';
+import { type AsJson, ECS } from '../../functions/lib/shared/aws-json';
 import { fakeJsonService, serviceError } from './fake-json-service';
 
 export const CLUSTER = 'apps';

@@ -8,11 +8,12 @@
  */
 import {
   type CodeBuildClient,
+  type Build as SdkBuild,
   StartBuildCommand,
   type StartBuildCommandInput,
 } from '@aws-sdk/client-codebuild';
 import type { Deployment } from '../record/deployments';
-import { awsJson, type JsonClient } from '../shared/aws-json';
+import { type AsJson, awsJson, type JsonClient } from '../shared/aws-json';
 import { BuildFailedError, BuildTimeoutError, InvalidInputError } from '../shared/errors';
 import { echo } from '../shared/json';
 import type { BuildVariable } from '../shared/settings';
@@ -127,27 +128,8 @@ export type BuildCheck =
   | { status: 'IN_PROGRESS'; phase: string; elapsedSeconds: number }
   | { status: 'SUCCEEDED'; artifact: { bucket: string; key: string }; logsUrl: string | null };
 
-/**
- * A build as BatchGetBuilds answers it in JSON, as far as Switchyard reads it; its timestamps (startTime, endTime)
- * are epoch seconds, as the JSON protocol sends them.
- */
-export interface Build {
-  id?: string;
-  buildStatus?: string;
-  currentPhase?: string;
-  startTime?: number;
-  endTime?: number;
-  sourceVersion?: string;
-  resolvedSourceVersion?: string;
-  phases?: {
-    phaseType?: string;
-    phaseStatus?: string;
-    contexts?: { statusCode?: string; message?: string }[];
-  }[];
-  logs?: { deepLink?: string; groupName?: string; streamName?: string };
-  artifacts?: { location?: string };
-  environment?: { environmentVariables?: { name?: string; value?: string; type?: string }[] };
-}
+/** A build as BatchGetBuilds answers it in JSON (its startTime and endTime in epoch seconds). */
+export type Build = AsJson<SdkBuild>;
 
 /** The CodeBuild client of the reads and stops: `jsonClient(CODEBUILD)` (shared/aws-json.ts). */
 export type CodeBuildCalls = JsonClient;

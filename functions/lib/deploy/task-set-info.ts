@@ -1,8 +1,7 @@
 /**
  * What the pipeline sees of an ECS task set: the fields it decides on, read out of ECS's TaskSet (its first load
  * balancer gives the target group and container), without the ones it never uses; and ECS's output shapes as the
- * JSON protocol sends them (shared/aws-json.ts), whose timestamps are epoch seconds, not the SDK's Dates
- * (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html: timestamps default to epoch-seconds).
+ * JSON protocol sends them (shared/aws-json.ts AsJson: timestamps in epoch seconds, not the SDK's Dates).
  */
 import type {
   CapacityProviderStrategyItem,
@@ -11,15 +10,7 @@ import type {
   TaskDefinition,
   TaskSet,
 } from '@aws-sdk/client-ecs';
-
-/** An SDK output shape as the JSON protocol answers it: every Date a number of seconds since the epoch. */
-export type AsJson<T> = T extends Date
-  ? number
-  : T extends readonly (infer U)[]
-    ? AsJson<U>[]
-    : T extends object
-      ? { [K in keyof T]: AsJson<T[K]> }
-      : T;
+import type { AsJson } from '../shared/aws-json';
 
 /** A task set as DescribeTaskSets and CreateTaskSet answer it (createdAt, updatedAt, stabilityStatusAt in seconds). */
 export type EcsTaskSet = AsJson<TaskSet>;

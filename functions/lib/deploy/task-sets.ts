@@ -17,7 +17,7 @@ import type {
   DescribeTaskSetsResponse,
   NetworkConfiguration,
 } from '@aws-sdk/client-ecs';
-import { awsJson, type JsonClient } from '../shared/aws-json';
+import { type AsJson, awsJson, epochDate, type JsonClient } from '../shared/aws-json';
 import {
   asTransient,
   describeError,
@@ -26,7 +26,6 @@ import {
   ServiceNotReadyError,
 } from '../shared/errors';
 import {
-  type AsJson,
   type EcsTaskDefinition,
   type EcsTaskSet,
   type TaskSetFields,
@@ -151,8 +150,7 @@ export async function taskSetCreatedAt(ecs: EcsClient, ref: TaskSetRef): Promise
       taskSets: [ref.taskSetArn],
     });
     // Epoch seconds (with a fraction) in the JSON protocol, where the SDK gave a Date.
-    const createdAt = taskSets?.find((set: EcsTaskSet) => set.taskSetArn === ref.taskSetArn)?.createdAt;
-    return typeof createdAt === 'number' ? new Date(createdAt * 1000) : undefined;
+    return epochDate(taskSets?.find((set: EcsTaskSet) => set.taskSetArn === ref.taskSetArn)?.createdAt);
   } catch (error) {
     throw asTransient(`DescribeTaskSets ${ref.taskSetArn}`, error);
   }

@@ -10,23 +10,14 @@
  * Both are JSON 1.0 calls through shared/aws-json.ts (`sfn` is `jsonClient(STEP_FUNCTIONS)`), so Reconcile bundles
  * no Step Functions client; the JSON protocol sends the dates as epoch seconds.
  */
+
+import type { DescribeExecutionOutput } from '@aws-sdk/client-sfn';
 import type { DescribedExecution } from '../clean-up/status-change';
-import { awsJson, type JsonClient } from '../shared/aws-json';
+import { type AsJson, awsJson, epochDate, type JsonClient } from '../shared/aws-json';
 import { asTransient } from '../shared/errors';
 
-/** DescribeExecution's answer as far as it is read; dates in epoch seconds. */
-interface DescribeExecutionOutput {
-  executionArn?: string;
-  stateMachineArn?: string;
-  name?: string;
-  status?: string;
-  startDate?: number;
-  stopDate?: number;
-}
-
-function dateOf(seconds: number | undefined): Date | undefined {
-  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
-}
+/** DescribeExecution's answer in JSON (dates in epoch seconds); a plain name, as test/support/sdk-calls-signed.ts reads calls. */
+type DescribeExecutionAnswer = AsJson<DescribeExecutionOutput>;
 
 /** The ARN an execution named `name` of the state machine has. */
 export function executionArnOf(stateMachineArn: string, name: string): string {
@@ -58,14 +49,16 @@ export async function describeExecution(
   executionArn: string,
 ): Promise<DescribedExecution | undefined> {
   try {
-    const out = await awsJson<DescribeExecutionOutput>(sfn, 'states:DescribeExecution', { executionArn });
-    const stopDate = dateOf(out.stopDate);
+    const out = await awsJson<DescribeExecutionAnswer>(sfn, 'states:DescribeExecution', {
+      executionArn,
+    });
+    const stopDate = epochDate(out.stopDate);
     return {
       executionArn: out.executionArn ?? executionArn,
       stateMachineArn: out.stateMachineArn ?? '',
       name: out.name ?? executionArn.split(':').pop() ?? '',
       status: out.status ?? 'UNKNOWN',
-      startDate: dateOf(out.startDate) ?? new Date(0),
+      startDate: epochDate(out.startDate) ?? new Date(0),
       ...(stopDate ? { stopDate } : {}),
     };
   } catch (error) {

@@ -82,28 +82,73 @@ export function fenceFor(target: FenceTarget, deployment: Deployment): () => Pro
   return () => assertMayChange(target, deployment);
 }
 
+/** A deployment whose record has ended may change nothing: what AcquireLock and Rollback answer when sent by hand. */
+function endedError(deployment: Deployment, status: unknown, change: string): DeploymentFencedError {
+  return new DeploymentFencedError(
+    `deployment ${deployment.id} already ended (${String(status)}): refusing to ${change}`,
+  );
+}
+
 /**
- * For the states a person can also send by hand (an events/ sample, `sam local invoke`) that change the service
- * without the fence: AcquireLock (the lock) and Rollback (the listeners). A deployment whose record has ended
- * (status not in `allowed`; Rollback also allows ROLLBACK_FAILED, whose rollback is resumed) may not take the lock
- * of, or move traffic on, a service another deployment may be using: DeploymentFencedError. With `abort`, then the
- * abort check (AcquireLock; never Rollback, which is where an abort leads). A deployment without a record is let
- * through (the machine writes it first; a test may not).
+ * AcquireLock's check, for an input a person can also send by hand (an events/ sample, `sam local invoke`): a
+ * deployment whose record has ended may not take the lock of a service another deployment may be using
+ * (DeploymentFencedError), then the abort check. A deployment without a record is let through (the machine writes
+ * it first; a test may not).
  */
 export async function assertNotEnded(
   target: Pick<FenceTarget, 'dynamodb' | 'tableName'>,
   deployment: Deployment,
   change: string,
-  options: { allowed?: readonly string[]; abort?: boolean } = {},
 ): Promise<void> {
   requireDeployment(deployment);
   const record = (await readRecordNow(target, deployment)) ?? {};
-  if (record.status !== undefined && !(options.allowed ?? ['RUNNING']).includes(String(record.status))) {
-    throw new DeploymentFencedError(
-      `deployment ${deployment.id} already ended (${String(record.status)}): refusing to ${change}`,
+  if (record.status !== undefined && record.status !== 'RUNNING')
+    throw endedError(deployment, record.status, change);
+  throwIfAborted(deployment, record);
+}
+
+/** The record's field that dates the first attempt of a rollback (TimeToRollback counts from it). */
+export const ROLLBACK_STARTED_FIELD = 'rollbackStartedAt';
+
+/**
+ * Rollback's first write, before it moves anything, in one conditional UpdateItem: only while the deployment may
+ * still roll back (RUNNING, or ROLLBACK_FAILED: a resumed rollback) it stamps rollbackStartedAt, once (a retry keeps
+ * the first attempt's time, which it returns); an ended deployment's Rollback sent again by hand is refused with
+ * DeploymentFencedError before it moves a listener another deployment may be using. Without a record nothing is
+ * written and nothing refused (undefined). No abort check: an abort is what leads to Rollback.
+ */
+export async function startRollback(
+  target: Pick<FenceTarget, 'dynamodb' | 'tableName'>,
+  deployment: Deployment,
+  change: string,
+  now: Date = new Date(),
+): Promise<string | undefined> {
+  requireDeployment(deployment);
+  try {
+    const out = await DynamoDBDocumentClient.from(target.dynamodb).send(
+      new UpdateCommand({
+        TableName: target.tableName,
+        Key: recordKey(deployment),
+        UpdateExpression: 'SET #started = if_not_exists(#started, :now)',
+        ConditionExpression: 'attribute_exists(#pk) AND #status IN (:running, :rollbackFailed)',
+        ExpressionAttributeNames: { '#started': ROLLBACK_STARTED_FIELD, '#pk': 'pk', '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':now': now.toISOString(),
+          ':running': 'RUNNING',
+          ':rollbackFailed': 'ROLLBACK_FAILED',
+        },
+        // ALL_NEW: UPDATED_NEW may leave out an attribute that if_not_exists kept as it was (a retry's).
+        ReturnValues: 'ALL_NEW',
+      }),
     );
+    const started = out.Attributes?.[ROLLBACK_STARTED_FIELD];
+    return typeof started === 'string' ? started : undefined;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
-  if (options.abort) throwIfAborted(deployment, record);
+  const record = await readRecordNow(target, deployment);
+  if (record) throw endedError(deployment, record.status, change);
+  return undefined;
 }
 
 /**

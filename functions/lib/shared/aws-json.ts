@@ -73,6 +73,23 @@ export const CODECOMMIT: JsonService = {
   hostPrefix: 'codecommit',
 };
 
+/**
+ * An SDK output shape as the JSON protocols answer it: every Date a number of seconds since the epoch
+ * (https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html: timestamps default to epoch-seconds).
+ */
+export type AsJson<T> = T extends Date
+  ? number
+  : T extends readonly (infer U)[]
+    ? AsJson<U>[]
+    : T extends object
+      ? { [K in keyof T]: AsJson<T[K]> }
+      : T;
+
+/** A timestamp of a JSON answer (epoch seconds, with a fraction) as a Date; undefined when there is none. */
+export function epochDate(seconds: unknown): Date | undefined {
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000) : undefined;
+}
+
 /** A service and its sender, created once in a handler. */
 export interface JsonClient {
   service: JsonService;

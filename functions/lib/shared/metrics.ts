@@ -100,9 +100,6 @@ export function scopeFromEnv(deployment?: MetricScope['deployment']): MetricScop
   };
 }
 
-/** How a deployment ended, as its record says (and CleanUp's TIMED_OUT/STOPPED closures, as it records them). */
-export type DeploymentOutcome = string;
-
 /** The statuses that mean a rollback ran: production went back to blue, or tried to. */
 const ROLLED_BACK = new Set(['ROLLED_BACK', 'ROLLBACK_FAILED']);
 
@@ -113,7 +110,8 @@ const ROLLED_BACK = new Set(['ROLLED_BACK', 'ROLLBACK_FAILED']);
  */
 export function publishDeploymentEnd(
   scope: MetricScope & { deployment: NonNullable<MetricScope['deployment']> & { startedAt: string } },
-  outcome: DeploymentOutcome,
+  /** How the deployment ended, as its record says (SUCCEEDED, ROLLED_BACK, ABORTED…). */
+  outcome: string,
   options: { now?: Date; rolledBack?: boolean } = {},
 ): void {
   const now = options.now ?? new Date();

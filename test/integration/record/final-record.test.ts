@@ -6,28 +6,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalStack } from '../../../cli/local/local-stack';
-import { type Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
-import { assertNotEnded } from '../../../functions/lib/record/fence';
+import { DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { assertNotEnded, startRollback } from '../../../functions/lib/record/fence';
 import { recordResult } from '../../../functions/lib/record/record-result';
-import { loadEvent } from '../../support/events';
+import { sampleDeployment } from '../../support/events';
 import { useMoto } from '../../support/moto';
-
-function deployment(id: string): Deployment {
-  return {
-    ...loadEvent<{ deployment: Deployment }>('acquire-lock').deployment,
-    id,
-    commitId: id.padEnd(40, '0'),
-    executionId: `arn:aws:states:us-east-1:123456789012:execution:switchyard-pipeline:${id}`,
-    startedAt: '2026-11-26T12:00:00.000Z',
-  };
-}
 
 describe('a final record', () => {
   useMoto();
   const dynamodb = new DynamoDBClient({});
   let records: DeploymentsTable;
   let tableName: string;
-  const a = deployment('a');
+  const a = sampleDeployment('a');
 
   beforeEach(async () => {
     tableName = (await createLocalStack({})).resources.DeploymentsTable as string;
@@ -63,7 +53,7 @@ describe('a final record', () => {
   });
 
   it('writes nothing for a deployment without a record', async () => {
-    const stranger = deployment('z');
+    const stranger = sampleDeployment('z');
     await expect(records.finish(stranger, 'FAILED', {})).rejects.toThrow(
       'deployment z has no record: the "deployment" must be the one Prepare returned',
     );
@@ -72,25 +62,36 @@ describe('a final record', () => {
 
   it('keeps an ended deployment from taking the lock or moving traffic when its input is sent again by hand', async () => {
     const target = { dynamodb, tableName };
-    // RUNNING: AcquireLock and Rollback go on; an abort stops AcquireLock only (Rollback is where it leads).
+    // RUNNING: AcquireLock and Rollback go on; an abort stops AcquireLock only (Rollback is where it leads), and
+    // Rollback's first attempt is stamped once.
     await records.update(a, { abortRequested: { by: 'alice', at: '2026-11-26T12:01:00.000Z' } });
-    await expect(assertNotEnded(target, a, 'take the lock', { abort: true })).rejects.toMatchObject({
+    await expect(assertNotEnded(target, a, 'take the lock')).rejects.toMatchObject({
       name: 'DeploymentAbortedError',
     });
-    await expect(assertNotEnded(target, a, 'move the listeners')).resolves.toBeUndefined();
+    const first = new Date('2026-11-26T12:02:00.000Z');
+    await expect(startRollback(target, a, 'move the listeners', first)).resolves.toBe(first.toISOString());
+    await expect(startRollback(target, a, 'move the listeners', new Date())).resolves.toBe(
+      first.toISOString(),
+    );
 
     await records.finish(a, 'ROLLBACK_FAILED', {});
-    await expect(assertNotEnded(target, a, 'take the lock', { abort: true })).rejects.toMatchObject({
+    await expect(assertNotEnded(target, a, 'take the lock')).rejects.toMatchObject({
       name: 'DeploymentFencedError',
       message: 'deployment a already ended (ROLLBACK_FAILED): refusing to take the lock',
     });
-    // A failed rollback is resumed through Rollback.
-    const resumable = { allowed: ['RUNNING', 'ROLLBACK_FAILED'] };
-    await expect(assertNotEnded(target, a, 'move the listeners', resumable)).resolves.toBeUndefined();
+    // A failed rollback is resumed through Rollback, which keeps the first attempt's time.
+    await expect(startRollback(target, a, 'move the listeners')).resolves.toBe(first.toISOString());
 
     await records.finish(a, 'ROLLED_BACK', {});
-    await expect(assertNotEnded(target, a, 'move the listeners', resumable)).rejects.toThrow(
-      'deployment a already ended (ROLLED_BACK): refusing to move the listeners',
-    );
+    const before = await records.getRecord(a);
+    await expect(startRollback(target, a, 'move the listeners')).rejects.toMatchObject({
+      name: 'DeploymentFencedError',
+      message: 'deployment a already ended (ROLLED_BACK): refusing to move the listeners',
+    });
+    expect(await records.getRecord(a)).toEqual(before);
+    // Without a record: nothing refused, nothing written.
+    const stranger = sampleDeployment('y');
+    await expect(startRollback(target, stranger, 'move the listeners')).resolves.toBeUndefined();
+    expect(await records.getRecord(stranger)).toBeUndefined();
   });
 });
