@@ -1,6 +1,7 @@
 /** Runs the `switchyard` command as a user does: a subprocess of bin/switchyard.js. */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { CreateStateMachineCommand, type SFNClient } from '@aws-sdk/client-sfn';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -53,4 +54,20 @@ export function startSwitchyard(args: string[], env: NodeJS.ProcessEnv): CliProc
 /** Runs `switchyard <args>` from the repository root with the given environment, until it exits. */
 export function runSwitchyard(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
   return startSwitchyard(args, env).ended;
+}
+
+/**
+ * A state machine named as the stack's pipeline (`switchyard-pipeline`) that succeeds at once: what the stack
+ * commands start and read (deploy, status, rollback) when the test needs only their calls, not a deployment.
+ * Returns its ARN.
+ */
+export async function createStubPipeline(sfn: SFNClient): Promise<string> {
+  const created = await sfn.send(
+    new CreateStateMachineCommand({
+      name: 'switchyard-pipeline',
+      roleArn: 'arn:aws:iam::123456789012:role/switchyard-pipeline',
+      definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
+    }),
+  );
+  return created.stateMachineArn ?? '';
 }

@@ -14,6 +14,7 @@ import {
 } from '../../cli/emulator/fixture';
 import { createLocalStack } from '../../cli/local/local-stack';
 import type { DeployConfig } from '../../functions/lib/deploy/deploy-config';
+import type { GreenTaskSetInput } from '../../functions/lib/deploy/green-task-set';
 import { readForward } from '../../functions/lib/deploy/listener';
 import type { RenderedRevision } from '../../functions/lib/deploy/state';
 import { type Deployment, DeploymentsTable, recordKey } from '../../functions/lib/record/deployments';
@@ -113,4 +114,22 @@ export async function readRecord(
 /** A 5xx alarm on the load balancer's target errors (SetAlarmState makes it go off). */
 export async function putTestAlarm(name: string): Promise<void> {
   await putTargetErrorAlarm(cloudwatch, name);
+}
+
+/** The green task set CreateGreen asks for on the fixture's service, with `clientToken`; `overrides` change a field. */
+export function greenTaskSetInput(
+  fx: BlueGreenFixture,
+  clientToken: string,
+  overrides: Partial<GreenTaskSetInput> = {},
+): GreenTaskSetInput {
+  return {
+    cluster: fx.clusterName,
+    service: fx.serviceName,
+    taskDefinition: fx.taskDefinitionArn,
+    targetGroupArn: fx.targetGroups.green,
+    containerName: fx.containerName,
+    containerPort: fx.containerPort,
+    clientToken,
+    ...overrides,
+  };
 }

@@ -32,7 +32,7 @@ import {
   ServiceNotReadyError,
   WeightsMismatchError,
 } from '../../../functions/lib/shared/errors';
-import { listenerWeights, putTestAlarm } from '../../support/deploy-fixture';
+import { greenTaskSetInput, listenerWeights, putTestAlarm } from '../../support/deploy-fixture';
 import { useMoto } from '../../support/moto';
 
 // The deploy stage's ECS client (signed JSON requests); the SDK's sets up and reads back what ECS holds.
@@ -48,16 +48,8 @@ describe('deploy adapters against moto', () => {
     fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
   });
 
-  const greenInput = (overrides: Partial<GreenTaskSetInput> = {}): GreenTaskSetInput => ({
-    cluster: fx.clusterName,
-    service: fx.serviceName,
-    taskDefinition: fx.taskDefinitionArn,
-    targetGroupArn: fx.targetGroups.green,
-    containerName: fx.containerName,
-    containerPort: fx.containerPort,
-    clientToken: 'dep-0001',
-    ...overrides,
-  });
+  const greenInput = (overrides: Partial<GreenTaskSetInput> = {}) =>
+    greenTaskSetInput(fx, 'dep-0001', overrides);
   const ref = (taskSetArn: string) => ({ cluster: fx.clusterName, service: fx.serviceName, taskSetArn });
 
   describe('the fixture', () => {

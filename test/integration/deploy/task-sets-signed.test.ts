@@ -10,6 +10,7 @@ import { setWeights } from '../../../functions/lib/deploy/listener';
 import { describeTaskSet, findTaskSets, taskSetCreatedAt } from '../../../functions/lib/deploy/task-sets';
 import { ECS, jsonClient } from '../../../functions/lib/shared/aws-json';
 import { InvalidInputError, ServiceNotReadyError } from '../../../functions/lib/shared/errors';
+import { greenTaskSetInput } from '../../support/deploy-fixture';
 import { ecsAround } from '../../support/ecs-json-around';
 import { useMoto } from '../../support/moto';
 
@@ -25,16 +26,8 @@ describe('ECS task sets through signed JSON requests, against moto', () => {
     fx = await createBlueGreenFixture({ network: await moto.describeDefaultNetwork() });
   });
 
-  const greenInput = (overrides: Partial<GreenTaskSetInput> = {}): GreenTaskSetInput => ({
-    cluster: fx.clusterName,
-    service: fx.serviceName,
-    taskDefinition: fx.taskDefinitionArn,
-    targetGroupArn: fx.targetGroups.green,
-    containerName: fx.containerName,
-    containerPort: fx.containerPort,
-    clientToken: 'dep-signed',
-    ...overrides,
-  });
+  const greenInput = (overrides: Partial<GreenTaskSetInput> = {}) =>
+    greenTaskSetInput(fx, 'dep-signed', overrides);
   const attachGreen = () =>
     setWeights(elbv2, fx.listenerArn, { [fx.targetGroups.blue]: 100, [fx.targetGroups.green]: 0 });
 

@@ -12,20 +12,10 @@ import { getLock, type LockTable, lockTable } from '../../../functions/lib/recor
 import { recordResult } from '../../../functions/lib/record/record-result';
 import { prepareResumeRollback } from '../../../functions/lib/record/resume-rollback';
 import { holdLockAfterRollbackFailure } from '../../../functions/lib/record/rollback-failure';
-import { loadEvent } from '../../support/events';
+import { sampleDeployment } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
 const SERVICE = { cluster: 'apps', service: 'web' };
-
-function deployment(id: string): Deployment {
-  return {
-    ...loadEvent<{ deployment: Deployment }>('acquire-lock').deployment,
-    id,
-    commitId: id.padEnd(40, '0'),
-    executionId: `arn:aws:states:us-east-1:123456789012:execution:switchyard-pipeline:${id}`,
-    startedAt: '2026-11-26T12:00:00.000Z',
-  };
-}
 
 describe('the fence and the lock of a failed rollback', () => {
   useMoto();
@@ -34,8 +24,8 @@ describe('the fence and the lock of a failed rollback', () => {
   let tableName: string;
   let locks: LockTable;
   let records: DeploymentsTable;
-  const a = deployment('a');
-  const b = deployment('b');
+  const a = sampleDeployment('a');
+  const b = sampleDeployment('b');
   const target = () => ({ dynamodb, tableName, ...SERVICE });
 
   beforeEach(async () => {
@@ -83,7 +73,7 @@ describe('the fence and the lock of a failed rollback', () => {
     await records.finish(b, 'SUCCEEDED', {});
     expect(await markStopping(target(), b, mark)).toBe(false);
     expect((await records.getRecord(b))?.stopping).toBeUndefined();
-    expect(await markStopping(target(), deployment('none'), mark)).toBe(false);
+    expect(await markStopping(target(), sampleDeployment('none'), mark)).toBe(false);
   });
 
   it('turns an abort into DeploymentAbortedError, for the holder and for the plain abort check', async () => {

@@ -5,17 +5,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLocalStack } from '../../../cli/local/local-stack';
-import { type Deployment, DeploymentsTable } from '../../../functions/lib/record/deployments';
+import { DeploymentsTable } from '../../../functions/lib/record/deployments';
 import { recordHooks } from '../../../functions/lib/record/hook-record';
 import { logger } from '../../../functions/lib/shared/log';
-import { loadEvent } from '../../support/events';
+import { sampleDeployment } from '../../support/events';
 import { useMoto } from '../../support/moto';
 
-const a: Deployment = {
-  ...loadEvent<{ deployment: Deployment }>('acquire-lock').deployment,
-  id: 'a',
-  startedAt: '2026-11-26T12:00:00.000Z',
-};
+const a = sampleDeployment('a');
 const smoke = (durationMs: number) => ({
   invoked: [
     {

@@ -6,7 +6,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStateMachineCommand,
   type ExecutionListItem,
   ListExecutionsCommand,
   SFNClient,
@@ -15,7 +14,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import { type Deployment, DeploymentsTable } from '../../../../functions/lib/record/deployments';
-import { runSwitchyard, startSwitchyard } from '../../../support/cli';
+import { createStubPipeline, runSwitchyard, startSwitchyard } from '../../../support/cli';
 import { useMoto } from '../../../support/moto';
 
 const REPOSITORY = 'app';
@@ -35,14 +34,7 @@ describe('following a run that was stopped', () => {
     const stack = await createLocalStack({});
     const tableName = stack.resources.DeploymentsTable ?? '';
     table = new DeploymentsTable(dynamodb, tableName);
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'switchyard-pipeline',
-        roleArn: 'arn:aws:iam::123456789012:role/switchyard-pipeline',
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
-      }),
-    );
-    stateMachineArn = created.stateMachineArn ?? '';
+    stateMachineArn = await createStubPipeline(sfn);
     readTarget = ['--table', tableName, '--repository', REPOSITORY];
   });
   afterAll(() => {

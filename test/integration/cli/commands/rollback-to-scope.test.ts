@@ -4,8 +4,8 @@
  * execution starts; a revision of the stack's family starts one.
  */
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { runSwitchyard } from '../../../support/cli';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { createStubPipeline, runSwitchyard } from '../../../support/cli';
 import { useMoto } from '../../../support/moto';
 
 const REVISION = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
@@ -26,14 +26,7 @@ describe('switchyard rollback --to within the stack scope', () => {
     (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? [];
 
   beforeEach(async () => {
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'switchyard-pipeline',
-        roleArn: 'arn:aws:iam::123456789012:role/switchyard-pipeline',
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
-      }),
-    );
-    stateMachineArn = created.stateMachineArn ?? '';
+    stateMachineArn = await createStubPipeline(sfn);
   });
   afterAll(() => {
     sfn.destroy();

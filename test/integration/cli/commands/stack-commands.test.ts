@@ -6,7 +6,6 @@
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  CreateStateMachineCommand,
   DescribeExecutionCommand,
   type ExecutionListItem,
   ListExecutionsCommand,
@@ -14,7 +13,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { createLocalStack } from '../../../../cli/local/local-stack';
 import { type Deployment, DeploymentsTable } from '../../../../functions/lib/record/deployments';
-import { runSwitchyard } from '../../../support/cli';
+import { createStubPipeline, runSwitchyard } from '../../../support/cli';
 import { useMoto } from '../../../support/moto';
 
 const REPOSITORY = 'app';
@@ -68,14 +67,7 @@ describe('switchyard deploy | status | history | promote | abort | rollback', ()
     const stack = await createLocalStack({});
     tableName = stack.resources.DeploymentsTable ?? '';
     table = new DeploymentsTable(dynamodb, tableName);
-    const created = await sfn.send(
-      new CreateStateMachineCommand({
-        name: 'switchyard-pipeline',
-        roleArn: 'arn:aws:iam::123456789012:role/switchyard-pipeline',
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } }),
-      }),
-    );
-    stateMachineArn = created.stateMachineArn ?? '';
+    stateMachineArn = await createStubPipeline(sfn);
     readTarget = ['--table', tableName, '--repository', REPOSITORY];
     explicit = ['--state-machine', stateMachineArn, ...readTarget];
   });
